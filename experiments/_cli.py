@@ -1,0 +1,155 @@
+"""Shared command-line plumbing for the Hydra entry points.
+
+Each entry point calls :func:`main` with its config name and an importable
+``run(cfg: dict, out_dir: Path)``.  Before Hydra creates any output directory we compose
+the config ourselves (Hydra's compose API) and validate it with :mod:`sim.config`, so a
+user mistake (unknown key, unknown scenario, a probability outside [0, 1]...) prints one
+line and exits with status 2: no traceback, nothing written.  Inside the job, a
+``ConfigError`` (possible for values that only a multirun sweep reaches) removes the
+job's fresh output directory before exiting, so nothing that looks like a finished run
+is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable
+
+from omegaconf import OmegaConf
+
+from sim.errors import ConfigError
+
+CONFIG_DIR = (Path(__file__).resolve().parent.parent / "configs").resolve()
+EXIT_USER_ERROR = 2
+
+# Hydra flags that take a value or change what Hydra does; with these we let Hydra handle the command line.
+_HYDRA_ONLY_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i", "--cfg", "-c", "--resolve",
+                     "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+                     "--shell-completion", "-sc", "--experimental-rerun"}
+
+if not OmegaConf.has_resolver("pid"):
+    # part of the run directory name, so that two runs started in the same microsecond differ
+    OmegaConf.register_new_resolver("pid", lambda: str(os.getpid()))
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit with the user-error status."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def _group_options(group: str) -> list[str]:
+    folder = CONFIG_DIR / group
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _expand(overrides: list[str]) -> list[list[str]]:
+    """Override lists to check: the first value of every sweep, then each sweep value in turn."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    values: list[list[str]] = []
+    for ov in parsed:
+        key = ov.get_key_element()
+        if ov.is_sweep_override():
+            try:
+                vals = [f"{key}={v}" for v in ov.sweep_string_iterator()]
+            except Exception:  # interval sweeps (optimisers): let Hydra handle them
+                vals = []
+            values.append(vals or [])
+        else:
+            values.append([ov.input_line])
+    base = [v[0] for v in values if v]
+    combos = [base]
+    for i, vals in enumerate(values):
+        for alt in vals[1:]:
+            combo = [v[0] for v in values if v]
+            combo[sum(1 for v in values[:i] if v)] = alt
+            combos.append(combo)
+    return combos
+
+
+def _explain(exc: Exception, overrides: list[str], config_name: str) -> str:
+    """One line for a Hydra composition error."""
+    from hydra import compose
+
+    text = " ".join(str(exc).split())
+    for ov in overrides:
+        key, _, value = ov.lstrip("+~").partition("=")
+        if "/" in key or "." in key or not value:
+            continue
+        options = _group_options(key)
+        if options and value not in options:
+            return f"{key}: unknown {key} {value!r}; available: {', '.join(options)}"
+    if "Could not override" in text or "not in struct" in text:
+        for ov in overrides:
+            key = ov.lstrip("+~").partition("=")[0]
+            parent, _, leaf = key.rpartition(".")
+            if not leaf or key.startswith("hydra"):
+                continue
+            try:
+                cfg = compose(config_name=config_name, overrides=[o for o in overrides if o != ov])
+                node = OmegaConf.select(cfg, parent) if parent else cfg
+            except Exception:
+                continue
+            if node is not None and OmegaConf.is_dict(node) and leaf not in node:
+                allowed = ", ".join(str(k) for k in node.keys())
+                return f"{key}: unknown config key; allowed keys under {parent or 'the top level'!r}: {allowed}"
+    if "Error parsing override" in text or "mismatched input" in text or "no viable alternative" in text:
+        return f"could not parse the command-line override(s) {' '.join(overrides)!r}: use key=value"
+    return text.split(" Set the environment variable HYDRA_FULL_ERROR")[0]
+
+
+def precheck(config_name: str, argv: list[str], validate: Callable[[dict], object]) -> None:
+    """Compose and validate the config for the given command line, or exit with one line."""
+    if any(a.split("=")[0] in _HYDRA_ONLY_FLAGS for a in argv):
+        return
+    overrides = [a for a in argv if not a.startswith("-")]
+    user = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            try:
+                combos = _expand(user)
+            except Exception as exc:
+                fail(f"could not parse the command line: {' '.join(str(exc).split())}")
+            for combo in combos:
+                try:
+                    cfg = compose(config_name=config_name, overrides=combo)
+                    plain = OmegaConf.to_container(cfg, resolve=True)
+                except ConfigError as err:
+                    fail(str(err))
+                except Exception as exc:
+                    fail(_explain(exc, combo, config_name))
+                try:
+                    validate(plain)
+                except ConfigError as err:
+                    fail(str(err))
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def main(config_name: str, run: Callable[[dict, Path], object], validate: Callable[[dict], object]) -> None:
+    """Entry point: precheck, then hand over to ``hydra.main`` which calls ``run(cfg, out_dir)``."""
+    import hydra
+    from hydra.core.hydra_config import HydraConfig
+
+    precheck(config_name, sys.argv[1:], validate)
+
+    @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
+    def _app(cfg) -> None:
+        out_dir = Path(HydraConfig.get().runtime.output_dir)
+        try:
+            plain = OmegaConf.to_container(cfg, resolve=True)
+            return run(plain, out_dir)
+        except ConfigError as err:
+            shutil.rmtree(out_dir, ignore_errors=True)  # a fresh, unique directory: nothing else is in it
+            fail(str(err))
+
+    _app()

@@ -1,0 +1,82 @@
+"""Run one scenario: its stage game, equilibria, equilibrium map, figures and summaries.
+
+    python experiments/run.py                                  # default scenario india_pakistan_2025
+    python experiments/run.py scenario=classroom_chicken
+    python experiments/run.py game.war_cost=50 map.points=100
+    python experiments/run.py -m scenario=classroom_chicken,classroom_security_dilemma
+
+Writes ``results/<experiment>/<timestamp>/`` with ``config.yaml`` (the resolved config),
+``summary.json``, ``summary.md`` and ``figures/``.  ``summary.json`` is written last:
+a directory without it is not a finished run.
+
+This file only wires config to kernels to writers; from Python call :func:`run` with a
+plain dict config and an output directory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _cli import main  # noqa: E402
+
+from sim import plots, report  # noqa: E402
+from sim.classify import classify  # noqa: E402
+from sim.config import RunConfig, build_game, validate_run  # noqa: E402
+from sim.equilibria import nash_equilibria  # noqa: E402
+from sim.sweep import equilibrium_map  # noqa: E402
+
+
+def _axis(rng, value: float, points: int) -> np.ndarray:
+    if rng is None:
+        hi = 2 * abs(value) if value else 1.0
+        rng = (0.0, hi) if value >= 0 else (-hi, 0.0)
+    return np.linspace(rng[0], rng[1], points)
+
+
+def run(cfg: dict, out_dir: Path) -> dict:
+    """Analyse the configured scenario and write its results into ``out_dir``.
+
+    Returns the summary dict (also written to ``summary.json``).
+    """
+    rc: RunConfig = validate_run(cfg)
+    out_dir = Path(out_dir)
+    figures = out_dir / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+
+    game = build_game(rc.game, rc.scenario)
+    eqs = nash_equilibria(game, rc.method)
+    cls = classify(game) if game.n_actions == (2, 2) else None
+    params = {k: v for k, v in rc.game.items() if k != "name"}
+    emap = None
+    if rc.map.x is not None:
+        emap = equilibrium_map(game.name, params,
+                               rc.map.x, _axis(rc.map.x_range, params[rc.map.x], rc.map.points),
+                               rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points))
+
+    title = rc.scenario.title
+    plots.save(plots.payoff_heatmap(game, eqs, title=f"{title}\nstage game and its equilibria"),
+               figures / "payoff_matrix.png")
+    if emap is not None:
+        plots.save(plots.equilibrium_map_figure(emap, title=f"{title}\nequilibrium map"),
+                   figures / "equilibrium_map.png")
+
+    scenario = {"name": rc.scenario.name, "title": title, "sides": list(rc.scenario.sides),
+                "narrative": rc.scenario.narrative, "sources": list(rc.scenario.sources),
+                "parameter_notes": dict(rc.scenario.parameter_notes)}
+    summary = report.stage_summary(scenario=scenario, game=game, equilibria=eqs, classification=cls, emap=emap)
+    summary["seed"] = rc.seed
+    report.atomic_write_text(out_dir / "summary.md", report.stage_markdown(summary))
+    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    print(f"results written to {out_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main("run", run, validate_run)

@@ -1,0 +1,197 @@
+"""Validated, typed run configs (plain dataclasses; this module never imports Hydra).
+
+A config arrives as a plain nested ``dict`` (``OmegaConf.to_container(cfg, resolve=True)``
+in the entry points, or written by hand in Python).  :func:`validate_run` checks every
+field, turns each mistake into a one-line :class:`~sim.errors.ConfigError` naming the
+field and what is allowed, and returns a :class:`RunConfig`.
+
+Game parameters are not duplicated here as dataclass fields: the builder's signature in
+the registry :data:`sim.games.GAMES` is the one source of truth for which keys a game
+accepts (DESIGN.md example 5, "constructor arguments equal config fields"), and the
+builder checks their ranges.  That is also why we do not register per-game structured
+configs in Hydra's ConfigStore: they would be a second copy of the signatures.  Configs
+only ever *name* registered games; nothing is instantiated from a ``_target_``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .equilibria import METHODS
+from .errors import ConfigError
+from .games import GAMES, Game, build, builder_parameters
+
+__all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "RunConfig", "validate_run", "build_game"]
+
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method")
+
+
+def _require_mapping(name: str, value: Any) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ConfigError(name, f"must be a mapping of keys to values, got {type(value).__name__}")
+    return value
+
+
+def _unknown_keys(name: str, given: Mapping, allowed) -> None:
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(f"{name}.{key}" if name else str(key),
+                              f"unknown key; allowed keys{' under ' + repr(name) if name else ''}: {', '.join(allowed)}")
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(name, f"must be finite, got {value!r}")
+    return float(value)
+
+
+def _string(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(name, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """A named crisis: who the sides are, what the rungs mean, and a sourced narrative.
+
+    ``narrative`` presents each government's statements and claims as claims; ``sources``
+    lists where each fact comes from.  ``rung_labels`` (optional) names the game's rungs.
+    """
+
+    name: str
+    title: str
+    sides: tuple[str, str]
+    narrative: str = ""
+    sources: tuple[str, ...] = ()
+    rung_labels: tuple[str, ...] = ()
+    parameter_notes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MapConfig:
+    """An equilibrium map: parameters on the axes, their ranges and the grid size.
+
+    ``x_range`` / ``y_range`` of ``None`` mean ``[0, 2 * scenario value]`` (``[0, 1]`` if
+    the value is 0).  ``x = None`` (or ``y = None``) turns the map off, e.g. for a game
+    given as matrices, which has no scalar parameters to sweep.
+    """
+
+    x: str | None = "war_cost"
+    y: str | None = "advantage"
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    points: int = 200
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything ``experiments/run.py`` needs, validated."""
+
+    experiment: str
+    seed: int
+    scenario: ScenarioConfig
+    game: Mapping[str, Any]
+    map: MapConfig
+    method: str = "support"
+
+
+def _scenario(raw: Any) -> ScenarioConfig:
+    raw = _require_mapping("scenario", raw)
+    allowed = ("name", "title", "sides", "narrative", "sources", "rung_labels", "parameter_notes")
+    _unknown_keys("scenario", raw, allowed)
+    name = _string("scenario.name", raw.get("name"))
+    sides = raw.get("sides", ("A", "B"))
+    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s for s in sides):
+        raise ConfigError("scenario.sides", f"must be a list of two names, got {sides!r}")
+    sources = raw.get("sources") or ()
+    if not isinstance(sources, (list, tuple)) or not all(isinstance(s, str) for s in sources):
+        raise ConfigError("scenario.sources", "must be a list of strings (one source per entry)")
+    labels = raw.get("rung_labels") or ()
+    if not isinstance(labels, (list, tuple)) or not all(isinstance(s, str) for s in labels):
+        raise ConfigError("scenario.rung_labels", "must be a list of strings, one per rung")
+    notes = raw.get("parameter_notes") or {}
+    _require_mapping("scenario.parameter_notes", notes)
+    return ScenarioConfig(name, str(raw.get("title") or name), (sides[0], sides[1]), str(raw.get("narrative") or ""),
+                          tuple(sources), tuple(labels), {str(k): str(v) for k, v in notes.items()})
+
+
+def _range(name: str, value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError(name, f"must be [low, high] or null, got {value!r}")
+    lo, hi = _number(f"{name}[0]", value[0]), _number(f"{name}[1]", value[1])
+    if not lo < hi:
+        raise ConfigError(name, f"needs low < high, got [{lo:g}, {hi:g}]")
+    return lo, hi
+
+
+def _map(raw: Any, game: Mapping[str, Any]) -> MapConfig:
+    raw = _require_mapping("map", raw or {})
+    _unknown_keys("map", raw, ("x", "y", "x_range", "y_range", "points"))
+    name = game["name"]
+    numeric = [p for p in builder_parameters(name)
+               if isinstance(game.get(p), (int, float)) and not isinstance(game.get(p), bool) and p != "K"]
+    x = raw.get("x", MapConfig.x)
+    y = raw.get("y", MapConfig.y)
+    if x is None or y is None:
+        return MapConfig(None, None, None, None, 0)
+    for key, val in (("map.x", x), ("map.y", y)):
+        if val not in numeric:
+            raise ConfigError(key, f"{val!r} is not a numeric parameter of game {name!r}; allowed: {', '.join(numeric)}")
+    if x == y:
+        raise ConfigError("map.y", f"must differ from map.x (both are {x!r})")
+    points = raw.get("points", MapConfig.points)
+    if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 2000:
+        raise ConfigError("map.points", f"must be an integer in [2, 2000], got {points!r}")
+    return MapConfig(x, y, _range("map.x_range", raw.get("x_range")), _range("map.y_range", raw.get("y_range")), points)
+
+
+def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = None) -> Game:
+    """Build the configured game, with the scenario's side names and rung labels.
+
+    Raises a one-line :class:`ConfigError` for an unknown game, an unknown or out-of-range
+    parameter, ragged or non-finite payoffs.
+    """
+    game_cfg = dict(_require_mapping("game", game_cfg))
+    name = game_cfg.pop("name", None)
+    if name not in GAMES:
+        raise ConfigError("game.name", f"unknown game {name!r}; allowed: {', '.join(sorted(GAMES))}")
+    for key, value in game_cfg.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"game.{key}", f"must be finite, got {value!r}")
+    game = build(name, **game_cfg)
+    if scenario is None:
+        return game
+    labels_a, labels_b = game.labels_a, game.labels_b
+    if scenario.rung_labels:
+        ka, kb = game.n_actions
+        if len(scenario.rung_labels) != ka or ka != kb:
+            raise ConfigError("scenario.rung_labels", f"needs one label per rung; the game has {ka} x {kb} rungs, "
+                                                      f"got {len(scenario.rung_labels)} labels")
+        labels_a = labels_b = scenario.rung_labels
+    return dataclasses.replace(game, sides=scenario.sides, labels_a=labels_a, labels_b=labels_b)
+
+
+def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
+    """Check a whole run config (plain dict, without Hydra's own ``hydra`` node)."""
+    cfg = _require_mapping("config", cfg)
+    _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, RUN_KEYS)
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    method = cfg.get("method", "support")
+    if method not in METHODS:
+        raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    scenario = _scenario(cfg.get("scenario"))
+    game_cfg = dict(_require_mapping("game", cfg.get("game")))
+    build_game(game_cfg, scenario)  # validates names, keys, ranges and labels
+    mp = _map(cfg.get("map"), game_cfg)
+    experiment = _string("experiment", cfg.get("experiment", "run"))
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method)

@@ -1,0 +1,168 @@
+"""The Hydra app experiments/run.py: composed configs, a real subprocess run, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from sim.config import build_game, validate_run
+from sim.equilibria import is_nash, nash_equilibria
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+RUN = ROOT / "experiments" / "run.py"
+SCENARIOS = sorted(p.stem for p in (CONFIGS / "scenario").glob("*.yaml"))
+GAMES = sorted(p.stem for p in (CONFIGS / "game").glob("*.yaml"))
+
+
+@pytest.fixture
+def hydra_compose():
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        yield lambda overrides=(): compose(config_name="run", overrides=list(overrides))
+    GlobalHydra.instance().clear()
+
+
+def _plain(cfg):
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_composes_and_validates(hydra_compose, scenario):
+    rc = validate_run(_plain(hydra_compose([f"scenario={scenario}"])))
+    assert rc.scenario.name == scenario
+    if rc.scenario.name != "custom":
+        assert rc.scenario.sources, "every shipped scenario cites its sources"
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_every_game_config_builds(hydra_compose, game):
+    cfg = _plain(hydra_compose(["scenario=custom", f"game={game}"]))
+    g = build_game(cfg["game"])
+    assert g.name == cfg["game"]["name"] or (game == "matrix" and g.name == "matrix")
+    assert np.all(np.isfinite(g.A)) and np.all(np.isfinite(g.B))
+
+
+def test_default_scenario_is_india_pakistan_with_a_ladder(hydra_compose):
+    cfg = _plain(hydra_compose())
+    rc = validate_run(cfg)
+    assert rc.scenario.name == "india_pakistan_2025"
+    assert rc.scenario.sides == ("India", "Pakistan")
+    assert cfg["game"]["name"] == "ladder"
+    game = build_game(cfg["game"], rc.scenario)
+    assert game.sides == ("India", "Pakistan")
+    assert len(game.labels_a) == cfg["game"]["K"] == len(rc.scenario.rung_labels)
+    # the narrative quotes the defence minister's conditional policy and attributes claims
+    text = rc.scenario.narrative
+    assert "wrap up this tension" in text and "Pahalgam" in text and "Sindoor" in text
+    assert "claimed" in text or "said" in text
+
+
+def test_command_line_overrides_reach_the_game(hydra_compose):
+    cfg = _plain(hydra_compose(["game.war_cost=50", "scenario=india_pakistan_2025"]))
+    assert cfg["game"]["war_cost"] == 50
+    g = build_game(cfg["game"])
+    assert g.war_payoff[0] == -50
+
+
+def _run(args, cwd, env_extra=None):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    if env_extra:
+        env.update(env_extra)
+    return subprocess.run([sys.executable, str(RUN), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def _finished_runs(root: Path):
+    return sorted(p.parent for p in root.glob("results/**/summary.json"))
+
+
+def test_default_run_as_a_subprocess(tmp_path):
+    """`python experiments/run.py` with no arguments writes a complete new results directory."""
+    proc = _run([], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = _finished_runs(tmp_path)
+    assert len(runs) == 1
+    out = runs[0]
+    assert out.parent.name == "run" and out.parent.parent.name == "results"
+    for name in ("config.yaml", "summary.md", "summary.json", "figures/payoff_matrix.png",
+                 "figures/equilibrium_map.png"):
+        assert (out / name).is_file(), name
+    assert (out / "figures/equilibrium_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
+    game = build_game(cfg["game"])
+    # the summary's equilibria are the equilibria of the configured game (checked independently)
+    eqs = summary["equilibria"]
+    assert len(eqs) == len(nash_equilibria(game))
+    for e in eqs:
+        assert is_nash(game.A, game.B, np.array(e["x"]), np.array(e["y"]))
+    md = (out / "summary.md").read_text()
+    assert "India" in md and "Pakistan" in md
+    # a second run never overwrites the first
+    proc2 = _run([], tmp_path)
+    assert proc2.returncode == 0, proc2.stderr
+    assert len(_finished_runs(tmp_path)) == 2
+
+
+def test_multirun_over_scenarios(tmp_path):
+    proc = _run(["-m", "scenario=classroom_chicken,classroom_security_dilemma", "map.points=30"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = _finished_runs(tmp_path)
+    assert len(runs) == 2
+    names = sorted(json.loads((r / "summary.json").read_text())["scenario"]["name"] for r in runs)
+    assert names == ["classroom_chicken", "classroom_security_dilemma"]
+
+
+BAD = [
+    (["game.foo=1"], "game.foo"),
+    (["+game.foo=1"], "game.foo"),
+    (["scenario=atlantis"], "scenario"),
+    (["game=nosuch"], "game"),
+    (["game.war_risk=1.3"], "game.war_risk"),
+    (["game.risk_interaction=-0.1"], "game.risk_interaction"),
+    (["game.war_cost=inf"], "game.war_cost"),
+    (["game.damage=nan"], "game.damage"),
+    (["scenario=custom", "game.A=[[1,2],[3]]"], "game.A"),
+    (["scenario=custom", "game.B=[[1,2],[3,4],[5,6]]"], "game.B"),
+    (["map.points=1"], "map.points"),
+    (["map.x=nosuch"], "map.x"),
+    (["method=magic"], "method"),
+    (["-m", "game.war_risk=0.5,1.5"], "game.war_risk"),
+]
+
+
+@pytest.mark.parametrize("args,field", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, field):
+    proc = _run(args, tmp_path)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert field in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not _finished_runs(tmp_path)
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*.png"))
+
+
+def test_run_from_python(tmp_path, hydra_compose):
+    """Everything the command line does is one call from Python."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    try:
+        from run import run
+    finally:
+        sys.path.pop(0)
+    cfg = _plain(hydra_compose(["scenario=classroom_chicken", "map.points=20"]))
+    summary = run(cfg, tmp_path / "out")
+    assert (tmp_path / "out" / "summary.json").is_file()
+    assert summary["scenario"]["name"] == "classroom_chicken"
+    assert len(summary["equilibria"]) == 3
