@@ -61,10 +61,10 @@ def run(cfg: dict, out_dir: Path) -> dict:
                                rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points))
 
     title = rc.scenario.title
-    plots.save(plots.payoff_heatmap(game, eqs, title=f"{title}\nstage game and its equilibria"),
+    plots.save(plots.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
                figures / "payoff_matrix.png")
     if emap is not None:
-        plots.save(plots.equilibrium_map_figure(emap, title=f"{title}\nequilibrium map"),
+        plots.save(plots.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
                    figures / "equilibrium_map.png")
 
     scenario = {"name": rc.scenario.name, "title": title, "sides": list(rc.scenario.sides),

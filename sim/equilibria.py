@@ -65,6 +65,7 @@ __all__ = [
 METHODS = ("support", "vertex", "lemke_howson", "exact")
 TOL = 1e-9
 SAME = 1e-7
+MAX_ENUMERATION = 200_000  # C(K_A + K_B, K_A): support pairs / polytope bases an enumeration visits
 
 
 class Equilibrium(NamedTuple):
@@ -429,6 +430,11 @@ def nash_equilibria(game, method: str = "support", *, tol: float = TOL, reduce: 
     A, B = _single(game)
     rows, cols = iterated_dominance(A, B, tol) if reduce else (np.arange(A.shape[0]), np.arange(A.shape[1]))
     a, b = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
+    if method in ("support", "vertex") and comb(sum(a.shape), a.shape[0]) > MAX_ENUMERATION:
+        raise ConfigError("method", f"{method!r} enumeration of a {a.shape[0]}x{a.shape[1]} game (after removing "
+                                    f"dominated rungs) visits {comb(sum(a.shape), a.shape[0])} support pairs or "
+                                    f"bases, over the limit {MAX_ENUMERATION}; use method='lemke_howson' "
+                                    "(finds some equilibria) or a smaller game")
     eqs = []
     for xs, ys in _candidates(a, b, method, tol):
         xs, ys = np.asarray(xs, float), np.asarray(ys, float)
