@@ -1,0 +1,598 @@
+"""Exact analysis of a repeated crisis as a Markov chain on the product state.
+
+Two automata (:class:`sim.strategies.Strategy`) playing the repeated crisis of
+``docs/repeated-model.md`` form one Markov chain.  Its transient states are the triples
+``(s_A, s_B, c)``: the two automaton states and the counter ``c = 0 .. m-1`` of
+consecutive rounds at ``(0, 0)`` (``m = settle_after``; one counter value when settlement
+is off).  Three absorbing states follow them: **war**, **settled**, **mediated**.  The
+transient states are flattened in C order, ``index = (s_A * S_B + s_B) * m + c``.
+
+Algorithm
+---------
+1. Execution: ``exec_A[s, x] = sum_i action_A[s, i] * E_A[i, x]`` (same for B), with
+   ``E`` the execution confusion matrix.  Perception is folded into the transitions:
+   ``T_A[s, x, y, s2] = sum_v P_A[y, v] * transition_A[s, x, v, s2]`` (A executed ``x``, B
+   executed ``y``, A saw ``v``), and ``T_B[s, y, x, s2]`` likewise.
+2. Ending rules in the fixed order war -> mediation -> settlement: after a round at
+   ``(x, y)`` war comes with ``w[x, y]``, mediation with ``(1 - w) * mu(x, y)``, and the
+   crisis goes on with ``cont = (1 - w) * (1 - mu)``; then the (0, 0) counter moves and
+   reaching ``m`` settles.
+3. One round (``einsum`` over the tables)::
+
+       Q[(a, b) -> (a2, b2)] = sum_{x, y} exec_A[a, x] exec_B[b, y] cont[x, y]
+                                          T_A[a, x, y, a2] T_B[b, y, x, b2]
+
+   split into the (0, 0) cell (counter ``c -> c + 1``) and all other cells
+   (counter ``-> 0``).  ``exits[:, (war, settled, mediated)]`` are the one-round
+   absorption probabilities and ``rewards`` the expected stage payoff of a round played
+   in each state, ``E[base[x, y] + w[x, y] * war_payoff]``.
+4. Finite horizon (``rounds=T``): the distribution ``v_t`` over transient states is
+   pushed forward ``T`` times; everything else is a linear read-out of ``v_t``.
+5. Long run (``rounds=None``): the communicating classes of the full chain
+   (``scipy.sparse.csgraph``) split states into closed classes (the three absorbing
+   states and any closed class of the transient states, e.g. noise-free mutual
+   restraint without war risk) and the rest.  Each closed class gets its stationary
+   distribution (``pi (P - I) = 0``, ``sum pi = 1``); the absorption probabilities into
+   closed classes come from the fundamental matrix, ``(I - Q_TT)^{-1} R_TC`` (Kemeny
+   and Snell 1960, ch. 3).  Their product is the Cesaro limit of the distribution, which
+   gives the eventual ending probabilities and the long-run per-round payoff.  Expected
+   total discounted payoffs are ``v0 (I - delta Q)^{-1} r``; with ``delta = 1`` this is
+   finite when the crisis ends with probability one.
+
+Batches: everything is vectorised over the game's batch dimensions.  The chain depends on
+the game only through the war probabilities, so it is built once per distinct war-risk
+table (``np.unique``), advanced with batched ``matmul`` and solved with batched
+``np.linalg.solve``; the graph analysis of step 5 runs once per distinct zero pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+from .errors import ConfigError
+from .strategies import Strategy
+
+__all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
+
+ENDINGS = ("war", "settled", "mediated")
+_SUM_TOL = 1e-9
+
+
+# --------------------------------------------------------------------------- noise
+def _confusion(K: int, spec, name: str = "noise") -> np.ndarray:
+    """Confusion matrix ``M[true, result]`` (K, K) from a rate ``e`` or a (K, K) matrix.
+
+    A rate ``e`` in [0, 1] means: with probability ``e`` the result is a uniformly random
+    *other* rung (K = 2: a flip).  A matrix must be row-stochastic.
+    """
+    try:
+        arr = np.asarray(spec, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a rate in [0, 1] or a ({K}, {K}) row-stochastic matrix") from None
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(name, "must be finite")
+    if arr.ndim == 0:
+        e = float(arr)
+        if not 0.0 <= e <= 1.0:
+            raise ConfigError(name, f"rate must be in [0, 1], got {e:g}")
+        return (1.0 - e) * np.eye(K) + e / (K - 1) * (1.0 - np.eye(K))
+    if arr.shape != (K, K):
+        raise ConfigError(name, f"matrix must have shape ({K}, {K}), got {arr.shape}")
+    bad = np.argwhere((arr < 0) | (arr > 1))
+    if len(bad):
+        i, j = (int(v) for v in bad[0])
+        raise ConfigError(name, f"entry ({i}, {j}) is {arr[i, j]:g}, not a probability in [0, 1]")
+    sums = arr.sum(-1)
+    off = np.flatnonzero(np.abs(sums - 1) > _SUM_TOL)
+    if len(off):
+        raise ConfigError(name, f"row {int(off[0])} sums to {sums[off[0]]:.6g}; each row must sum to 1")
+    return arr.copy()
+
+
+def _per_side(name: str, spec, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """A noise spec for both sides: one spec, or a pair (side A, side B)."""
+    try:
+        arr = np.asarray(spec, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is not None and arr.ndim in (0, 2):
+        c = _confusion(K, arr, name)
+        return c, c
+    if arr is not None and arr.ndim == 1 and arr.shape[0] == 2:
+        return _confusion(K, arr[0], f"{name}[0]"), _confusion(K, arr[1], f"{name}[1]")
+    if arr is not None and arr.ndim == 3 and arr.shape[0] == 2:
+        return _confusion(K, arr[0], f"{name}[0]"), _confusion(K, arr[1], f"{name}[1]")
+    if arr is None and isinstance(spec, (list, tuple)) and len(spec) == 2:
+        return _confusion(K, spec[0], f"{name}[0]"), _confusion(K, spec[1], f"{name}[1]")
+    raise ConfigError(name, f"must be a rate, a ({K}, {K}) matrix, or a pair of them (side A, side B)")
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True, eq=False)
+class ProductChain:
+    """One round of a strategy pair as a Markov chain (transient part), batched over games.
+
+    ``n = S_A * S_B * m`` transient states ``(s_A, s_B, c)`` in C order; ``...`` is the
+    game's batch shape.
+
+    Attributes
+    ----------
+    Q : ndarray (..., n, n)
+        Transient-to-transient one-round transition probabilities.
+    exits : ndarray (..., n, 3)
+        One-round probabilities of ending in war, settlement, mediation (``ENDINGS``).
+        ``Q.sum(-1) + exits.sum(-1) == 1``.
+    rewards : ndarray (..., n, 2)
+        Expected payoff to (A, B) of one round played in each state, including the
+        expected one-off war payoff of that round.
+    initial : ndarray (n,)
+        Distribution of the state in round 1.
+    exec_a, exec_b : ndarray (S_A, K), (S_B, K)
+        Distribution of the *executed* rung in each automaton state.
+    state_shape : (S_A, S_B, m)
+    """
+
+    Q: np.ndarray
+    exits: np.ndarray
+    rewards: np.ndarray
+    initial: np.ndarray
+    exec_a: np.ndarray
+    exec_b: np.ndarray
+    state_shape: tuple[int, int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovResult:
+    """Exact outcome of a strategy pair in the repeated crisis (``docs/repeated-model.md``).
+
+    ``...`` is the game's batch shape.  With ``rounds=T``:
+
+    rung_distribution : (..., T, 2, K)
+        P(round t is played and the side executes rung k); sums over k to ``p_active``.
+    p_active : (..., T)
+        P(round t is played).
+    p_war, p_settled, p_mediated : (..., T)
+        P(the crisis ended that way by the end of round t).
+    payoffs : (..., 2)
+        Expected total discounted payoffs of (A, B) over the T rounds.
+    total_payoffs : (..., 2)
+        The same array as ``payoffs``.
+    expected_rounds : (...)
+        Expected number of rounds played, ``p_active.sum(-1)``.
+
+    With ``rounds=None`` (long run) the time axis is dropped:
+
+    rung_distribution : (..., 2, K)
+        Long-run (Cesaro-limit) probability that the crisis is active and the side
+        executes rung k.
+    p_active : (...)
+        Long-run probability that the crisis is still going on.
+    p_war, p_settled, p_mediated : (...)
+        Probability that the crisis ever ends that way.
+    payoffs : (..., 2)
+        Long-run expected payoff per round (the Cesaro limit of the round-t expected
+        payoff; 0 once the crisis has ended).  For an ergodic noisy pair this is the
+        classic average payoff per round.
+    total_payoffs : (..., 2)
+        Expected total discounted payoff of the whole crisis, ``v0 (I - delta Q)^-1 r``.
+        With ``discount=1`` it is finite only where the crisis ends with probability one
+        (``absorbed_surely``); elsewhere it is ``+inf`` / ``-inf`` following the sign of
+        ``payoffs`` (``nan`` if that is 0).
+    expected_rounds : (...)
+        Expected number of rounds played (``inf`` unless ``absorbed_surely``).
+    absorbed_surely : bool (...)
+        The crisis ends (war, settlement or mediation) with probability one.
+    stationary : (..., S_A, S_B, m)
+        Long-run (Cesaro-limit) distribution over transient product states; sums to
+        ``p_active``.  ``None`` for a finite horizon.
+
+    Attributes ``rounds`` (T or None) and ``state_shape`` ``(S_A, S_B, m)`` record the setup.
+    """
+
+    rung_distribution: np.ndarray
+    p_active: np.ndarray
+    p_war: np.ndarray
+    p_settled: np.ndarray
+    p_mediated: np.ndarray
+    payoffs: np.ndarray
+    total_payoffs: np.ndarray
+    expected_rounds: np.ndarray
+    rounds: int | None
+    state_shape: tuple[int, int, int]
+    absorbed_surely: np.ndarray | None = None
+    stationary: np.ndarray | None = None
+
+
+# --------------------------------------------------------------------------- validation
+def _is_int(v, lo: int) -> bool:
+    return (not isinstance(v, bool) and isinstance(v, (int, np.integer, float, np.floating))
+            and float(v).is_integer() and int(v) >= lo)
+
+
+def _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope,
+                  discount, war_risk_scale):
+    if not hasattr(game, "A") or not hasattr(game, "B"):
+        raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
+    Ka, Kb = game.A.shape[-2:]
+    if Ka != Kb:
+        raise ConfigError("game", f"the repeated crisis needs a square game (K, K), got ({Ka}, {Kb})")
+    K = Ka
+    for side, s in (("strategy_a", strategy_a), ("strategy_b", strategy_b)):
+        if not isinstance(s, Strategy):
+            raise ConfigError(side, f"must be a sim.strategies.Strategy, got {type(s).__name__}")
+        if s.K != K:
+            raise ConfigError(side, f"strategy {s.name!r} has K={s.K} rungs but the game has K={K}")
+    if rounds is not None and not _is_int(rounds, 1):
+        raise ConfigError("rounds", f"must be an integer >= 1 or None (long run), got {rounds!r}")
+    if settle_after is not None and not _is_int(settle_after, 1):
+        raise ConfigError("settle_after", f"must be an integer >= 1 or None, got {settle_after!r}")
+    for name, v in (("mediation", mediation), ("mediation_slope", mediation_slope), ("discount", discount),
+                    ("war_risk_scale", war_risk_scale)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+            raise ConfigError(name, f"must be a finite number, got {v!r}")
+    if not 0.0 <= mediation <= 1.0:
+        raise ConfigError("mediation", f"must be a probability in [0, 1], got {mediation:g}")
+    if mediation + min(mediation_slope, 0.0) < 0.0:
+        raise ConfigError("mediation_slope", f"mediation + mediation_slope must be >= 0 (a probability), "
+                                             f"got {mediation + mediation_slope:g}")
+    if not 0.0 < discount <= 1.0:
+        raise ConfigError("discount", f"must be in (0, 1], got {discount:g}")
+    if war_risk_scale < 0:
+        raise ConfigError("war_risk_scale", f"must be >= 0, got {war_risk_scale:g}")
+    return K
+
+
+def _stage(game, war_risk_scale):
+    """Flattened stage data: payoffs incl. expected war payoff, war risk, batch shape."""
+    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    batch = A.shape[:-2]
+    K = A.shape[-1]
+    if game.war_probability is None:
+        w = np.zeros(A.shape)
+    else:
+        w = np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
+    wpay = np.zeros(batch + (2,)) if game.war_payoff is None else \
+        np.broadcast_to(np.asarray(game.war_payoff, float), batch + (2,))
+    ws = war_risk_scale * w
+    if np.any(ws > 1 + 1e-12):
+        raise ConfigError("war_risk_scale", f"scaled war probability reaches {ws.max():g} > 1; "
+                                            "lower war_risk_scale")
+    ws = np.minimum(ws, 1.0)
+    # base = A - w * war_payoff (the stage payoffs without the expected war term), then the
+    # expected war payoff of the round at the scaled risk is added back
+    Ae = A - w * wpay[..., 0, None, None] + ws * wpay[..., 0, None, None]
+    Be = B - w * wpay[..., 1, None, None] + ws * wpay[..., 1, None, None]
+    N = int(np.prod(batch, dtype=int))
+    return Ae.reshape(N, K, K), Be.reshape(N, K, K), ws.reshape(N, K, K), batch
+
+
+# --------------------------------------------------------------------------- the kernel
+def _tables(strategy_a, strategy_b, exec_noise, perc_noise, K):
+    EA, EB = _per_side("execution_noise", exec_noise, K)
+    PA, PB = _per_side("perception_noise", perc_noise, K)
+    exec_a = strategy_a.action @ EA
+    exec_b = strategy_b.action @ EB
+    # T_A[a, x, y, a2]: A executed x, B executed y, A saw v ~ P_A[y, v]
+    TA = np.einsum("yv,axvc->axyc", PA, strategy_a.transition)
+    # T_B[b, y, x, b2]: B executed y, A executed x, B saw v ~ P_B[x, v]
+    TB = np.einsum("xv,byvd->byxd", PB, strategy_b.transition)
+    return exec_a, exec_b, TA, TB
+
+
+def _mediation_table(K, mu0, mu1):
+    s = np.arange(K, dtype=float) / (K - 1)
+    return np.minimum(1.0, mu0 + mu1 * np.maximum(s[:, None], s[None, :]))
+
+
+def _pair_kernel(cont, exec_a, exec_b, TA, TB):
+    """R[g, a, b, a2, b2] = sum_xy exec_a[a, x] exec_b[b, y] cont[g, x, y] T_A[a, x, y, a2] T_B[b, y, x, b2].
+
+    Done as one batched matmul over the K*K rung pairs.
+    """
+    G, K = cont.shape[0], cont.shape[-1]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    la = cont[:, None, :, :, None] * (exec_a[:, :, None, None] * TA)[None]  # (G, a, x, y, a2)
+    la = la.transpose(0, 1, 4, 2, 3).reshape(G, SA * SA, K * K)
+    lb = (exec_b[:, :, None, None] * TB).transpose(2, 1, 0, 3).reshape(K * K, SB * SB)  # (x, y, b, b2)
+    R = (la @ lb).reshape(G, SA, SA, SB, SB)
+    return R.transpose(0, 1, 3, 2, 4)
+
+
+def _chain_kernel(w, exec_a, exec_b, TA, TB, mu, m, settle):
+    """Q (G, n, n) and exits (G, n, 3) for war tables w (G, K, K)."""
+    G = w.shape[0]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    cont = (1.0 - w) * (1.0 - mu)
+    if settle:
+        cont_n = cont.copy()
+        cont_n[:, 0, 0] = 0.0
+        Rn = _pair_kernel(cont_n, exec_a, exec_b, TA, TB)  # counter resets
+        R0 = np.einsum("a,b,g,ac,bd->gabcd", exec_a[:, 0], exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0], TB[:, 0, 0])
+        Q = np.zeros((G, SA, SB, m, SA, SB, m))
+        Q[..., 0] = Rn[:, :, :, None]
+        for c in range(m - 1):
+            Q[:, :, :, c, :, :, c + 1] = R0
+    else:
+        Q = _pair_kernel(cont, exec_a, exec_b, TA, TB)
+    n = SA * SB * m
+    exits = np.zeros((G, SA, SB, m, 3))
+    exits[..., 0] = np.einsum("ax,by,gxy->gab", exec_a, exec_b, w)[..., None]
+    exits[..., 2] = np.einsum("ax,by,gxy->gab", exec_a, exec_b, (1.0 - w) * mu)[..., None]
+    if settle:
+        exits[:, :, :, m - 1, 1] = exec_a[None, :, 0, None] * exec_b[None, None, :, 0] * cont[:, 0, 0, None, None]
+    return Q.reshape(G, n, n), exits.reshape(G, n, 3)
+
+
+def _rewards(Ae, Be, exec_a, exec_b, m):
+    """(N, n, 2) expected payoff of a round in each transient state."""
+    r = np.stack([np.einsum("ax,by,gxy->gab", exec_a, exec_b, Ae),
+                  np.einsum("ax,by,gxy->gab", exec_a, exec_b, Be)], -1)
+    r = np.broadcast_to(r[:, :, :, None, :], r.shape[:3] + (m, 2))
+    return r.reshape(r.shape[0], -1, 2)
+
+
+def _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+           mediation_slope, war_risk_scale):
+    K = game.A.shape[-1]
+    Ae, Be, ws, batch = _stage(game, war_risk_scale)
+    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, execution_noise, perception_noise, K)
+    mu = _mediation_table(K, float(mediation), float(mediation_slope))
+    settle = settle_after is not None
+    m = int(settle_after) if settle else 1
+    SA, SB = strategy_a.n_states, strategy_b.n_states
+    v0 = np.zeros((SA, SB, m))
+    v0[:, :, 0] = np.outer(strategy_a.initial, strategy_b.initial)
+    return dict(K=K, Ae=Ae, Be=Be, ws=ws, batch=batch, exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, mu=mu,
+                settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
+
+
+def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution_noise=0.0,
+                  perception_noise=0.0, settle_after: int | None = None, mediation: float = 0.0,
+                  mediation_slope: float = 0.0, war_risk_scale: float = 1.0) -> ProductChain:
+    """The one-round transition of a strategy pair (see :class:`ProductChain`).
+
+    Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
+    the same chain internally (once per distinct war-risk table).
+    """
+    _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
+                  war_risk_scale)
+    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+               mediation_slope, war_risk_scale)
+    Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
+    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
+    b, n = d["batch"], Q.shape[-1]
+    return ProductChain(Q.reshape(b + (n, n)), exits.reshape(b + (n, 3)), r.reshape(b + (n, 2)), d["v0"],
+                        d["exec_a"], d["exec_b"], d["shape"])
+
+
+# --------------------------------------------------------------------------- finite horizon
+def _finite(Q, exits, v0, exec_a, exec_b, shape, T, discount):
+    """Push the distribution forward T rounds.  Q (G, n, n); returns arrays with leading G."""
+    G, n = Q.shape[0], Q.shape[-1]
+    SA, SB, m = shape
+    K = exec_a.shape[1]
+    v = np.broadcast_to(v0, (G, n)).copy()
+    rung = np.empty((G, T, 2, K))
+    active = np.empty((G, T))
+    ended = np.empty((G, T, 3))
+    occ = np.zeros((G, n))
+    weight = 1.0
+    done = np.zeros((G, 3))
+    for t in range(T):
+        active[:, t] = v.sum(-1)
+        vab = v.reshape(G, SA, SB, m).sum(-1)
+        rung[:, t, 0] = vab.sum(2) @ exec_a
+        rung[:, t, 1] = vab.sum(1) @ exec_b
+        occ += weight * v
+        weight *= discount
+        done += np.matmul(v[:, None, :], exits)[:, 0]
+        ended[:, t] = done
+        v = np.matmul(v[:, None, :], Q)[:, 0]
+    return rung, active, ended, occ
+
+
+# --------------------------------------------------------------------------- long run
+def _solve(a, b):
+    """Batched solve of a x = b with b (G, k) or (G, k, j)."""
+    if b.ndim == a.ndim - 1:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def _long_run_group(Q, exits, v0, discount):
+    """Long-run quantities for a group of chains with the same zero pattern.
+
+    Returns (limit (G, n + 3) Cesaro-limit distribution over all states, occ_disc (G, n)
+    discounted occupancy or None, occ1 (G, n) undiscounted occupancy or None, surely bool).
+    """
+    G, n = Q.shape[0], Q.shape[-1]
+    N = n + 3
+    P = np.zeros((G, N, N))
+    P[:, :n, :n] = Q
+    P[:, :n, n:] = exits
+    P[:, np.arange(n, N), np.arange(n, N)] = 1.0
+    pattern = csr_matrix(P[0] > 0)
+    n_cls, labels = connected_components(pattern, directed=True, connection="strong")
+    rows, cols = pattern.nonzero()
+    leaves = np.zeros(n_cls, bool)  # class has an edge to another class: not closed
+    crossing = labels[rows] != labels[cols]
+    leaves[labels[rows[crossing]]] = True
+    closed = [np.flatnonzero(labels == c) for c in range(n_cls) if not leaves[c]]
+    in_closed = np.zeros(N, bool)
+    for C in closed:
+        in_closed[C] = True
+    Tr = np.flatnonzero(~in_closed)  # transient states of the full chain (all < n)
+
+    v = np.zeros(N)
+    v[:n] = v0
+    # absorption into each closed class from the transient states (fundamental matrix)
+    if len(Tr):
+        R = np.stack([P[:, Tr][:, :, C].sum(-1) for C in closed], -1)  # (G, |Tr|, n_closed)
+        X = _solve(np.eye(len(Tr)) - P[:, Tr][:, :, Tr], R)
+        mass = v[Tr] @ X  # (G, n_closed)
+    else:
+        mass = np.zeros((G, len(closed)))
+    limit = np.zeros((G, N))
+    for k, C in enumerate(closed):
+        mk = mass[:, k] + v[C].sum()
+        if len(C) == 1:
+            pi = np.ones((G, 1))
+        else:
+            a = np.swapaxes(P[:, C][:, :, C] - np.eye(len(C)), -1, -2).copy()
+            a[:, -1, :] = 1.0
+            rhs = np.zeros((G, len(C)))
+            rhs[:, -1] = 1.0
+            pi = _solve(a, rhs)
+        limit[:, C] += mk[:, None] * pi
+
+    # can the start reach a closed class made of transient (non-ending) states?
+    start = np.flatnonzero(v > 0)
+    reach = np.zeros(N, bool)
+    for s in start:
+        reach[breadth_first_order(pattern, int(s), directed=True, return_predecessors=False)] = True
+    stuck = np.zeros(N, bool)
+    for C in closed:
+        if C[0] < n:
+            stuck[C] = True
+    surely = not np.any(reach & stuck)
+
+    occ1 = None
+    if surely:
+        occ1 = np.zeros((G, n))
+        if len(Tr):
+            occ1[:, Tr] = _solve(np.swapaxes(np.eye(len(Tr)) - P[:, Tr][:, :, Tr], -1, -2), np.broadcast_to(
+                v[Tr], (G, len(Tr))))
+    occ_disc = None
+    if discount < 1.0:
+        occ_disc = _solve(np.swapaxes(np.eye(n) - discount * Q, -1, -2), np.broadcast_to(v0, (G, n)))
+    elif surely:
+        occ_disc = occ1
+    return limit, occ_disc, occ1, surely
+
+
+def _long_run(Q, exits, v0, ws, discount):
+    G, n = Q.shape[0], Q.shape[-1]
+    # the zero pattern of the chain depends on the game only through (w > 0, w < 1)
+    keys = np.concatenate([(ws > 0).reshape(G, -1), (ws < 1).reshape(G, -1)], -1)
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    limit = np.zeros((G, n + 3))
+    occ_disc = np.full((G, n), np.nan)
+    occ1 = np.full((G, n), np.nan)
+    surely = np.zeros(G, bool)
+    for k in range(group.max() + 1):
+        idx = np.flatnonzero(group == k)
+        lim, od, o1, s = _long_run_group(Q[idx], exits[idx], v0, discount)
+        limit[idx] = lim
+        surely[idx] = s
+        if od is not None:
+            occ_disc[idx] = od
+        if o1 is not None:
+            occ1[idx] = o1
+    return limit, occ_disc, occ1, surely
+
+
+# --------------------------------------------------------------------------- public entry
+def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
+            execution_noise=0.0, perception_noise=0.0, settle_after: int | None = None,
+            mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
+            war_risk_scale: float = 1.0) -> MarkovResult:
+    """Exact distribution of outcomes of a strategy pair in the repeated crisis.
+
+    Implements ``docs/repeated-model.md`` exactly (the Monte-Carlo engine's process), as a
+    Markov chain on the product of the two automata (see the module docstring for the
+    algorithm).
+
+    Parameters
+    ----------
+    game : Game
+        One game or a batch, ``A.shape == (..., K, K)``.  ``war_probability`` and
+        ``war_payoff`` (ladder games) give the per-round war risk and the war payoff.
+    strategy_a, strategy_b : Strategy
+        Automata over the game's K rungs (side A = rows, side B = columns).
+    rounds : int or None
+        Horizon T; ``None`` for the long run (see :class:`MarkovResult`).
+    execution_noise, perception_noise : float, (K, K) array, or a pair of them
+        Per side (a single value applies to both): a rate ``e`` (with probability ``e`` a
+        uniformly random other rung) or a row-stochastic confusion matrix ``M[true, result]``.
+    settle_after : int or None
+        m: settled after m consecutive rounds with both sides executing rung 0.
+    mediation, mediation_slope : float
+        Per-round probability of mediation ``min(1, mu0 + mu1 * max(x, y) / (K - 1))``.
+    discount : float in (0, 1]
+        Round t is weighted by ``discount ** (t - 1)``.
+    war_risk_scale : float >= 0
+        Multiplies the game's war probabilities (the result must stay <= 1).
+
+    Returns
+    -------
+    MarkovResult
+
+    Raises
+    ------
+    ConfigError
+        On a bad argument (one line naming it).
+
+    Notes
+    -----
+    The chain has ``S_A * S_B * m`` transient states; memory and time grow with its
+    square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
+    """
+    _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
+                  war_risk_scale)
+    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+               mediation_slope, war_risk_scale)
+    batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
+    N = d["ws"].shape[0]
+    # one chain per distinct war-risk table
+    wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    wu = wu.reshape(-1, K, K)
+    Q, exits = _chain_kernel(wu, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], m, d["settle"])
+    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], m)  # (N, n, 2)
+
+    if rounds is not None:
+        T = int(rounds)
+        rung, active, ended, occ = _finite(Q, exits, d["v0"], d["exec_a"], d["exec_b"], shape, T, float(discount))
+        pay = np.einsum("gn,gnj->gj", occ[inv], r)
+        out = dict(rung_distribution=rung[inv].reshape(batch + (T, 2, K)),
+                   p_active=active[inv].reshape(batch + (T,)),
+                   p_war=ended[inv, :, 0].reshape(batch + (T,)),
+                   p_settled=ended[inv, :, 1].reshape(batch + (T,)),
+                   p_mediated=ended[inv, :, 2].reshape(batch + (T,)),
+                   payoffs=pay.reshape(batch + (2,)))
+        out["total_payoffs"] = out["payoffs"]
+        out["expected_rounds"] = out["p_active"].sum(-1)
+        return MarkovResult(**out, rounds=T, state_shape=shape)
+
+    limit, occ_disc, occ1, surely = _long_run(Q, exits, d["v0"], wu, float(discount))
+    n = Q.shape[-1]
+    stat = limit[:, :n][inv]  # (N, n)
+    SA, SB, _ = shape
+    vab = stat.reshape(N, SA, SB, m).sum(-1)
+    rung = np.stack([vab.sum(2) @ d["exec_a"], vab.sum(1) @ d["exec_b"]], 1)
+    per_round = np.einsum("gn,gnj->gj", stat, r)
+    total = np.einsum("gn,gnj->gj", np.nan_to_num(occ_disc[inv], nan=0.0), r)
+    finite = ~np.isnan(occ_disc[inv, 0])
+    scale = np.abs(r).max(axis=(1, 2))
+    sign = np.where(np.abs(per_round) <= 1e-12 * np.maximum(scale, 1.0)[:, None], np.nan, np.sign(per_round))
+    total = np.where(finite[:, None], total, sign * np.inf)
+    exp_rounds = np.where(surely[inv], np.nan_to_num(occ1[inv], nan=0.0).sum(-1), np.inf)
+    return MarkovResult(
+        rung_distribution=rung.reshape(batch + (2, K)),
+        p_active=stat.sum(-1).reshape(batch),
+        p_war=limit[inv, n].reshape(batch),
+        p_settled=limit[inv, n + 1].reshape(batch),
+        p_mediated=limit[inv, n + 2].reshape(batch),
+        payoffs=per_round.reshape(batch + (2,)),
+        total_payoffs=total.reshape(batch + (2,)),
+        expected_rounds=exp_rounds.reshape(batch),
+        rounds=None,
+        state_shape=shape,
+        absorbed_surely=surely[inv].reshape(batch),
+        stationary=stat.reshape(batch + shape),
+    )
