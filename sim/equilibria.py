@@ -109,9 +109,11 @@ class Equilibria(list):
     """A list of :class:`Equilibrium` with the method used and the game's degeneracy.
 
     ``degenerate`` is True when some mixed strategy with support size k has more than k
-    pure best responses (von Stengel 2007, def. 3.2); then the equilibrium set may
-    contain continua and the list holds extreme points found by the method.  It is
-    ``None`` when the game is too large to decide.
+    pure best responses (von Stengel 2007, def. 3.2) in the game left after removing
+    strictly dominated rungs (``reduced``), which carries every equilibrium; then the
+    equilibrium set may contain continua and the list holds extreme points found by the
+    method.  Ties among dominated rungs do not count: they change no equilibrium (use
+    :func:`is_degenerate` for the full game).  ``None`` when too large to decide.
     """
 
     def __init__(self, items=(), method: str = "", degenerate: bool | None = None, reduced: tuple = ()):
@@ -417,7 +419,7 @@ def nash_equilibria(game, method: str = "support", *, tol: float = TOL, reduce: 
         First remove strictly dominated rungs (iteratively); this removes no
         equilibrium and makes large ladders tractable.
     check_degeneracy : bool
-        Compute ``result.degenerate`` (see :func:`is_degenerate`).
+        Compute ``result.degenerate`` for the reduced game (see :class:`Equilibria`).
 
     Returns
     -------
@@ -436,7 +438,17 @@ def nash_equilibria(game, method: str = "support", *, tol: float = TOL, reduce: 
                                     f"bases, over the limit {MAX_ENUMERATION}; use method='lemke_howson' "
                                     "(finds some equilibria) or a smaller game")
     eqs = []
-    for xs, ys in _candidates(a, b, method, tol):
+    if min(a.shape) == 1:
+        # one rung left for a side: the equilibria are that rung against each pure best reply
+        # (nashpy's vertex enumeration fails and its Lemke-Howson never returns on such games)
+        bn, an = _normalise(b), _normalise(a)
+        if a.shape[0] == 1:
+            cands = [(np.ones(1), np.eye(a.shape[1])[j]) for j in np.flatnonzero(bn[0] >= bn[0].max() - tol)]
+        else:
+            cands = [(np.eye(a.shape[0])[i], np.ones(1)) for i in np.flatnonzero(an[:, 0] >= an[:, 0].max() - tol)]
+    else:
+        cands = _candidates(a, b, method, tol)
+    for xs, ys in cands:
         xs, ys = np.asarray(xs, float), np.asarray(ys, float)
         if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))) or xs.sum() <= 0 or ys.sum() <= 0:
             continue
@@ -551,21 +563,24 @@ def nash_2x2(A, B=None, tol: float = 0.0) -> Nash2x2:
     c = B[..., 0, 0] - B[..., 0, 1]
     e = B[..., 1, 0] - B[..., 1, 1]
     degenerate = (np.abs(a) <= tol) | (np.abs(b) <= tol) | (np.abs(c) <= tol) | (np.abs(e) <= tol)
-    pure = pure_equilibria(A, B, tol).reshape(batch + (4,))
+    # pure cells from the signs of the differences (cheaper than reductions over length-2 axes)
+    pure = np.stack([(a >= -tol) & (c >= -tol), (b >= -tol) & (c <= tol),
+                     (a <= tol) & (e >= -tol), (b <= tol) & (e <= tol)], -1)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = b / (b - a)
         p = e / (e - c)
     mixed = (a * b < 0) & (c * e < 0) & ~degenerate
 
-    # candidate strategies: 4 pure cells then the mixed point -> (..., 5, 2)
+    # candidates: 4 pure cells then the mixed point; compact the valid ones to the front
     px = np.array([1.0, 1.0, 0.0, 0.0])  # P(A plays rung 0) in cells (0,0),(0,1),(1,0),(1,1)
     qy = np.array([1.0, 0.0, 1.0, 0.0])
     cand_p = np.concatenate([np.broadcast_to(px, batch + (4,)), p[..., None]], -1)
     cand_q = np.concatenate([np.broadcast_to(qy, batch + (4,)), q[..., None]], -1)
     valid = np.concatenate([pure, mixed[..., None]], -1)
-    # stable compaction of valid candidates to the front
-    order = np.argsort(~valid, axis=-1, kind="stable")[..., :3]
-    keep = np.take_along_axis(valid, order, -1)
+    rank = np.cumsum(valid, axis=-1) * valid  # k-th valid candidate has rank k
+    slots = rank[..., None, :] == np.arange(1, 4)[:, None]  # (..., 3, 5)
+    keep = slots.any(-1)
+    order = slots.argmax(-1)
     sel_p = np.where(keep, np.take_along_axis(cand_p, order, -1), np.nan)
     sel_q = np.where(keep, np.take_along_axis(cand_q, order, -1), np.nan)
     x = np.stack([sel_p, 1 - sel_p], -1)

@@ -162,13 +162,19 @@ class Game:
         bs = self.batch_shape
         params = {}
         for k, v in self.params.items():
-            arr = np.asarray(v)
-            if arr.dtype.kind in "fiub" and arr.ndim and np.broadcast_shapes(arr.shape, bs) == bs and arr.ndim <= len(bs):
-                params[k] = np.broadcast_to(arr, bs)[idx]
-                if np.ndim(params[k]) == 0:
-                    params[k] = params[k].item()
-            else:
+            arr = np.asarray(v) if not isinstance(v, (str, tuple)) else np.asarray(None)
+            sub = None
+            if arr.dtype.kind in "fiub" and 0 < arr.ndim <= len(bs):
+                try:
+                    sub = np.broadcast_to(arr, bs)[idx]  # a batched scalar parameter
+                except ValueError:
+                    sub = None
+            elif arr.dtype.kind in "fiub" and arr.ndim > len(bs) and arr.shape[:len(bs)] == bs:
+                sub = arr[idx]  # batched matrices (from_matrices)
+            if sub is None:
                 params[k] = v
+            else:
+                params[k] = sub.item() if np.ndim(sub) == 0 else (sub.tolist() if isinstance(v, list) else sub)
         wp = None if self.war_probability is None else np.broadcast_to(self.war_probability, self.A.shape)[full]
         wpay = None if self.war_payoff is None else np.broadcast_to(self.war_payoff, bs + (2,))[idx + (slice(None),)]
         return Game(self.A[full], self.B[full], self.sides, self.labels_a, self.labels_b, self.name, params, wp, wpay)
@@ -178,6 +184,13 @@ class Game:
         out: dict[str, Any] = {"name": self.name}
         for k, v in self.params.items():
             out[k] = v.tolist() if isinstance(v, np.ndarray) else v
+        accepted = inspect.signature(GAMES[self.name]).parameters if self.name in GAMES else {}
+        if "sides" in accepted:
+            out["sides"] = list(self.sides)
+        if "labels" in accepted:
+            out["labels"] = list(self.labels_a)
+        if "labels_a" in accepted:
+            out["labels_a"], out["labels_b"] = list(self.labels_a), list(self.labels_b)
         return out
 
     def payoffs(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -372,13 +385,17 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     ``war_cost * war_risk * (1 - k) / 2 < advantage - cost < war_cost * war_risk * (1 + k) / 2``,
     and Harmony below that.
 
-    Because A's payoff is ``Phi(x, y) - (advantage + damage) * s_y`` with the symmetric
+    Because A's payoff is ``Phi(x, y) - (2 * advantage + damage - cost) * s_y`` with the symmetric
     potential ``Phi = (advantage - cost) * (s_x + s_y) - war_cost * p(x, y)``, the ladder is
     an exact potential game (Monderer and Shapley 1996): it always has a pure equilibrium.
 
     Every numeric argument except ``K`` may be an array; they broadcast to the batch shape.
     """
-    if isinstance(K, bool) or int(K) != K or int(K) < 2:
+    try:
+        ok = not isinstance(K, bool) and int(K) == K and int(K) >= 2
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise ConfigError("K", f"must be an integer >= 2 (number of rungs), got {K!r}")
     K = int(K)
     g = _as_float_array("advantage", advantage)[..., None, None]

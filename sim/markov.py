@@ -54,61 +54,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .errors import ConfigError
-from .strategies import Strategy
+from .strategies import Strategy, side_noise
 
 __all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
 
 ENDINGS = ("war", "settled", "mediated")
-_SUM_TOL = 1e-9
-
-
-# --------------------------------------------------------------------------- noise
-def _confusion(K: int, spec, name: str = "noise") -> np.ndarray:
-    """Confusion matrix ``M[true, result]`` (K, K) from a rate ``e`` or a (K, K) matrix.
-
-    A rate ``e`` in [0, 1] means: with probability ``e`` the result is a uniformly random
-    *other* rung (K = 2: a flip).  A matrix must be row-stochastic.
-    """
-    try:
-        arr = np.asarray(spec, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"must be a rate in [0, 1] or a ({K}, {K}) row-stochastic matrix") from None
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(name, "must be finite")
-    if arr.ndim == 0:
-        e = float(arr)
-        if not 0.0 <= e <= 1.0:
-            raise ConfigError(name, f"rate must be in [0, 1], got {e:g}")
-        return (1.0 - e) * np.eye(K) + e / (K - 1) * (1.0 - np.eye(K))
-    if arr.shape != (K, K):
-        raise ConfigError(name, f"matrix must have shape ({K}, {K}), got {arr.shape}")
-    bad = np.argwhere((arr < 0) | (arr > 1))
-    if len(bad):
-        i, j = (int(v) for v in bad[0])
-        raise ConfigError(name, f"entry ({i}, {j}) is {arr[i, j]:g}, not a probability in [0, 1]")
-    sums = arr.sum(-1)
-    off = np.flatnonzero(np.abs(sums - 1) > _SUM_TOL)
-    if len(off):
-        raise ConfigError(name, f"row {int(off[0])} sums to {sums[off[0]]:.6g}; each row must sum to 1")
-    return arr.copy()
-
-
-def _per_side(name: str, spec, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """A noise spec for both sides: one spec, or a pair (side A, side B)."""
-    try:
-        arr = np.asarray(spec, dtype=np.float64)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is not None and arr.ndim in (0, 2):
-        c = _confusion(K, arr, name)
-        return c, c
-    if arr is not None and arr.ndim == 1 and arr.shape[0] == 2:
-        return _confusion(K, arr[0], f"{name}[0]"), _confusion(K, arr[1], f"{name}[1]")
-    if arr is not None and arr.ndim == 3 and arr.shape[0] == 2:
-        return _confusion(K, arr[0], f"{name}[0]"), _confusion(K, arr[1], f"{name}[1]")
-    if arr is None and isinstance(spec, (list, tuple)) and len(spec) == 2:
-        return _confusion(K, spec[0], f"{name}[0]"), _confusion(K, spec[1], f"{name}[1]")
-    raise ConfigError(name, f"must be a rate, a ({K}, {K}) matrix, or a pair of them (side A, side B)")
 
 
 # --------------------------------------------------------------------------- results
@@ -272,8 +222,8 @@ def _stage(game, war_risk_scale):
 
 # --------------------------------------------------------------------------- the kernel
 def _tables(strategy_a, strategy_b, exec_noise, perc_noise, K):
-    EA, EB = _per_side("execution_noise", exec_noise, K)
-    PA, PB = _per_side("perception_noise", perc_noise, K)
+    EA, EB = side_noise(K, exec_noise, "execution_noise")
+    PA, PB = side_noise(K, perc_noise, "perception_noise")
     exec_a = strategy_a.action @ EA
     exec_b = strategy_b.action @ EB
     # T_A[a, x, y, a2]: A executed x, B executed y, A saw v ~ P_A[y, v]

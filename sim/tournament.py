@@ -24,7 +24,8 @@ from scipy.integrate import solve_ivp
 
 from .equilibria import Equilibria, nash_equilibria
 from .errors import ConfigError
-from .markov import _per_side, analyse
+from .markov import analyse
+from .strategies import side_noise
 from .strategies import Strategy
 
 __all__ = ["TournamentResult", "ReplicatorResult", "round_robin", "replicator", "is_ess"]
@@ -272,7 +273,7 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     results = {}
     K = game.A.shape[-1]
     symmetric = _is_symmetric(game) and all(
-        np.array_equal(*_per_side(name, spec, K))
+        np.array_equal(*side_noise(K, spec, name))
         for name, spec in (("execution_noise", execution_noise), ("perception_noise", perception_noise)))
     pairs = [(i, j) for i in range(N) for j in range(i, N)] if symmetric else \
         [(i, j) for i in range(N) for j in range(N)]

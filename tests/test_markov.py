@@ -11,7 +11,8 @@ import pytest
 
 from sim.errors import ConfigError
 from sim.games import Game, ladder, prisoners_dilemma
-from sim.markov import _confusion, analyse, product_chain
+from sim.markov import analyse, product_chain
+from sim.strategies import noise_matrix as _confusion
 from sim.strategies import Strategy
 
 
@@ -319,8 +320,46 @@ def test_long_run_absorption_and_convergence_of_finite_horizon():
 
 
 # --------------------------------------------------------------------------- Monte Carlo vs exact
-def test_monte_carlo_engine_agrees_with_exact():
-    pytest.skip("engine not yet available")
-    # TODO(lead): once sim.engine lands, for K=2 (PD with war_game(0.02)) and K=5 (ladder), with
-    # execution_noise=0.05, perception_noise=biased matrix, settle_after=3, mediation=0.01:
-    # engine mean payoffs, p_war, p_settled, rung_distribution within 4 standard errors of analyse(...).
+MC_CASES = {
+    "K2_pd_war_noise": (lambda: _war_pd(), "tit_for_tat", "win_stay_lose_shift", 2),
+    "K5_ladder": (lambda: __import__("sim").ladder(K=5, war_risk=0.2), "graduated_response",
+                  "conditional_deescalation", 5),
+    "K5_ladder_grit": (lambda: __import__("sim").ladder(K=5, war_risk=0.3, risk_exponent=1.0), "grit",
+                       "tit_for_two_tats", 5),
+}
+
+
+def _war_pd():
+    from sim.games import Game, prisoners_dilemma
+
+    g = prisoners_dilemma()
+    wp = np.array([[0.0, 0.01], [0.01, 0.04]])
+    war = np.array([-20.0, -20.0])
+    # A, B include the expected war term, as the ladder builder does
+    return Game(g.A + wp * war[0], g.B + wp * war[1], g.sides, name="pd_with_war", war_probability=wp,
+                war_payoff=war)
+
+
+@pytest.mark.parametrize("case", list(MC_CASES))
+def test_monte_carlo_engine_agrees_with_exact(case):
+    """Both kinds of noise, war risk, settlement and mediation: MC within 4 standard errors of exact."""
+    from sim import strategies
+    from sim.engine import simulate
+
+    make, name_a, name_b, K = MC_CASES[case]
+    game = make()
+    a, b = strategies.get(name_a, K=K), strategies.get(name_b, K=K)
+    kw = dict(rounds=40, execution_noise=0.05, perception_noise=(0.03, strategies.biased_noise(K, 0.06, 0.01)),
+              settle_after=3, mediation=0.01, mediation_slope=0.02, discount=0.98)
+    exact = analyse(game, a, b, **kw)
+    n = 40_000
+    mc = simulate(game, a, b, paths=n, seed=12345, **kw)
+    se = np.sqrt(np.maximum(exact.p_war * (1 - exact.p_war), 1e-12) / n)
+    assert np.all(np.abs(mc.p_war - exact.p_war) <= 4 * se + 1e-12)
+    se = np.sqrt(np.maximum(exact.p_settled * (1 - exact.p_settled), 1e-12) / n)
+    assert np.all(np.abs(mc.p_settled - exact.p_settled) <= 4 * se + 1e-12)
+    rd = exact.rung_distribution
+    se = np.sqrt(np.maximum(rd * (1 - rd), 1e-12) / n)
+    assert np.all(np.abs(mc.rung_distribution - rd) <= 4 * se + 1e-12)
+    psd = mc.path_payoffs.std(axis=0)
+    assert np.all(np.abs(mc.payoffs - exact.payoffs) <= 4 * psd / np.sqrt(n) + 1e-9)

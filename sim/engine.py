@@ -1,0 +1,757 @@
+"""The Monte-Carlo kernel of the repeated crisis (``docs/repeated-model.md``).
+
+All paths, and all parameter points of a batch of games, advance together one round at a
+time.  The only Python loops are over rounds and over the few blocks of paths in play; per
+path and per point everything is a numpy array operation.
+
+How a round is computed (the same law as ``docs/repeated-model.md``, fewer draws)
+---------------------------------------------------------------------------------
+1. Steps 1-2 (intended rung, execution noise) are one draw of the *executed* rung from
+   ``action[s] @ E`` (E = that side's execution confusion matrix): the intended rung is
+   used nowhere else, so the executed rung has exactly the documented distribution.
+2. Step 3: stage payoffs ``base[x, y]`` weighted by ``delta**(t-1)``.
+3. Steps 4-5 (perception, automaton move) are one draw of the next state from
+   ``sum_seen P[y, seen] * transition[s, x, seen, :]``: the misperceived rung only enters
+   the transition.
+4. Steps 6-8: one uniform decides war (``u < p_war``), else mediation, in that order; then
+   the (0, 0) counter decides settlement.
+
+Sampling.  Automaton states and rungs are small integers indexing precomputed tables; both
+sides' states sit in one array (side A's paths, then side B's), so one numpy call serves
+both automata.  A draw from a table row uses one 31-bit integer uniform and Walker's alias
+method (Walker 1977): the top bits pick a column, one integer comparison against the
+column's threshold picks the column's own outcome or its alias, so a draw costs the same
+whatever the number of outcomes; there is no ``searchsorted``.  Thresholds are integers
+(probabilities rounded to multiples of 2**-26 or finer, better than float32's 2**-24);
+probabilities 0 and 1 are exact, so deterministic rows never misfire.  Deterministic
+tables (no noise, deterministic strategies) are plain look-ups that draw nothing, and when
+no war, mediation or settlement is possible the ending step is skipped.
+
+Blocks, pools, threads and seeds.  The G * paths (point, path) pairs, point-major, are cut
+into blocks of 32768.  Block i draws from its own generator,
+``SFC64(SeedSequence(seed).spawn(n_blocks)[i])`` (the caller's ``SeedSequence`` is not
+advanced): each round ``n_draws * (its stored paths)`` 31-bit words, in order.  A worker
+thread keeps a *pool* of about ``chunk_paths`` paths being played: blocks join it at their
+round 1 whenever it runs low and leave it after round T or when all their paths have ended
+(an ended path moves to an absorbing dummy point with zero payoff; a block drops its ended
+paths once they are a quarter of its stored paths).  So the arrays stay cache-sized and
+large while paths end (no long tails of nearly empty arrays), and rows of different blocks
+may be at different rounds.  What a block does depends only on its own paths and its own
+stream, so results are identical for any number of threads and any ``chunk_paths``.
+Workers run on a ``ThreadPoolExecutor`` (numpy releases the GIL in these operations);
+statistics are integer counts summed per block and per-path totals written to their own
+slots.
+
+Memory.  Bounded independently of the number of paths except for the per-path payoff
+totals: ``16 * G * paths`` bytes of ``path_payoffs`` (plus ``2 * G * paths * rounds`` bytes
+of ``rungs`` with ``keep_paths=True``), about ``100 * chunk_paths`` bytes of work arrays per
+thread, ``O(G * rounds * K)`` for the per-round statistics (the size of the outputs; each
+block in play holds those of its own points), and ``8 * G * paths`` bytes transiently for
+the payoff spread at the end.  Measured: 10**7 paths x 200 rounds of one
+game peak at ~0.25 GiB traced (~0.3 GiB resident including the interpreter); see
+``benchmarks/README_engine.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError
+from .games import Game
+from .strategies import Strategy, side_noise
+
+__all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
+
+DEFAULT_CHUNK_PATHS = 1 << 15
+_BLOCK = 1 << 15  # paths per random stream: fixed, so results do not depend on chunk_paths or threads
+QUANTILE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+_ONE = 1 << 31  # uniforms are 31-bit integers in [0, 2**31)
+_CODE_WAR, _CODE_MEDIATED, _CODE_SETTLED = 1, 2, 3
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Monte-Carlo estimate of a repeated crisis (``...`` = the game's batch shape).
+
+    Attributes
+    ----------
+    rung_distribution : ndarray (..., T, 2, K)
+        P(round t is played and the side (0 = A, 1 = B) *executes* rung k).
+    p_active : ndarray (..., T)
+        P(round t is played); ``rung_distribution.sum(-1)[..., s] == p_active``.
+    p_war, p_settled, p_mediated : ndarray (..., T)
+        P(the crisis ended that way by the end of round t).  ``p_active[t + 1] ==
+        1 - p_war[t] - p_settled[t] - p_mediated[t]``.
+    payoffs : ndarray (..., 2)
+        Mean total discounted payoff of (A, B) over paths.
+    payoff_std, payoff_sem : ndarray (..., 2)
+        Standard deviation over paths (ddof = 1; 0 for one path) and standard error of ``payoffs``.
+    payoff_quantiles : ndarray (..., Q, 2)
+        Quantiles of the path totals at ``quantile_levels``.
+    quantile_levels : tuple of float, length Q
+    path_payoffs : ndarray (..., paths, 2)
+        Each path's total discounted payoff.
+    war_time_mean, war_time_median, settle_time_mean, settle_time_median : ndarray (...)
+        Round (1-based) at which war broke out / the crisis settled, among paths where it
+        happened by round T; NaN where it never did.
+    expected_rounds : ndarray (...)
+        Expected number of rounds played, ``p_active.sum(-1)``.
+    rungs : ndarray (..., paths, T, 2) of int8, or None
+        Executed rungs of every path (``keep_paths=True``); -1 for rounds not played.
+    seed_entropy : int
+        Entropy of the ``SeedSequence`` that produced the sample (``seed=seed_entropy``
+        reproduces it).
+    seed_spawn_key : tuple of int
+        Its spawn key (empty unless a child ``SeedSequence`` was passed as ``seed``).
+    rounds, paths, chunk_paths : int
+        T, the number of paths per parameter point, and the pool size used (speed only).
+    """
+
+    rung_distribution: np.ndarray
+    p_active: np.ndarray
+    p_war: np.ndarray
+    p_settled: np.ndarray
+    p_mediated: np.ndarray
+    payoffs: np.ndarray
+    payoff_std: np.ndarray
+    payoff_sem: np.ndarray
+    payoff_quantiles: np.ndarray
+    quantile_levels: tuple[float, ...]
+    path_payoffs: np.ndarray
+    war_time_mean: np.ndarray
+    war_time_median: np.ndarray
+    settle_time_mean: np.ndarray
+    settle_time_median: np.ndarray
+    expected_rounds: np.ndarray
+    rungs: np.ndarray | None
+    seed_entropy: int
+    seed_spawn_key: tuple
+    rounds: int
+    paths: int
+    chunk_paths: int
+
+
+# =========================================================================== validation
+def _int_param(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
+        raise ConfigError(name, f"must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _float_param(name: str, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ConfigError(name, f"must be finite, got {value!r}")
+    return v
+
+
+# =========================================================================== tables
+def _walker(prob: np.ndarray, values: np.ndarray, M: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Alias tables for rows of ``prob`` (rows, m) over outcome ``values`` (rows, m).
+
+    Returns ``(thr, out, shift)``: with M = 2**b >= m columns per row (``M`` may be given),
+    ``thr`` (rows * M,) int32 and ``out`` (rows * M * 2,) int32, and ``shift = 31 - b``.
+    For a 31-bit uniform ``u`` and a row starting at ``base = row * M``:
+    ``i = base + (u >> shift)``; ``outcome = out[2 i + (u > thr[i])]``.  Column j of a row
+    takes its own outcome with probability ``q_j`` and its alias otherwise (Walker 1977;
+    each step pairs the smallest remaining column with the largest).
+    """
+    rows, m = prob.shape
+    if M is None:
+        M = 1 << int(math.ceil(math.log2(m))) if m > 1 else 1
+    b = M.bit_length() - 1
+    p = np.zeros((rows, M))
+    v = np.zeros((rows, M), dtype=np.int64)
+    p[:, :m] = prob
+    v[:, :m] = values
+    v[:, m:] = values[:, :1]
+    q = p * M
+    thr = np.ones((rows, M))
+    alias = np.tile(np.arange(M), (rows, 1))
+    done = np.zeros((rows, M), dtype=bool)
+    r = np.arange(rows)
+    for _ in range(M - 1):
+        i = np.argmin(np.where(done, np.inf, q), axis=1)
+        big = np.where(done, -np.inf, q)
+        big[r, i] = -np.inf
+        j = np.argmax(big, axis=1)
+        thr[r, i] = q[r, i]
+        alias[r, i] = j
+        q[r, j] -= 1.0 - q[r, i]
+        done[r, i] = True
+    shift = 31 - b
+    unit = 1 << shift
+    qi = np.clip(np.rint(np.clip(thr, 0.0, 1.0) * unit), 0, unit).astype(np.int64)
+    col = np.arange(M)[None, :]
+    thr_i = (col * unit + qi - 1).astype(np.int32).ravel()
+    out = np.stack([v, np.take_along_axis(v, alias, axis=1)], -1).astype(np.int32).ravel()
+    return thr_i, out, shift
+
+
+def _sparse_rows(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of P (rows, n) compressed to their non-zero entries: (prob, index), (rows, m)."""
+    nz = P > 0
+    m = max(1, int(nz.sum(1).max()))
+    order = np.argsort(~nz, axis=1, kind="stable")[:, :m]
+    prob = np.take_along_axis(P, order, axis=1) * np.take_along_axis(nz, order, axis=1)
+    return prob, order
+
+
+def _pow2(m: int) -> int:
+    return 1 if m <= 1 else 1 << int(math.ceil(math.log2(m)))
+
+
+@dataclass
+class _Tables:
+    """Look-up tables of both automata, side A's then side B's, in one index space.
+
+    A path's two states live in one array of length 2 m (side A's m, then side B's m), each
+    stored as ``offset + s * R`` so that every row index is a sum: the action row of a state
+    starts at its value, the transition row after (own, other) at
+    ``value + (own * K + other) * Mt``.  Deterministic parts are plain look-ups (``*_det``);
+    random parts alias tables ``(thr, out, shift)`` (:func:`_walker`).
+    """
+
+    R: int
+    Mt: int
+    act_det: np.ndarray | None
+    act: tuple | None
+    tr_det: np.ndarray | None
+    tr: tuple | None
+    init: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]  # per side (values, probabilities)
+
+
+def _pair_tables(strategies: tuple[Strategy, Strategy], E: tuple, P: tuple) -> _Tables:
+    K = strategies[0].K
+    acts, trs = [], []
+    for strat, e, p in zip(strategies, E, P):
+        S = strat.n_states
+        acts.append(_sparse_rows(strat.action @ e))                           # law of the executed rung
+        Tp = np.einsum("yk,sokt->soyt", p, strat.transition)                 # next state given other's true rung
+        trs.append(_sparse_rows(Tp.reshape(S * K * K, S)))
+    Mt = _pow2(max(t[0].shape[1] for t in trs))
+    Ma = _pow2(max(a[0].shape[1] for a in acts))
+    R = K * K * Mt
+    S_a, S_b = (st.n_states for st in strategies)
+    off = (0, S_a * R)
+    total = (S_a + S_b) * R
+    # transitions: rows (s, own, other) at off + s * R + (own * K + other) * Mt, values next * R + off
+    tr_prob = [t[0] for t in trs]
+    tr_val = [t[1] * R + o for t, o in zip(trs, off)]
+    if Mt == 1:
+        tr_det, tr = np.concatenate([v[:, 0] for v in tr_val]).astype(np.int32), None
+    else:
+        width = Mt
+        prob = np.concatenate([np.pad(pp, ((0, 0), (0, width - pp.shape[1]))) for pp in tr_prob])
+        val = np.concatenate([np.pad(vv, ((0, 0), (0, width - vv.shape[1])), mode="edge") for vv in tr_val])
+        tr_det, tr = None, _walker(prob, val, Mt)
+    # actions: rows at off + s * R (the first Ma entries of each R-long block)
+    row_start = np.concatenate([np.arange(S_a) * R, S_a * R + np.arange(S_b) * R])
+    if Ma == 1:
+        act_det = np.zeros(total, dtype=np.int32)
+        act_det[row_start] = np.concatenate([a[1][:, 0] for a in acts])
+        act = None
+    else:
+        prob = np.concatenate([np.pad(a[0], ((0, 0), (0, Ma - a[0].shape[1]))) for a in acts])
+        val = np.concatenate([np.pad(a[1], ((0, 0), (0, Ma - a[1].shape[1])), mode="edge") for a in acts])
+        thr, out, shift = _walker(prob, val, Ma)
+        pos = (row_start[:, None] + np.arange(Ma)[None, :]).ravel()
+        thr_f = np.full(total, -1, dtype=np.int32)
+        out_f = np.zeros(2 * total, dtype=np.int32)
+        thr_f[pos] = thr
+        out_f[2 * pos] = out[0::2]
+        out_f[2 * pos + 1] = out[1::2]
+        act_det, act = None, (thr_f, out_f, shift)
+    init = tuple(((np.arange(st.n_states) * R + o).astype(np.int32), st.initial) for st, o in zip(strategies, off))
+    return _Tables(R, Mt, act_det, act, tr_det, tr, init)
+
+
+@dataclass
+class _Plan:
+    K: int
+    T: int
+    paths: int
+    G: int
+    tables: _Tables
+    base: np.ndarray          # (G, K, K, 2) stage payoffs without the war term
+    war_payoff: np.ndarray    # (G, 2)
+    thr_war: np.ndarray       # (G, K, K) int: war iff u < thr_war
+    thr_end: np.ndarray       # (G, K, K) int: war or mediation iff u < thr_end
+    has_war: bool
+    has_med: bool
+    settle: int | None
+    weights: np.ndarray       # (T,) delta ** (t - 1)
+    keep_paths: bool
+
+    @property
+    def ncode(self) -> int:
+        return 4 if (self.has_war or self.has_med or self.settle is not None) else 1
+
+
+def _point_tables(plan: _Plan, g_lo: int, g_hi: int):
+    """Tables of points g_lo..g_hi: payoff (GL*K*K*nc, 2) under each ending code, and the
+    war / war-or-mediation thresholds minus one (GL*K*K,) int32 (``u > thr - 1`` is
+    ``u >= thr``: the path goes on; thr - 1 lies in [-1, 2**31 - 1])."""
+    K, nc = plan.K, plan.ncode
+    GL = g_hi - g_lo + 1
+    pay = np.zeros((GL, K, K, nc, 2))
+    pay[:] = plan.base[g_lo:g_hi + 1, :, :, None, :]
+    if nc > 1:
+        pay[:, :, :, _CODE_WAR, :] += plan.war_payoff[g_lo:g_hi + 1, None, None, :]
+    thr_w = (plan.thr_war[g_lo:g_hi + 1].ravel() - 1).astype(np.int32)
+    thr_e = (plan.thr_end[g_lo:g_hi + 1].ravel() - 1).astype(np.int32)
+    return pay.reshape(-1, 2), thr_w, thr_e
+
+
+# =========================================================================== the kernel
+def _alias_draw(base: np.ndarray, u: np.ndarray, tables: tuple) -> np.ndarray:
+    thr, out, shift = tables
+    i = u >> shift
+    i += base
+    c = u > thr.take(i)
+    i += i
+    i += c
+    return out.take(i)
+
+
+class _Block:
+    """One random-stream unit: ``_BLOCK`` consecutive (point, path) pairs, point-major, with
+    its own generator, its round counter, its stored rows and its statistics."""
+
+    def __init__(self, plan: _Plan, index: int, seed: np.random.SeedSequence):
+        K, T, nc = plan.K, plan.T, plan.ncode
+        self.index = index
+        self.start = index * _BLOCK
+        self.stop = min(self.start + _BLOCK, plan.G * plan.paths)
+        self.m = self.stop - self.start
+        self.t = 0
+        self.base = 0
+        self.g_lo = self.start // plan.paths
+        self.GL = (self.stop - 1) // plan.paths - self.g_lo + 1
+        rng = np.random.Generator(np.random.SFC64(seed))
+        self.bitgen = rng.bit_generator
+        self.init = np.empty((2, self.m), dtype=np.int32)      # starting states, side A then side B
+        for side, (values, p) in enumerate(plan.tables.init):
+            if np.count_nonzero(p) == 1:
+                self.init[side] = values[int(np.flatnonzero(p)[0])]
+            else:
+                self.init[side] = values[rng.choice(p.size, size=self.m, p=p)]
+        self.local_g = (np.arange(self.start, self.stop) // plan.paths - self.g_lo).astype(np.int32)
+        self.pay, self.thr_w, self.thr_e = _point_tables(plan, self.g_lo, self.g_lo + self.GL - 1)
+        self.width = self.GL * K * K * nc
+        self.store_joint = T * self.width <= 1 << 17   # joint counts up to 1 MiB, else marginals
+        if self.store_joint:
+            self.counts = np.zeros((T, self.width), dtype=np.int64)
+        else:
+            self.ra = np.zeros((T, self.GL, K), dtype=np.int64)
+            self.rb = np.zeros((T, self.GL, K), dtype=np.int64)
+            self.cd = np.zeros((T, self.GL, nc), dtype=np.int64)
+
+    def words(self, k: int) -> np.ndarray:
+        """The next k 31-bit uniforms of this block's stream (int32): ceil(k / 2) 64-bit
+        outputs split in two, the last half-word discarded when k is odd.  Drawn just in
+        time, so they are still in cache when used."""
+        raw = self.bitgen.random_raw((k + 1) // 2).view(np.uint32)
+        raw >>= np.uint32(1)
+        return raw.view(np.int32)[:k]
+
+    def record(self, seg: np.ndarray, K: int, nc: int) -> None:
+        if self.store_joint:
+            self.counts[self.t] = seg
+        else:
+            c = seg.reshape(self.GL, K, K, nc)
+            self.ra[self.t] += c.sum(axis=(2, 3))
+            self.rb[self.t] += c.sum(axis=(1, 3))
+            self.cd[self.t] += c.sum(axis=(1, 2))
+
+    def result(self, T: int, K: int, nc: int):
+        if self.store_joint:
+            c = self.counts.reshape(T, self.GL, K, K, nc)
+            return self.g_lo, self.GL, c.sum(axis=(3, 4)), c.sum(axis=(2, 4)), c.sum(axis=(2, 3))
+        return self.g_lo, self.GL, self.ra, self.rb, self.cd
+
+
+def _pool_tables(plan: _Plan, blocks: list) -> tuple:
+    """Point tables of the blocks in a pool: id 0 is the absorbing dummy point (zero payoff,
+    never ends again), then each block's points from ``block.base`` on."""
+    K, nc = plan.K, plan.ncode
+    KK = K * K
+    pays, tws, tes = [np.zeros((KK * nc, 2))], [np.full(KK, -1, np.int32)], [np.full(KK, -1, np.int32)]
+    base = 1
+    for b in blocks:
+        b.base = base
+        base += b.GL
+        pays.append(b.pay)
+        tws.append(b.thr_w)
+        tes.append(b.thr_e)
+    nextg = np.zeros((base, KK, nc), dtype=np.int32)          # ended (code > 0) -> dummy id 0
+    nextg[:, :, 0] = (np.arange(base, dtype=np.int32) * KK)[:, None]
+    return base, np.concatenate(pays), nextg.ravel(), np.concatenate(tws), np.concatenate(tes)
+
+
+def _worker(plan: _Plan, take_block, target: int, out_pay: np.ndarray, out_rungs: np.ndarray | None, deliver) -> None:
+    """Advance a pool of about ``target`` rows (paths still being played) round by round.
+
+    Blocks enter the pool at their round 1 whenever it falls below ``target`` rows, and
+    leave it after round T or when all their paths have ended, so the pool stays large
+    while paths end.  Rows of different blocks may be at different rounds.  Everything a
+    block does depends only on its own rows and its own stream: its uniforms are drawn in
+    order, ``n_draws * (its stored rows)`` per round, and its ended rows are dropped once
+    they are a quarter of its rows.  So results do not depend on the pool's composition,
+    the pool size or the number of threads.
+    """
+    K, T, nc = plan.K, plan.T, plan.ncode
+    KK = K * K
+    tb = plan.tables
+    n_act = 2 if tb.act is not None else 0
+    n_tr = 2 if tb.tr is not None else 0
+    nd = n_act + n_tr + (1 if (plan.has_war or plan.has_med) else 0)
+    code_lut = np.array([_CODE_WAR, _CODE_MEDIATED, 0, _CODE_WAR, _CODE_MEDIATED, _CODE_SETTLED], dtype=np.int32)
+    discounted = bool(np.any(plan.weights != 1.0))
+
+    blocks: list[_Block] = []
+    s = np.empty((2, 0), dtype=np.int32)       # automaton states: side A's row, side B's row
+    gK = np.empty(0, dtype=np.int32)           # point id * K * K (id 0: ended)
+    z = np.empty(0, dtype=np.int32)            # consecutive (0, 0) rounds
+    acc = np.empty((0, 2))                     # payoff totals
+    pid = np.empty(0, dtype=np.int64)          # flat (point, path) index
+    n_ids, pay, nextg, thr_w, thr_e = _pool_tables(plan, blocks)
+    more = True
+    while True:
+        # admit blocks ---------------------------------------------------------------
+        new = []
+        M = gK.size
+        while more and M < target:
+            b = take_block()
+            if b is None:
+                more = False
+                break
+            new.append(b)
+            M += b.m
+        if new:
+            old = [(b, b.base) for b in blocks]
+            old_n = n_ids
+            blocks = blocks + new
+            n_ids, pay, nextg, thr_w, thr_e = _pool_tables(plan, blocks)
+            if gK.size:
+                remap = np.zeros(old_n * KK, dtype=np.int32)
+                for b, ob in old:
+                    remap[np.arange(ob, ob + b.GL) * KK] = np.arange(b.base, b.base + b.GL, dtype=np.int32) * KK
+                gK = remap.take(gK)
+            s = np.concatenate([s] + [b.init for b in new], axis=1)
+            gK = np.concatenate([gK] + [(b.local_g + b.base) * KK for b in new])
+            z = np.concatenate([z] + [np.zeros(b.m, dtype=np.int32) for b in new])
+            acc = np.concatenate([acc] + [np.zeros((b.m, 2)) for b in new])
+            pid = np.concatenate([pid] + [np.arange(b.start, b.stop, dtype=np.int64) for b in new])
+            for b in new:
+                b.init = b.local_g = None
+        if not blocks:
+            return
+        M = gK.size
+        m_arr = np.array([b.m for b in blocks])
+        # one round --------------------------------------------------------------------
+        if nd:
+            parts = [b.words(nd * b.m).reshape(nd, b.m) for b in blocks]
+            u = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)       # (nd, M)
+        sflat = s.ravel()
+        # 1-2. executed rungs of both sides: r = [x; y]
+        r = tb.act_det.take(sflat) if tb.act is None else _alias_draw(sflat, u[0:2].ravel(), tb.act)
+        x, y = r[:M], r[M:]
+        xy = x * K
+        xy += y
+        gxy = gK + xy
+        if out_rungs is not None:
+            live = gK != 0
+            t_row = np.repeat(np.array([b.t for b in blocks]), m_arr)[live]
+            rows = pid[live]
+            out_rungs[rows, t_row, 0] = x[live]
+            out_rungs[rows, t_row, 1] = y[live]
+        # 6-8. war, mediation, settlement -> ending code
+        if nc > 1:
+            if nd > n_act + n_tr:
+                ue = u[nd - 1]
+                a = (ue > thr_w.take(gxy)).view(np.int8)
+                code_idx = a + (ue > thr_e.take(gxy)).view(np.int8) if plan.has_med else a + a
+            else:
+                code_idx = np.full(M, 2, dtype=np.int8)
+            if plan.settle is not None:
+                z += 1
+                z *= xy == 0
+                code_idx = code_idx + 3 * (z >= plan.settle).view(np.int8)
+            key = gxy * nc
+            key += code_lut.take(code_idx)
+        else:
+            key = gxy
+        # 3. payoffs (the war payoff sits in the table under code "war"), discounted per row
+        pk = pay.take(key, axis=0)
+        if discounted:
+            pk *= np.repeat(plan.weights[np.array([b.t for b in blocks])], m_arr)[:, None]
+        acc += pk
+        bc = np.bincount(key, minlength=n_ids * KK * nc)
+        for b in blocks:
+            lo = b.base * KK * nc
+            b.record(bc[lo:lo + b.width], K, nc)
+        # 4-5. automata move: row of (own, other) = own * K + other, for A (x, y) and B (y, x)
+        row = r * K
+        row[:M] += y
+        row[M:] += x
+        if tb.Mt > 1:
+            row *= tb.Mt
+        row += sflat
+        s = (tb.tr_det.take(row) if tb.tr is None else _alias_draw(row, u[n_act:n_act + 2].ravel(), tb.tr)).reshape(2, M)
+        for b in blocks:
+            b.t += 1
+        # ended paths: id 0; a block drops them once they are a quarter of its rows
+        if nc > 1:
+            gK = nextg.take(key)
+            dead = gK == 0
+            starts = np.concatenate([[0], np.cumsum(m_arr)[:-1]])
+            n_dead = np.add.reduceat(dead, starts, dtype=np.int64)
+            due = n_dead > m_arr // 4
+            if due.any():
+                kill = dead & np.repeat(due, m_arr) if not due.all() else dead
+                gone = np.flatnonzero(kill)
+                out_pay[pid.take(gone)] = acc.take(gone, axis=0)
+                keep = np.flatnonzero(~kill)      # index takes: far cheaper than 2-D boolean masks
+                s, gK, z = s.take(keep, axis=1), gK.take(keep), z.take(keep)
+                acc, pid = acc.take(keep, axis=0), pid.take(keep)
+                for b, d, du in zip(blocks, n_dead, due):
+                    if du:
+                        b.m -= int(d)
+        # blocks leave after round T (the oldest, at the front) or when empty
+        n_front = 0
+        for b in blocks:
+            if b.t < T:
+                break
+            n_front += b.m
+        if n_front:
+            out_pay[pid[:n_front]] = acc[:n_front]
+            s, gK, z, acc, pid = s[:, n_front:], gK[n_front:], z[n_front:], acc[n_front:], pid[n_front:]
+        stay = []
+        for b in blocks:
+            if b.t >= T or b.m == 0:
+                deliver(b.result(T, K, nc))
+            else:
+                stay.append(b)
+        blocks = stay
+
+
+# =========================================================================== public
+def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int, paths: int,
+             execution_noise: Any = 0.0, perception_noise: Any = 0.0, settle_after: int | None = None,
+             mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
+             war_risk_scale: float = 1.0, seed: Any = None, keep_paths: bool = False,
+             chunk_paths: int | None = None, threads: int | None = None) -> SimulationResult:
+    """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
+
+    Parameters
+    ----------
+    game : Game
+        Stage game with K x K payoffs, possibly a batch (batch shape ``...``); every
+        parameter point runs in this one call.  ``game.war_probability`` (if any) is the
+        per-round war risk; stage payoffs exclude its expected cost (see the doc).
+    strategy_a, strategy_b : Strategy
+        Automata of side A (rows) and side B (columns), with the game's K.
+    rounds, paths : int >= 1
+        Rounds T per crisis, and paths per parameter point.
+    execution_noise, perception_noise : float, pair, (K, K) matrix or pair of matrices
+        Per side (a single value applies to both).  A rate e: with probability e the
+        result is a uniformly random other rung (a flip for K = 2, as in axelrod); a
+        matrix is ``M[true, result]`` (see :func:`sim.strategies.biased_noise`).
+    settle_after : int >= 1 or None
+        Settled after this many consecutive rounds with both executed rungs 0.
+    mediation, mediation_slope : float
+        Third-party ending probability after a round, ``min(1, mu0 + mu1 max(x, y)/(K-1))``;
+        must be >= 0 at every rung pair.
+    discount : float in (0, 1]
+        Round t's payoffs are weighted by ``discount ** (t - 1)``.
+    war_risk_scale : float >= 0
+        Multiplies ``game.war_probability``; the product must stay <= 1.
+    seed : int, sequence of ints, SeedSequence or None
+        Root of ``SeedSequence(seed)``; its entropy is returned as ``seed_entropy``.
+    keep_paths : bool
+        Also return every path's executed rungs (int8, ``(..., paths, T, 2)``).
+    chunk_paths : int or None
+        Paths each worker thread keeps in play at once (default 32768: cache-sized; at
+        least one block of 32768 is always in play).  Speed only; does not change the
+        results.
+    threads : int or None
+        Worker threads (default: the CPUs available).  Does not change the results.
+
+    Returns
+    -------
+    SimulationResult
+        Shapes in its docstring.  Memory is O(G * paths) for the per-path totals (16 bytes
+        per path), plus O(threads * chunk_paths) work space and O(G * T * K) statistics
+        (see the module docstring).
+
+    Raises
+    ------
+    ConfigError
+        Noise outside [0, 1] or not a stochastic matrix, K mismatch between the game and a
+        strategy, a non-square game, rounds or paths < 1, discount outside (0, 1], a
+        negative mediation probability, war risk above 1 after scaling.
+    """
+    if not isinstance(game, Game):
+        raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
+    ka, kb = game.n_actions
+    if ka != kb:
+        raise ConfigError("game", f"the repeated crisis needs a square K x K game, got {ka} x {kb}")
+    K = ka
+    for side, st in (("strategy_a", strategy_a), ("strategy_b", strategy_b)):
+        if not isinstance(st, Strategy):
+            raise ConfigError(side, f"must be a sim.strategies.Strategy, got {type(st).__name__}")
+        if st.K != K:
+            raise ConfigError(side, f"strategy {st.name!r} has {st.K} rungs but the game has K = {K}")
+    T = _int_param("rounds", rounds, 1)
+    n_paths = _int_param("paths", paths, 1)
+    delta = _float_param("discount", discount)
+    if not 0.0 < delta <= 1.0:
+        raise ConfigError("discount", f"must be in (0, 1], got {delta:g}")
+    E_a, E_b = side_noise(K, execution_noise, "execution_noise")
+    P_a, P_b = side_noise(K, perception_noise, "perception_noise")
+    settle = None if settle_after is None else _int_param("settle_after", settle_after, 1)
+    mu0 = _float_param("mediation", mediation)
+    mu1 = _float_param("mediation_slope", mediation_slope)
+    if not 0.0 <= mu0 <= 1.0:
+        raise ConfigError("mediation", f"is a probability and must be in [0, 1], got {mu0:g}")
+    if mu0 + mu1 < 0:
+        raise ConfigError("mediation_slope",
+                          f"makes the mediation probability negative at the top rung: {mu0:g} + {mu1:g} < 0")
+    scale = _float_param("war_risk_scale", war_risk_scale)
+    if scale < 0:
+        raise ConfigError("war_risk_scale", f"must be >= 0, got {scale:g}")
+    chunk = DEFAULT_CHUNK_PATHS if chunk_paths is None else _int_param("chunk_paths", chunk_paths, 1)
+    n_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)) \
+        if threads is None else _int_param("threads", threads, 1)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+    # per-point tables ------------------------------------------------------------
+    batch = game.batch_shape
+    G = int(np.prod(batch, dtype=np.int64)) if batch else 1
+    A = game.A.reshape(G, K, K)
+    B = game.B.reshape(G, K, K)
+    if game.war_probability is not None:
+        wp = np.broadcast_to(game.war_probability, game.A.shape).reshape(G, K, K)
+        if not np.all((wp >= 0) & (wp <= 1)):
+            raise ConfigError("game.war_probability", "must be probabilities in [0, 1]")
+        wpay = np.broadcast_to(game.war_payoff, batch + (2,)).reshape(G, 2) if game.war_payoff is not None \
+            else np.zeros((G, 2))
+    else:
+        wp = np.zeros((G, K, K))
+        wpay = np.zeros((G, 2))
+    base = np.stack([A - wp * wpay[:, 0, None, None], B - wp * wpay[:, 1, None, None]], -1)
+    pw = wp * scale
+    if np.any(pw > 1 + 1e-12):
+        raise ConfigError("war_risk_scale", f"war_risk_scale * war_probability must be <= 1, got {pw.max():g}")
+    pw = np.clip(pw, 0.0, 1.0)
+    rung = np.arange(K)
+    mu = np.clip(mu0 + mu1 * np.maximum(rung[:, None], rung[None, :]) / (K - 1), 0.0, 1.0)
+    p_end = pw + (1 - pw) * mu
+    thr_war = np.rint(pw * _ONE).astype(np.int64)
+    thr_end = np.rint(p_end * _ONE).astype(np.int64)
+    plan = _Plan(K=K, T=T, paths=n_paths, G=G,
+                 tables=_pair_tables((strategy_a, strategy_b), (E_a, E_b), (P_a, P_b)),
+                 base=np.ascontiguousarray(base), war_payoff=np.ascontiguousarray(wpay, dtype=float),
+                 thr_war=thr_war, thr_end=thr_end, has_war=bool(np.any(pw > 0)), has_med=bool(np.any(mu > 0)),
+                 settle=settle, weights=delta ** np.arange(T, dtype=float), keep_paths=bool(keep_paths))
+
+    # blocks of paths over threads ---------------------------------------------------
+    N = G * n_paths
+    n_blocks = -(-N // _BLOCK)
+    out_pay = np.zeros((N, 2))
+    out_rungs = np.full((N, T, 2), -1, dtype=np.int8) if plan.keep_paths else None
+    rung_counts = np.zeros((G, T, 2, K), dtype=np.int64)
+    code_counts = np.zeros((G, T, plan.ncode), dtype=np.int64)
+    lock = threading.Lock()
+    counter = iter(range(n_blocks))
+
+    def take_block():
+        with lock:
+            i = next(counter, None)
+        if i is None:
+            return None
+        seed_i = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (i,), pool_size=ss.pool_size)
+        return _Block(plan, i, seed_i)
+
+    def deliver(res):
+        g_lo, GL, ra, rb, cd = res
+        with lock:
+            rung_counts[g_lo:g_lo + GL, :, 0] += np.moveaxis(ra, 0, 1)
+            rung_counts[g_lo:g_lo + GL, :, 1] += np.moveaxis(rb, 0, 1)
+            code_counts[g_lo:g_lo + GL] += np.moveaxis(cd, 0, 1)
+
+    n_workers = max(1, min(n_threads, n_blocks, -(-N // chunk)))
+    if n_workers == 1:
+        _worker(plan, take_block, chunk, out_pay, out_rungs, deliver)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as ex:
+            futures = [ex.submit(_worker, plan, take_block, chunk, out_pay, out_rungs, deliver)
+                       for _ in range(n_workers)]
+            for f in futures:
+                f.result()
+    return _summarise(plan, rung_counts, code_counts, out_pay, out_rungs, batch, ss, chunk)
+
+
+def _event_times(p_cum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and median (1-based) round of an event from its cumulative probability (..., T)."""
+    T = p_cum.shape[-1]
+    inc = np.diff(p_cum, axis=-1, prepend=0.0)
+    total = p_cum[..., -1]
+    t = np.arange(1, T + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(total > 0, (inc * t).sum(-1) / total, np.nan)
+        med_idx = np.argmax(p_cum >= total[..., None] / 2, axis=-1)
+    median = np.where(total > 0, med_idx + 1.0, np.nan)
+    return mean, median
+
+
+def _summarise(plan: _Plan, rung_counts, code_counts, out_pay, out_rungs, batch, ss, chunk) -> SimulationResult:
+    G, T, K, n = plan.G, plan.T, plan.K, plan.paths
+    dist = rung_counts / n                                            # (G, T, 2, K)
+    p_active = rung_counts[:, :, 0].sum(-1) / n
+    if plan.ncode > 1:
+        cum = np.cumsum(code_counts, axis=1) / n                      # (G, T, 4)
+        p_war, p_med, p_set = cum[..., _CODE_WAR], cum[..., _CODE_MEDIATED], cum[..., _CODE_SETTLED]
+    else:
+        p_war = p_med = p_set = np.zeros((G, T))
+    pay = out_pay.reshape(G, n, 2)
+    mean = np.empty((G, 2))
+    std = np.zeros((G, 2))
+    quant = np.empty((G, len(QUANTILE_LEVELS), 2))
+    for side in range(2):  # one side at a time: temporaries of 8 * G * paths bytes, not 16
+        col = np.ascontiguousarray(pay[:, :, side])
+        mean[:, side] = col.mean(axis=1)
+        if n > 1:
+            sq = np.zeros(G)
+            for lo in range(0, n, 1 << 20):  # blocked two-pass variance: small temporaries
+                d = col[:, lo:lo + (1 << 20)] - mean[:, side, None]
+                sq += np.einsum("gp,gp->g", d, d)
+            std[:, side] = np.sqrt(sq / (n - 1))
+        quant[:, :, side] = np.quantile(col, QUANTILE_LEVELS, axis=1, overwrite_input=True).T
+        del col
+    wmean, wmed = _event_times(p_war)
+    smean, smed = _event_times(p_set)
+
+    def shape(a):
+        return np.ascontiguousarray(a).reshape(batch + tuple(a.shape[1:]))
+
+    rungs = None if out_rungs is None else out_rungs.reshape(batch + (n, T, 2))
+    return SimulationResult(
+        rung_distribution=shape(dist), p_active=shape(p_active), p_war=shape(p_war),
+        p_settled=shape(p_set), p_mediated=shape(p_med), payoffs=shape(mean), payoff_std=shape(std),
+        payoff_sem=shape(std / math.sqrt(n)), payoff_quantiles=shape(quant), quantile_levels=QUANTILE_LEVELS,
+        path_payoffs=pay.reshape(batch + (n, 2)), war_time_mean=shape(wmean), war_time_median=shape(wmed),
+        settle_time_mean=shape(smean), settle_time_median=shape(smed), expected_rounds=shape(p_active.sum(-1)),
+        rungs=rungs, seed_entropy=int(ss.entropy) if not isinstance(ss.entropy, (list, tuple)) else ss.entropy,
+        seed_spawn_key=tuple(ss.spawn_key), rounds=T, paths=n, chunk_paths=chunk)
