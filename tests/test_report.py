@@ -96,7 +96,8 @@ def test_chicken_summary(value, crash_cost):
     assert pure_cells == [("back down", "stand firm"), ("stand firm", "back down")]
     assert summary["payoff_dominant"] is None  # the two pure equilibria favour different sides
     assert summary["scenario"]["sides"] == ["India", "Pakistan"]
-    assert summary["game"]["params"] == {"name": "chicken", "value": value, "crash_cost": crash_cost}
+    assert summary["game"]["params"] == {"name": "chicken", "value": value, "crash_cost": crash_cost,
+                                         "sides": ["India", "Pakistan"]}
     assert summary["game"]["payoff_a"] == [[value / 2, 0.0], [value, (value - crash_cost) / 2]]
 
 
