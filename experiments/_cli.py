@@ -79,11 +79,12 @@ def _explain(exc: Exception, overrides: list[str], config_name: str) -> str:
     text = " ".join(str(exc).split())
     for ov in overrides:
         key, _, value = ov.lstrip("+~").partition("=")
-        if "/" in key or "." in key or not value:
+        group = key.split("@")[0]
+        if "/" in group or "." in group or not value:
             continue
-        options = _group_options(key)
+        options = _group_options(group)
         if options and value not in options:
-            return f"{key}: unknown {key} {value!r}; available: {', '.join(options)}"
+            return f"{key}: unknown {group} {value!r}; available: {', '.join(options)}"
     if "Could not override" in text or "not in struct" in text:
         for ov in overrides:
             key = ov.lstrip("+~").partition("=")[0]

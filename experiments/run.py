@@ -25,7 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cli import main  # noqa: E402
 
-from sim import plots, report  # noqa: E402
+from sim import plots, plots_repeated, report, report_repeated  # noqa: E402
+from sim.engine import simulate  # noqa: E402
+from sim.markov import analyse  # noqa: E402
+from sim.strategies import load as load_strategy  # noqa: E402
 from sim.classify import classify  # noqa: E402
 from sim.config import RunConfig, build_game, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
@@ -72,9 +75,53 @@ def run(cfg: dict, out_dir: Path) -> dict:
                 "parameter_notes": dict(rc.scenario.parameter_notes)}
     summary = report.stage_summary(scenario=scenario, game=game, equilibria=eqs, classification=cls, emap=emap)
     summary["seed"] = rc.seed
-    report.atomic_write_text(out_dir / "summary.md", report.stage_markdown(summary))
+    markdown = report.stage_markdown(summary)
+    if rc.crisis is not None:
+        summary["crisis"] = _crisis(rc, game, figures)
+        markdown += "\n\n" + report_repeated.crisis_markdown(summary["crisis"],
+                                                               figures=report_repeated.REPEATED_FIGURE_FILES)
+    report.atomic_write_text(out_dir / "summary.md", markdown)
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
+    return summary
+
+
+def _label(strategy) -> str:
+    params = {k: v for k, v in strategy.params.items() if k != "kind"}
+    return strategy.name + (f"({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+
+
+def _pair_name(sides, a, b) -> str:
+    return f"{sides[0]}: {_label(a)} / {sides[1]}: {_label(b)}"
+
+
+def _crisis(rc: RunConfig, game, figures: Path) -> dict:
+    """The repeated crisis: exact analysis of each policy pair, Monte Carlo for spreads and sample paths."""
+    cc = rc.crisis
+    K = game.n_actions[0]
+    kw = cc.settings()
+    sides = game.sides
+    a, b = load_strategy(cc.side_a, K=K), load_strategy(cc.side_b, K=K)
+    mc = simulate(game, a, b, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0, **kw)
+    main = _pair_name(sides, a, b)
+    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, **kw)}}
+    pairs[main + " (Monte Carlo)"] = {"strategies": (a, b), "settings": dict(kw, paths=cc.paths, seed=rc.seed),
+                                      "result": mc}
+    for spec_a, spec_b in cc.compare:
+        pa, pb = load_strategy(spec_a, K=K), load_strategy(spec_b, K=K)
+        pairs.setdefault(_pair_name(sides, pa, pb), {"strategies": (pa, pb), "settings": kw,
+                                                     "result": analyse(game, pa, pb, **kw)})
+    summary = report_repeated.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
+    files = report_repeated.REPEATED_FIGURE_FILES
+    rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None
+    plots.save(plots_repeated.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
+                                             sample_paths=rungs, title=f"How the crisis unfolds: {main}"),
+               figures.parent / files["trajectory_fan"])
+    plots.save(plots_repeated.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {main}"),
+               figures.parent / files["outcome_curves"])
+    plots.save(plots_repeated.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
+                                               title="Policy pairs compared"),
+               figures.parent / files["compare_outcomes"])
     return summary
 
 

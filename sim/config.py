@@ -24,9 +24,10 @@ from .equilibria import METHODS
 from .errors import ConfigError
 from .games import GAMES, Game, build, builder_parameters
 
-__all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "RunConfig", "validate_run", "build_game"]
+__all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game",
+           "validate_crisis"]
 
-RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method")
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -90,6 +91,38 @@ class MapConfig:
 
 
 @dataclass(frozen=True)
+class CrisisConfig:
+    """The repeated crisis of a run: each side's strategy, the settings, policy pairs to compare.
+
+    ``side_a`` / ``side_b`` / each entry of ``compare`` are strategy specs for
+    :func:`sim.strategies.load` (a registered name with parameters, or a user automaton /
+    memory-n table); the other fields are the keyword arguments of
+    :func:`sim.engine.simulate` and :func:`sim.markov.analyse` (semantics in
+    ``docs/repeated-model.md``).  ``paths`` Monte-Carlo paths give spreads and sample
+    paths; the probabilities reported come from the exact analysis.
+    """
+
+    side_a: Mapping[str, Any]
+    side_b: Mapping[str, Any]
+    rounds: int = 30
+    paths: int = 20000
+    sample_paths: int = 5
+    execution_noise: Any = 0.0
+    perception_noise: Any = 0.0
+    settle_after: int | None = None
+    mediation: float = 0.0
+    mediation_slope: float = 0.0
+    discount: float = 1.0
+    compare: tuple = ()
+
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments shared by ``simulate`` and ``analyse``."""
+        return dict(rounds=self.rounds, execution_noise=self.execution_noise, perception_noise=self.perception_noise,
+                    settle_after=self.settle_after, mediation=self.mediation, mediation_slope=self.mediation_slope,
+                    discount=self.discount)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything ``experiments/run.py`` needs, validated."""
 
@@ -99,6 +132,7 @@ class RunConfig:
     game: Mapping[str, Any]
     map: MapConfig
     method: str = "support"
+    crisis: CrisisConfig | None = None
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -179,6 +213,77 @@ def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = No
     return dataclasses.replace(game, sides=scenario.sides, labels_a=labels_a, labels_b=labels_b)
 
 
+def _int(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(name, f"must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def _noise(name: str, value: Any, K: int) -> Any:
+    """A rate in [0, 1], a (K, K) confusion matrix, or a pair of those (side A, side B)."""
+    from .strategies import side_noise
+
+    side_noise(K, value, name)  # validates with a one-line ConfigError
+    return value
+
+
+def _strategy_spec(name: str, spec: Any, K: int) -> dict:
+    from .strategies import load
+
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    spec = dict(_require_mapping(name, spec))
+    try:
+        load(spec, K=K)
+    except ConfigError as err:
+        raise ConfigError(name, err.message if err.field.startswith("strategy") else str(err)) from None
+    return spec
+
+
+def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
+    """Check the ``crisis`` node for a game with K rungs per side (``None`` turns it off)."""
+    if raw is None:
+        return None
+    raw = _require_mapping("crisis", raw)
+    allowed = ("side_a", "side_b", "rounds", "paths", "sample_paths", "execution_noise", "perception_noise",
+               "settle_after", "mediation", "mediation_slope", "discount", "compare")
+    _unknown_keys("crisis", raw, allowed)
+    for key in ("side_a", "side_b"):
+        if raw.get(key) is None:
+            raise ConfigError(f"crisis.{key}", "needs a strategy (a registered name, e.g. tit_for_tat, or a spec)")
+    side_a = _strategy_spec("crisis.side_a", raw["side_a"], K)
+    side_b = _strategy_spec("crisis.side_b", raw["side_b"], K)
+    settle = raw.get("settle_after")
+    if settle is not None:
+        settle = _int("crisis.settle_after", settle, 1, 10_000)
+    mediation = _number("crisis.mediation", raw.get("mediation", 0.0))
+    if not 0 <= mediation <= 1:
+        raise ConfigError("crisis.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
+    slope = _number("crisis.mediation_slope", raw.get("mediation_slope", 0.0))
+    if mediation + slope < 0:
+        raise ConfigError("crisis.mediation_slope", f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
+    discount = _number("crisis.discount", raw.get("discount", 1.0))
+    if not 0 < discount <= 1:
+        raise ConfigError("crisis.discount", f"must be in (0, 1], got {discount:g}")
+    compare = raw.get("compare") or []
+    if not isinstance(compare, (list, tuple)):
+        raise ConfigError("crisis.compare", "must be a list of [side A strategy, side B strategy] pairs")
+    pairs = []
+    for i, pair in enumerate(compare):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ConfigError(f"crisis.compare[{i}]", f"must be a pair [side A strategy, side B strategy], got {pair!r}")
+        pairs.append((_strategy_spec(f"crisis.compare[{i}][0]", pair[0], K),
+                      _strategy_spec(f"crisis.compare[{i}][1]", pair[1], K)))
+    return CrisisConfig(
+        side_a, side_b,
+        rounds=_int("crisis.rounds", raw.get("rounds", 30), 1, 100_000),
+        paths=_int("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
+        sample_paths=_int("crisis.sample_paths", raw.get("sample_paths", 5), 0, 100),
+        execution_noise=_noise("crisis.execution_noise", raw.get("execution_noise", 0.0), K),
+        perception_noise=_noise("crisis.perception_noise", raw.get("perception_noise", 0.0), K),
+        settle_after=settle, mediation=mediation, mediation_slope=slope, discount=discount, compare=tuple(pairs))
+
+
 def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     """Check a whole run config (plain dict, without Hydra's own ``hydra`` node)."""
     cfg = _require_mapping("config", cfg)
@@ -191,7 +296,11 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
         raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     scenario = _scenario(cfg.get("scenario"))
     game_cfg = dict(_require_mapping("game", cfg.get("game")))
-    build_game(game_cfg, scenario)  # validates names, keys, ranges and labels
+    game = build_game(game_cfg, scenario)  # validates names, keys, ranges and labels
+    ka, kb = game.n_actions
+    crisis = None
+    if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
+        crisis = validate_crisis(cfg.get("crisis"), ka)
     mp = _map(cfg.get("map"), game_cfg)
     experiment = _string("experiment", cfg.get("experiment", "run"))
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method)
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis)

@@ -221,10 +221,13 @@ def always_escalate(K: int = 2, rung: int | None = None) -> Strategy:
     return _rung_states("always_escalate", K, r, lambda s, own, seen: r, params)
 
 
-def tit_for_tat(K: int = 2) -> Strategy:
-    """Tit for tat (Rapoport; Axelrod 1984): start at rung 0, then answer at the rung the
-    other side was seen at last.  axelrod ``TitForTat`` for K = 2.  K states ("play r")."""
-    return _rung_states("tit_for_tat", K, 0, lambda r, own, seen: seen, {})
+def tit_for_tat(K: int = 2, start: int = 0) -> Strategy:
+    """Tit for tat (Rapoport; Axelrod 1984): start at rung ``start`` (default 0), then answer
+    at the rung the other side was seen at last.  axelrod ``TitForTat`` for K = 2.  K states
+    ("play r")."""
+    params = {} if start == 0 else {"start": start}
+    r0 = _rung_param("start", start, K)
+    return _rung_states("tit_for_tat", K, r0, lambda r, own, seen: seen, params)
 
 
 def grim_trigger(K: int = 2, rung: int | None = None) -> Strategy:
@@ -333,17 +336,19 @@ def random(K: int = 2, probabilities: Sequence[float] | None = None) -> Strategy
     return Strategy("random", [1.0], p[None, :], np.ones((1, K, K, 1)), params, ("random",))
 
 
-def graduated_response(K: int = 2, step: int = 1) -> Strategy:
+def graduated_response(K: int = 2, step: int = 1, start: int = 0) -> Strategy:
     """Graduated response, "match plus one": answer ``step`` rungs above the rung seen
     (capped at the top rung); rung 0 when the other side was seen at 0.
 
     The climb of one rung a round reported for the India-Pakistan crisis of May 2025, and
     Kahn's (1965) escalation ladder, where each side seeks escalation dominance.  For K = 2 it
-    is tit for tat.  K states ("play r")."""
-    params = {} if step == 1 else {"step": step}
+    is tit for tat.  ``start`` is the opening rung (e.g. 4 for a crisis that opens with a
+    strike).  K states ("play r")."""
+    params = ({} if step == 1 else {"step": step}) | ({} if start == 0 else {"start": start})
+    r0 = _rung_param("start", start, K)
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
         raise ConfigError("strategy.step", f"must be an integer >= 0, got {step!r}")
-    return _rung_states("graduated_response", K, 0,
+    return _rung_states("graduated_response", K, r0,
                         lambda r, own, seen: 0 if seen == 0 else min(K - 1, seen + int(step)), params)
 
 
@@ -688,6 +693,8 @@ def load(spec: Any, K: int | None = None) -> Strategy:
     if not isinstance(spec, Mapping):
         raise ConfigError(where, f"must be a mapping with 'name' or 'kind', got {type(spec).__name__}")
     spec = dict(spec)
+    if K is not None and "K" not in spec and spec.get("kind") is None:
+        spec["K"] = K  # a named strategy takes the caller's number of rungs
     try:
         strat = _from_spec(spec)
     except ConfigError as err:

@@ -115,6 +115,38 @@ def test_default_run_as_a_subprocess(tmp_path):
     assert len(_finished_runs(tmp_path)) == 2
 
 
+def test_default_run_shows_the_crisis_unfolding(tmp_path):
+    """The repeated crisis in summary.json: exact numbers, Monte Carlo within its error, figures."""
+    proc = _run(["map.points=20", "crisis.paths=4000", "crisis.rounds=20"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (out,) = _finished_runs(tmp_path)
+    for name in ("trajectory_fan.png", "outcome_curves.png", "compare_outcomes.png"):
+        assert (out / "figures" / name).is_file(), name
+    crisis = json.loads((out / "summary.json").read_text())["crisis"]
+    main = crisis["pairs"][crisis["main"]]
+    assert main["strategies"] == {"India": "graduated_response", "Pakistan": "conditional_deescalation"} or \
+        list(main["strategies"].values()) == ["graduated_response", "conditional_deescalation"]
+    total = main["p_war"] + main["p_settled"] + main["p_mediated"] + main["p_still_in_crisis"]
+    assert total == pytest.approx(1.0, abs=1e-9)
+    mc = crisis["pairs"][crisis["main"] + " (Monte Carlo)"]
+    se = np.sqrt(main["p_war"] * (1 - main["p_war"]) / 4000)
+    assert abs(mc["p_war"] - main["p_war"]) <= 4 * se + 1e-12
+    # independent check of the exact numbers: recompute with the library from the saved config
+    from sim.markov import analyse
+    from sim.strategies import load
+
+    cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
+    game = build_game(cfg["game"])
+    c = cfg["crisis"]
+    K = cfg["game"]["K"]
+    res = analyse(game, load(c["side_a"], K=K), load(c["side_b"], K=K), rounds=c["rounds"],
+                  execution_noise=c["execution_noise"], perception_noise=c["perception_noise"],
+                  settle_after=c["settle_after"], mediation=c["mediation"], mediation_slope=c["mediation_slope"])
+    assert main["p_war"] == pytest.approx(float(res.p_war[-1]), abs=1e-12)
+    assert len(crisis["pairs"]) >= 3
+    assert "How the crisis unfolds" in (out / "summary.md").read_text()
+
+
 def test_multirun_over_scenarios(tmp_path):
     proc = _run(["-m", "scenario=classroom_chicken,classroom_security_dilemma", "map.points=30"], tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -139,6 +171,13 @@ BAD = [
     (["map.x=nosuch"], "map.x"),
     (["method=magic"], "method"),
     (["-m", "game.war_risk=0.5,1.5"], "game.war_risk"),
+    (["crisis.side_a.name=nosuch"], "crisis.side_a"),
+    (["strategy@crisis.side_b=nosuch"], "strategy@crisis.side_b"),
+    (["crisis.perception_noise=1.5"], "crisis.perception_noise"),
+    (["crisis.rounds=0"], "crisis.rounds"),
+    (["crisis.settle_after=0"], "crisis.settle_after"),
+    (["crisis.compare=[[tit_for_tat]]"], "crisis.compare[0]"),
+    (["crisis.side_a.start=11"], "crisis.side_a"),
 ]
 
 
