@@ -62,8 +62,12 @@ def test_unknown_name_and_parameter_are_one_line_errors():
     assert "\n" not in str(e.value)
     with pytest.raises(ConfigError, match="allowed: period"):
         st.get("grit", K=5, periods=3)
-    with pytest.raises(ConfigError, match="no parameters"):
+    with pytest.raises(ConfigError, match="allowed: start"):
         st.get("tit_for_tat", K=2, g=0.1)
+    with pytest.raises(ConfigError, match="no parameters"):
+        st.get("win_stay_lose_shift", K=2, g=0.1)
+
+
     with pytest.raises(ConfigError, match="K"):
         st.get("tit_for_tat", K=1)
     with pytest.raises(ConfigError, match="rung"):
