@@ -33,7 +33,8 @@ from sim.config import build_game  # noqa: E402
 from sim.config_tournament import TournamentConfig, build_strategies, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.plots_repeated import replicator_plot, tournament_heatmap  # noqa: E402
-from sim.report_repeated import REPEATED_FIGURE_FILES, strategy_label, tournament_markdown, tournament_summary  # noqa: E402
+from sim.report_repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
+                                 tournament_summary)
 from sim.tournament import round_robin  # noqa: E402
 
 FIGURES = {k: REPEATED_FIGURE_FILES[k] for k in ("tournament_heatmap", "replicator")}
@@ -94,7 +95,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "scenario": {"name": tc.scenario.name, "title": title, "sides": list(tc.scenario.sides)},
         "game": dict(tc.game),
         "seed": tc.seed,
-        "settings": {k: v for k, v in tc.settings().items()},
+        "settings": tc.settings(),
         "strategies": dict(zip(tc.names, (dict(s) for s in tc.strategies))),
         "tournament": tournament_summary(result),
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},

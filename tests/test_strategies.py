@@ -66,8 +66,6 @@ def test_unknown_name_and_parameter_are_one_line_errors():
         st.get("tit_for_tat", K=2, g=0.1)
     with pytest.raises(ConfigError, match="no parameters"):
         st.get("win_stay_lose_shift", K=2, g=0.1)
-
-
     with pytest.raises(ConfigError, match="K"):
         st.get("tit_for_tat", K=1)
     with pytest.raises(ConfigError, match="rung"):
