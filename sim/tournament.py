@@ -17,6 +17,8 @@ crisis, computed exactly by :func:`sim.markov.analyse`.  On the meta-game we rep
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
+from types import SimpleNamespace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -175,11 +177,22 @@ def replicator(M, x0, t_max: float, *, n_points: int = 201, threshold: float = 1
 
 
 # --------------------------------------------------------------------------- the tournament
-def _named(strategies) -> tuple[list[str], list[Strategy]]:
+def _as_strategy(s, K: int):
+    """A Strategy as it is, or a registry name / spec dict loaded with K rungs."""
+    from .strategies import load
+
+    if isinstance(s, str):
+        return load({"name": s}, K=K)
+    if isinstance(s, Mapping):
+        return load(s, K=K)
+    return s
+
+
+def _named(strategies, K: int) -> tuple[list[str], list[Strategy]]:
     if isinstance(strategies, Mapping):
-        names, strats = [str(k) for k in strategies], list(strategies.values())
+        names, strats = [str(k) for k in strategies], [_as_strategy(v, K) for v in strategies.values()]
     elif isinstance(strategies, Sequence) and not isinstance(strategies, str):
-        strats = list(strategies)
+        strats = [_as_strategy(v, K) for v in strategies]
         names = []
         for s in strats:
             base = getattr(s, "name", "?")
@@ -188,7 +201,8 @@ def _named(strategies) -> tuple[list[str], list[Strategy]]:
                 name, k = f"{base}#{k}", k + 1
             names.append(name)
     else:
-        raise ConfigError("strategies", "must be a dict name -> Strategy or a list of Strategy")
+        raise ConfigError("strategies", "must be a dict name -> strategy or a list of strategies "
+                                        "(Strategy objects, registry names or spec dicts)")
     if not strats:
         raise ConfigError("strategies", "needs at least one strategy")
     for name, s in zip(names, strats):
@@ -214,7 +228,8 @@ def _is_symmetric(game) -> bool:
 
 def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = True, execution_noise=0.0,
                 perception_noise=0.0, equilibria: bool = True, equilibrium_method: str = "support",
-                t_max: float = 200.0, survival_threshold: float = 1e-3, **kwargs) -> TournamentResult:
+                t_max: float = 200.0, survival_threshold: float = 1e-3, paths: int = 10_000, seed=None,
+                **kwargs) -> TournamentResult:
     """Round robin of strategies in the repeated crisis, and its meta-game.
 
     Parameters
@@ -226,8 +241,10 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     rounds : int or None
         Rounds per match; ``None`` for the long run (see ``TournamentResult.score_kind``).
     exact : bool
-        Exact expected payoffs through :func:`sim.markov.analyse`.  ``False`` (Monte Carlo)
-        is reserved for the engine and not available yet.
+        Exact expected payoffs through :func:`sim.markov.analyse`; ``False``: Monte-Carlo
+        means over ``paths`` paths through :func:`sim.engine.simulate` (needs ``rounds``).
+        Each match's stream is derived from ``seed`` and the two strategies' names, so it
+        does not depend on the order of the entrants.
     execution_noise, perception_noise
         As in :func:`sim.markov.analyse`.  A pair (side A, side B) is applied by role,
         so keep noise symmetric for a symmetric meta-game.
@@ -254,9 +271,8 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     is played and ``M[i, j]`` averages i's payoff over the two roles (side A against j as
     side B, and side B against j as side A), which makes the meta-game symmetric.
     """
-    if not exact:
-        raise ConfigError("exact", "Monte-Carlo tournaments (exact=False) need sim.engine, not available yet; "
-                                   "use exact=True")
+    if not exact and rounds is None:
+        raise ConfigError("rounds", "Monte-Carlo tournaments (exact=False) need a number of rounds")
     if not hasattr(game, "A"):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
     if game.A.ndim != 2:
@@ -266,7 +282,7 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     unknown = sorted(set(kwargs) - allowed)
     if unknown:
         raise ConfigError(unknown[0], f"unknown round_robin option; allowed: {', '.join(sorted(allowed))}")
-    names, strats = _named(strategies)
+    names, strats = _named(strategies, int(np.asarray(game.A).shape[-1]))
     N = len(strats)
     opts = dict(rounds=rounds, execution_noise=execution_noise, perception_noise=perception_noise, **kwargs)
 
@@ -278,7 +294,18 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     pairs = [(i, j) for i in range(N) for j in range(i, N)] if symmetric else \
         [(i, j) for i in range(N) for j in range(N)]
     for i, j in pairs:
-        results[i, j] = analyse(game, strats[i], strats[j], **opts)
+        if exact:
+            results[i, j] = analyse(game, strats[i], strats[j], **opts)
+        else:
+            from .engine import simulate
+
+            # in a symmetric game play each match with the names in sorted order, so that the
+            # stream (seed, name of side A, name of side B) does not depend on the entrants' order
+            a, b = (j, i) if symmetric and names[j] < names[i] else (i, j)
+            words = [int.from_bytes(hashlib.sha256(n.encode()).digest()[:4], "little") for n in (names[a], names[b])]
+            base = np.random.SeedSequence(seed).entropy
+            r = simulate(game, strats[a], strats[b], paths=paths, seed=np.random.SeedSequence([base, *words]), **opts)
+            results[i, j] = r if (a, b) == (i, j) else SimpleNamespace(payoffs=np.asarray(r.payoffs)[::-1])
 
     score_kind = "total"
     if rounds is None and kwargs.get("discount", 1.0) == 1.0 and \
@@ -288,7 +315,7 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     PA = np.full((N, N), np.nan)
     PB = np.full((N, N), np.nan)
     for (i, j), r in results.items():
-        pay = np.asarray(getattr(r, field))
+        pay = np.asarray(getattr(r, field, None) if hasattr(r, field) else r.payoffs)
         if symmetric and i == j:
             PA[i, i] = PB[i, i] = (pay[0] + pay[1]) / 2.0
         elif symmetric:

@@ -126,8 +126,25 @@ def test_long_run_and_asymmetric_options():
     np.testing.assert_allclose(b.M, c.M, rtol=1e-12)
     assert b.names == ("tft", "always_1", "grudger")
     with pytest.raises(ConfigError):
-        round_robin(L, [tft(3)], rounds=5, exact=False)
+        round_robin(L, [tft(3)], rounds=None, exact=False)
     with pytest.raises(ConfigError):
         round_robin(L, [tft(3)], rounds=5, bogus=1)
     with pytest.raises(ConfigError):
         round_robin(ladder(K=3, war_risk=[0.1, 0.2]), [tft(3)], rounds=5)
+
+
+def test_monte_carlo_tournament_agrees_with_exact_and_ignores_order():
+    """exact=False: the meta-game matrix within Monte-Carlo error of the exact one; the
+    entrants' order does not change any match's numbers (per-match seeds from names)."""
+    from sim.games import prisoners_dilemma
+
+    g = prisoners_dilemma()
+    names = ["tit_for_tat", "win_stay_lose_shift", "always_escalate"]
+    kw = dict(rounds=50, execution_noise=0.05, equilibria=False)
+    ex = round_robin(g, names, **kw)
+    mc = round_robin(g, names, exact=False, paths=20_000, seed=7, **kw)
+    # a 50-round total has std below 50 * (5 - 0) / 2; 4 standard errors
+    assert np.all(np.abs(mc.M - ex.M) <= 4 * 125 / np.sqrt(20_000))
+    rev = round_robin(g, names[::-1], exact=False, paths=20_000, seed=7, **kw)
+    np.testing.assert_array_equal(rev.M, mc.M[::-1, ::-1])
+
