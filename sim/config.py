@@ -236,7 +236,8 @@ def _strategy_spec(name: str, spec: Any, K: int) -> dict:
     try:
         load(spec, K=K)
     except ConfigError as err:
-        raise ConfigError(name, err.message if err.field.startswith("strategy") else str(err)) from None
+        field = name + err.field[len("strategy"):] if err.field.startswith("strategy.") else name
+        raise ConfigError(field, err.message if err.field.startswith("strategy") else str(err)) from None
     return spec
 
 
