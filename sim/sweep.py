@@ -17,7 +17,7 @@ from .equilibria import nash_2x2, pure_equilibria
 from .errors import ConfigError
 from .games import build, builder_parameters
 
-__all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map"]
+__all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map", "equilibrium_outcomes"]
 
 #: Regimes of games larger than 2x2, by their pure equilibria (codes index this tuple).
 REGIMES = ("unique pure equilibrium", "several pure equilibria", "no pure equilibrium")
@@ -105,6 +105,18 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
     grid[y_name] = yv[:, None]
     g = build(game, **grid)
     A, B = np.broadcast_to(g.A, (yv.size, xv.size) + g.A.shape[-2:]), np.broadcast_to(g.B, (yv.size, xv.size) + g.B.shape[-2:])
+    kind, regime, names, n_pure, level, p_top = equilibrium_outcomes(A, B)
+    return EquilibriumMap(game, dict(params), x_name, y_name, xv, yv, point, kind, regime, names, n_pure, level,
+                          p_top, A.shape[-2])
+
+
+def equilibrium_outcomes(A, B):
+    """Equilibrium structure of a batch of games ``A, B`` of shape ``(..., K_A, K_B)``.
+
+    Returns ``(kind, regime, regime_names, n_pure, level, p_top)`` with the meanings of
+    the :class:`EquilibriumMap` fields (arrays of the batch shape).
+    """
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
     ka, kb = A.shape[-2:]
     pure = pure_equilibria(A, B)
     n_pure = pure.sum(axis=(-2, -1)).astype(np.int8)
@@ -117,8 +129,7 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
             level = np.nanmean(esc, axis=-1)
             p_top = np.nanmax(np.where(np.isnan(esc), -np.inf, x[..., 1] * y[..., 1]), axis=-1)
         p_top = np.where(np.isfinite(p_top), p_top, np.nan)
-        return EquilibriumMap(game, dict(params), x_name, y_name, xv, yv, point, "class", cls.code,
-                              CLASSES, n_pure, level, p_top, ka)
+        return "class", cls.code, CLASSES, n_pure, level, p_top
     rungs_a = np.arange(ka, dtype=float)[:, None]
     rungs_b = np.arange(kb, dtype=float)[None, :]
     regime = np.where(n_pure == 1, 0, np.where(n_pure > 1, 1, 2)).astype(np.int8)
@@ -126,5 +137,4 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
         level = ((pure * (rungs_a + rungs_b) / 2).sum(axis=(-2, -1)) / n_pure)
         level = np.where(n_pure > 0, level, np.nan)
     p_top = np.where(pure[..., -1, -1], 1.0, 0.0)
-    return EquilibriumMap(game, dict(params), x_name, y_name, xv, yv, point, "equilibrium", regime, REGIMES,
-                          n_pure, level, p_top, ka)
+    return "equilibrium", regime, REGIMES, n_pure, level, p_top
