@@ -241,6 +241,24 @@ def _strategy_spec(name: str, spec: Any, K: int) -> dict:
     return spec
 
 
+def _endings(prefix: str, raw: Mapping) -> tuple[int | None, float, float, float]:
+    """``settle_after``, ``mediation``, ``mediation_slope`` and ``discount`` of a crisis node, checked."""
+    settle = raw.get("settle_after")
+    if settle is not None:
+        settle = _int(f"{prefix}.settle_after", settle, 1, 10_000)
+    mediation = _number(f"{prefix}.mediation", raw.get("mediation", 0.0))
+    if not 0 <= mediation <= 1:
+        raise ConfigError(f"{prefix}.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
+    slope = _number(f"{prefix}.mediation_slope", raw.get("mediation_slope", 0.0))
+    if mediation + slope < 0:
+        raise ConfigError(f"{prefix}.mediation_slope",
+                          f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
+    discount = _number(f"{prefix}.discount", raw.get("discount", 1.0))
+    if not 0 < discount <= 1:
+        raise ConfigError(f"{prefix}.discount", f"must be in (0, 1], got {discount:g}")
+    return settle, mediation, slope, discount
+
+
 def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
     """Check the ``crisis`` node for a game with K rungs per side (``None`` turns it off)."""
     if raw is None:
@@ -254,18 +272,7 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
             raise ConfigError(f"crisis.{key}", "needs a strategy (a registered name, e.g. tit_for_tat, or a spec)")
     side_a = _strategy_spec("crisis.side_a", raw["side_a"], K)
     side_b = _strategy_spec("crisis.side_b", raw["side_b"], K)
-    settle = raw.get("settle_after")
-    if settle is not None:
-        settle = _int("crisis.settle_after", settle, 1, 10_000)
-    mediation = _number("crisis.mediation", raw.get("mediation", 0.0))
-    if not 0 <= mediation <= 1:
-        raise ConfigError("crisis.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
-    slope = _number("crisis.mediation_slope", raw.get("mediation_slope", 0.0))
-    if mediation + slope < 0:
-        raise ConfigError("crisis.mediation_slope", f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
-    discount = _number("crisis.discount", raw.get("discount", 1.0))
-    if not 0 < discount <= 1:
-        raise ConfigError("crisis.discount", f"must be in (0, 1], got {discount:g}")
+    settle, mediation, slope, discount = _endings("crisis", raw)
     compare = raw.get("compare") or []
     if not isinstance(compare, (list, tuple)):
         raise ConfigError("crisis.compare", "must be a list of [side A strategy, side B strategy] pairs")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .config import (ScenarioConfig, _int, _noise, _number, _require_mapping, _scenario, _strategy_spec, _string,
+from .config import (ScenarioConfig, _endings, _int, _noise, _number, _require_mapping, _scenario, _strategy_spec, _string,
                      _unknown_keys, build_game)
 from .equilibria import METHODS
 from .errors import ConfigError
@@ -122,19 +122,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     rounds = node.get("rounds", 30)
     if rounds is not None:
         rounds = _int("tournament.rounds", rounds, 1, _MAX_ROUNDS)
-    settle = node.get("settle_after")
-    if settle is not None:
-        settle = _int("tournament.settle_after", settle, 1, 10_000)
-    mediation = _number("tournament.mediation", node.get("mediation", 0.0))
-    if not 0 <= mediation <= 1:
-        raise ConfigError("tournament.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
-    slope = _number("tournament.mediation_slope", node.get("mediation_slope", 0.0))
-    if mediation + slope < 0:
-        raise ConfigError("tournament.mediation_slope",
-                          f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
-    discount = _number("tournament.discount", node.get("discount", 1.0))
-    if not 0 < discount <= 1:
-        raise ConfigError("tournament.discount", f"must be in (0, 1], got {discount:g}")
+    settle, mediation, slope, discount = _endings("tournament", node)
     exact = node.get("exact", True)
     if not isinstance(exact, bool):
         raise ConfigError("tournament.exact", f"must be true or false, got {exact!r}")

@@ -65,7 +65,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .games import Game
-from .strategies import Strategy, side_noise
+from .strategies import Strategy, check_match, side_noise
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
 
@@ -604,15 +604,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     """
     if not isinstance(game, Game):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
-    ka, kb = game.n_actions
-    if ka != kb:
-        raise ConfigError("game", f"the repeated crisis needs a square K x K game, got {ka} x {kb}")
-    K = ka
-    for side, st in (("strategy_a", strategy_a), ("strategy_b", strategy_b)):
-        if not isinstance(st, Strategy):
-            raise ConfigError(side, f"must be a sim.strategies.Strategy, got {type(st).__name__}")
-        if st.K != K:
-            raise ConfigError(side, f"strategy {st.name!r} has {st.K} rungs but the game has K = {K}")
+    K = check_match(game, strategy_a, strategy_b)
     T = _int_param("rounds", rounds, 1)
     n_paths = _int_param("paths", paths, 1)
     delta = _float_param("discount", discount)

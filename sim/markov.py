@@ -54,7 +54,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .errors import ConfigError
-from .strategies import Strategy, side_noise
+from .strategies import Strategy, check_match, side_noise
 
 __all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
 
@@ -165,17 +165,7 @@ def _is_int(v, lo: int) -> bool:
 
 def _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope,
                   discount, war_risk_scale):
-    if not hasattr(game, "A") or not hasattr(game, "B"):
-        raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
-    Ka, Kb = game.A.shape[-2:]
-    if Ka != Kb:
-        raise ConfigError("game", f"the repeated crisis needs a square game (K, K), got ({Ka}, {Kb})")
-    K = Ka
-    for side, s in (("strategy_a", strategy_a), ("strategy_b", strategy_b)):
-        if not isinstance(s, Strategy):
-            raise ConfigError(side, f"must be a sim.strategies.Strategy, got {type(s).__name__}")
-        if s.K != K:
-            raise ConfigError(side, f"strategy {s.name!r} has K={s.K} rungs but the game has K={K}")
+    K = check_match(game, strategy_a, strategy_b)
     if rounds is not None and not _is_int(rounds, 1):
         raise ConfigError("rounds", f"must be an integer >= 1 or None (long run), got {rounds!r}")
     if settle_after is not None and not _is_int(settle_after, 1):

@@ -50,19 +50,14 @@ import numpy as np
 from .errors import ConfigError
 
 __all__ = ["Strategy", "REGISTRY", "get", "names", "memory_one", "memory_n", "automaton", "load",
-           "noise_matrix", "biased_noise", "side_noise"]
+           "noise_matrix", "biased_noise", "side_noise", "check_match"]
 
 _SUM_TOL = 1e-9
 
 
 def _check_distribution(field_name: str, arr: np.ndarray) -> None:
     """Entries in [0, 1] and last axis sums to 1, else a ConfigError naming the entry."""
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(field_name, "must contain finite probabilities")
-    bad = np.argwhere((arr < 0) | (arr > 1))
-    if len(bad):
-        idx = tuple(int(i) for i in bad[0])
-        raise ConfigError(field_name, f"entry {idx} is {arr[idx]:g}, not a probability in [0, 1]")
+    _check_probabilities(field_name, arr)
     sums = arr.sum(axis=-1)
     off = np.argwhere(np.abs(sums - 1) > _SUM_TOL)
     if len(off):
@@ -810,3 +805,22 @@ def side_noise(K: int, spec: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         return noise_matrix(K, arr[0], f"{name}[0]"), noise_matrix(K, arr[1], f"{name}[1]")
     m = noise_matrix(K, arr, name)
     return m, m
+
+
+def check_match(game, strategy_a: "Strategy", strategy_b: "Strategy") -> int:
+    """Validate a game and two strategies for the repeated crisis; return K.
+
+    The game must be square (K x K) and both strategies must have K rungs; used by the
+    engine and the exact Markov analysis alike.
+    """
+    if not hasattr(game, "A") or not hasattr(game, "B"):
+        raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
+    ka, kb = np.shape(game.A)[-2:]
+    if ka != kb:
+        raise ConfigError("game", f"the repeated crisis needs a square K x K game, got {ka} x {kb}")
+    for side, st in (("strategy_a", strategy_a), ("strategy_b", strategy_b)):
+        if not isinstance(st, Strategy):
+            raise ConfigError(side, f"must be a sim.strategies.Strategy, got {type(st).__name__}")
+        if st.K != ka:
+            raise ConfigError(side, f"strategy {st.name!r} has {st.K} rungs but the game has K = {ka}")
+    return int(ka)

@@ -272,7 +272,7 @@ def test_noise_spec_and_validation():
         with pytest.raises(ConfigError) as err:
             analyse(PD, tft(), tft(), **kw)
         assert "\n" not in str(err.value)
-    with pytest.raises(ConfigError, match="K=3"):
+    with pytest.raises(ConfigError, match="has 3 rungs"):
         analyse(PD, tft(3), tft())
     with pytest.raises(ConfigError, match="war_risk_scale"):
         analyse(war_game(0.6), tft(), tft(), war_risk_scale=2.0)
