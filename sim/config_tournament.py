@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .config import (ScenarioConfig, _endings, _int, _noise, _number, _require_mapping, _scenario, _strategy_spec, _string,
+from .config import (ScenarioConfig, _endings, _int, _noise, _require_mapping, _scenario, _strategy_spec, _string,
                      _unknown_keys, build_game)
 from .equilibria import METHODS
 from .errors import ConfigError

@@ -709,7 +709,7 @@ def _event_times(p_cum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _summarise(plan: _Plan, rung_counts, code_counts, out_pay, out_rungs, batch, ss, chunk) -> SimulationResult:
-    G, T, K, n = plan.G, plan.T, plan.K, plan.paths
+    G, T, n = plan.G, plan.T, plan.paths
     dist = rung_counts / n                                            # (G, T, 2, K)
     p_active = rung_counts[:, :, 0].sum(-1) / n
     if plan.ncode > 1:
