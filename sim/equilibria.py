@@ -10,7 +10,8 @@ Single games
 
 Batches
     :func:`pure_equilibria` (any size, vectorised) and :func:`nash_2x2` (all equilibria
-    of 2x2 games in closed form, vectorised).
+    of 2x2 games in closed form, vectorised), implemented in :mod:`sim.batched`; the exact
+    method and the degeneracy test live in :mod:`sim.polytope`.  All are re-exported here.
 
 Refinements
     :func:`pareto_undominated`, :func:`payoff_dominant`, :func:`risk_dominance_2x2`.
@@ -36,14 +37,14 @@ Why not trust one algorithm
 from __future__ import annotations
 
 import warnings
-from fractions import Fraction
-from itertools import combinations
 from math import comb
 from typing import NamedTuple
 
 import numpy as np
 
+from .batched import Nash2x2, _matrices, nash_2x2, pure_equilibria, risk_dominance_2x2
 from .errors import ConfigError
+from .polytope import TOL, _exact_equilibria, _normalise, is_degenerate
 
 __all__ = [
     "Equilibrium",
@@ -63,7 +64,6 @@ __all__ = [
 ]
 
 METHODS = ("support", "vertex", "lemke_howson", "exact")
-TOL = 1e-9
 SAME = 1e-7
 MAX_ENUMERATION = 200_000  # C(K_A + K_B, K_A): support pairs / polytope bases an enumeration visits
 
@@ -127,14 +127,6 @@ class Equilibria(list):
 
 
 # --------------------------------------------------------------------------- helpers
-def _matrices(game) -> tuple[np.ndarray, np.ndarray]:
-    if hasattr(game, "A"):
-        A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    else:
-        A, B = (np.asarray(m, float) for m in game)
-    return A, B
-
-
 def _single(game) -> tuple[np.ndarray, np.ndarray]:
     A, B = _matrices(game)
     if A.ndim != 2:
@@ -143,13 +135,6 @@ def _single(game) -> tuple[np.ndarray, np.ndarray]:
     if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
         raise ConfigError("game", "payoffs must be finite")
     return A, B
-
-
-def _normalise(M: np.ndarray) -> np.ndarray:
-    """Positive affine map of each game's payoffs onto [0, 1] (constant games map to 0)."""
-    lo = M.min(axis=(-2, -1), keepdims=True)
-    span = M.max(axis=(-2, -1), keepdims=True) - lo
-    return (M - lo) / np.where(span > 0, span, 1.0)
 
 
 def is_nash(A, B, x, y, tol: float = TOL) -> bool:
@@ -205,136 +190,6 @@ def iterated_dominance(A, B, tol: float = TOL) -> tuple[np.ndarray, np.ndarray]:
         if keep_r.all() and keep_c.all():
             return rows, cols
         rows, cols = rows[keep_r], cols[keep_c]
-
-
-# --------------------------------------------------------------------------- degeneracy
-def _overlabelled_vertex(M: np.ndarray, tol: float, max_bases: int) -> bool | None:
-    """Does the polytope {z >= 0, M z <= 1} (M > 0, shape (c, d)) have a vertex on > d facets?"""
-    c, d = M.shape
-    n_bases = comb(c + d, d)
-    if n_bases > max_bases:
-        return None
-    G = np.vstack([-np.eye(d), M])
-    h = np.concatenate([np.zeros(d), np.ones(c)])
-    combos = np.fromiter((i for cmb in combinations(range(c + d), d) for i in cmb), dtype=np.int64).reshape(-1, d)
-    for start in range(0, len(combos), 20000):
-        idx = combos[start:start + 20000]
-        Gs, hs = G[idx], h[idx]
-        with np.errstate(all="ignore"):
-            sv = np.linalg.svd(Gs, compute_uv=False)
-        ok = sv[:, -1] > 1e-10 * sv[:, 0]
-        if not ok.any():
-            continue
-        z = np.linalg.solve(Gs[ok], hs[ok][..., None])[..., 0]
-        slack = h[None, :] - z @ G.T
-        feasible = np.all(slack >= -tol, axis=1)
-        tight = np.sum(np.abs(slack) <= tol, axis=1)
-        if np.any(feasible & (tight > d)):
-            return True
-    return False
-
-
-def is_degenerate(A, B, tol: float = TOL, max_bases: int = 2_000_000) -> bool | None:
-    """Whether a bimatrix game is degenerate (von Stengel 2007, def. 3.2).
-
-    A game is degenerate when some mixed strategy with support size k has more than k
-    pure best responses.  Equivalently (von Stengel 2007, sec. 3.4) a vertex of one of
-    the best-response polytopes ``P = {x >= 0, B' x <= 1}``, ``Q = {y >= 0, A y <= 1}``
-    (payoffs made positive) lies on more facets than its dimension.  We enumerate all
-    bases of both polytopes in vectorised chunks and count tight constraints with
-    tolerance ``tol`` on payoffs normalised to [1, 2].
-
-    Returns None when a polytope has more than ``max_bases`` bases (too large to decide).
-    """
-    A, B = np.asarray(A, float), np.asarray(B, float)
-    if A.size == 1:
-        return False
-    An, Bn = _normalise(A) + 1.0, _normalise(B) + 1.0
-    p = _overlabelled_vertex(Bn.T, tol, max_bases)
-    q = _overlabelled_vertex(An, tol, max_bases)
-    if p is True or q is True:
-        return True
-    if p is None or q is None:
-        return None
-    return False
-
-
-# --------------------------------------------------------------------------- exact method
-def _solve_exact(M: list[list[Fraction]], b: list[Fraction]) -> list[Fraction] | None:
-    """Unique solution of the square system M z = b by Gauss-Jordan elimination, else None."""
-    n = len(M)
-    aug = [row[:] + [bi] for row, bi in zip(M, b)]
-    for c in range(n):
-        p = next((i for i in range(c, n) if aug[i][c] != 0), None)
-        if p is None:
-            return None  # singular
-        aug[c], aug[p] = aug[p], aug[c]
-        inv = 1 / aug[c][c]
-        aug[c] = [v * inv for v in aug[c]]
-        for i in range(n):
-            if i != c and aug[i][c] != 0:
-                f = aug[i][c]
-                aug[i] = [vi - f * vc for vi, vc in zip(aug[i], aug[c])]
-    return [aug[i][n] for i in range(n)]
-
-
-def _exact_vertices(G: list[list[Fraction]], h: list[Fraction], d: int):
-    """Vertices of {z : G z <= h} in R^d with their sets of tight constraints (exact)."""
-    out = {}
-    for basis in combinations(range(len(G)), d):
-        z = _solve_exact([G[i] for i in basis], [h[i] for i in basis])
-        if z is None:
-            continue
-        lhs = [sum(g * v for g, v in zip(row, z)) for row in G]
-        if all(l <= hi for l, hi in zip(lhs, h)):
-            key = tuple(z)
-            if key not in out:
-                out[key] = frozenset(i for i, (l, hi) in enumerate(zip(lhs, h)) if l == hi)
-    return out
-
-
-def _exact_equilibria(A: np.ndarray, B: np.ndarray, max_bases: int = 20_000):
-    """Extreme Nash equilibria by vertex enumeration in exact rational arithmetic.
-
-    Floats convert to fractions exactly, so this is exact for the given float payoffs.
-    With payoffs shifted to be positive, the best-response polytopes are
-    ``P = {x >= 0, B' x <= 1}`` and ``Q = {y >= 0, A y <= 1}``; label ``i`` (a row) is
-    ``x_i = 0`` in P and ``(A y)_i = 1`` in Q, label ``m + j`` (a column) is
-    ``(B' x)_j = 1`` in P and ``y_j = 0`` in Q.  Completely labelled vertex pairs other
-    than (0, 0), normalised, are the extreme equilibria (von Stengel 2007, thm. 3.4;
-    Avis, Rosenberg, Savani and von Stengel 2010).  Unlike support enumeration this is
-    also complete for degenerate games, where it returns the extreme points of every
-    equilibrium component.  Cost: ``C(m + n, m)`` exact solves per polytope.
-    """
-    m, n = A.shape
-    if comb(m + n, m) > max_bases:
-        raise ConfigError("method", f"'exact' enumerates {comb(m + n, m)} bases for a {m}x{n} game "
-                                    f"(limit {max_bases}); use 'support', 'vertex' or 'lemke_howson'")
-    Af = [[Fraction(float(v)) for v in row] for row in A]
-    Bf = [[Fraction(float(v)) for v in row] for row in B]
-    shift_a = 1 - min(min(r) for r in Af)
-    shift_b = 1 - min(min(r) for r in Bf)
-    Af = [[v + shift_a for v in r] for r in Af]
-    Bf = [[v + shift_b for v in r] for r in Bf]
-    one, zero = Fraction(1), Fraction(0)
-    # P: constraints -x_i <= 0 (label i), (B' x)_j <= 1 (label m + j)
-    GP = [[-one if k == i else zero for k in range(m)] for i in range(m)] + \
-         [[Bf[i][j] for i in range(m)] for j in range(n)]
-    hP = [zero] * m + [one] * n
-    # Q: constraints (A y)_i <= 1 (label i), -y_j <= 0 (label m + j)
-    GQ = [Af[i][:] for i in range(m)] + [[-one if k == j else zero for k in range(n)] for j in range(n)]
-    hQ = [one] * m + [zero] * n
-    VP = {z: lab for z, lab in _exact_vertices(GP, hP, m).items() if any(z)}
-    VQ = {z: lab for z, lab in _exact_vertices(GQ, hQ, n).items() if any(z)}
-    full = frozenset(range(m + n))
-    found = []
-    for u, lu in VP.items():
-        su = sum(u)
-        for v, lv in VQ.items():
-            if lu | lv == full:
-                sv = sum(v)
-                found.append((np.array([float(c / su) for c in u]), np.array([float(c / sv) for c in v])))
-    return found
 
 
 # --------------------------------------------------------------------------- nashpy wrappers
@@ -478,117 +333,6 @@ def cross_check(game, methods=("support", "vertex", "exact"), **kwargs) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- batched solvers
-def pure_equilibria(A, B=None, tol: float = 0.0) -> np.ndarray:
-    """Pure-strategy Nash equilibria of a batch of games of any size, vectorised.
-
-    Parameters
-    ----------
-    A, B : array_like, shape ``(..., K_A, K_B)`` (or a Game as the first argument)
-    tol : float
-        Absolute tolerance: ``(x, y)`` is an equilibrium when ``A[x, y] >= max_i A[i, y] - tol``
-        and ``B[x, y] >= max_j B[x, j] - tol``.
-
-    Returns
-    -------
-    bool ndarray, shape ``(..., K_A, K_B)``: True at each pure equilibrium.
-    """
-    if B is None:
-        A, B = _matrices(A)
-    A, B = np.asarray(A, float), np.asarray(B, float)
-    return (A >= A.max(axis=-2, keepdims=True) - tol) & (B >= B.max(axis=-1, keepdims=True) - tol)
-
-
-class Nash2x2(tuple):
-    """Result of :func:`nash_2x2`: unpacks as ``x, y, count``; ``.degenerate`` alongside.
-
-    Attributes
-    ----------
-    x, y : ndarray, shape ``(..., 3, 2)``
-        Up to three equilibria per game (pure ones in the order (0,0), (0,1), (1,0),
-        (1,1), then the mixed one), NaN beyond ``count``.
-    count : int8 ndarray, shape ``(...)``
-    degenerate : bool ndarray, shape ``(...)``
-        A side is indifferent between its rungs against a pure rung of the other.
-        Such games can have a continuum of equilibria; ``x, y`` then hold the weak pure
-        equilibria and the fully mixed point if isolated, and ``count`` says how many.
-    """
-
-    def __new__(cls, x, y, count, degenerate):
-        obj = super().__new__(cls, (x, y, count))
-        obj.degenerate = degenerate
-        return obj
-
-    x = property(lambda self: self[0])
-    y = property(lambda self: self[1])
-    count = property(lambda self: self[2])
-
-    def payoffs(self, A, B):
-        """Expected payoffs of each listed equilibrium, two arrays of shape ``(..., 3)``."""
-        A, B = np.asarray(A, float), np.asarray(B, float)
-        pa = np.einsum("...ki,...ij,...kj->...k", self.x, A, self.y)
-        pb = np.einsum("...ki,...ij,...kj->...k", self.x, B, self.y)
-        return pa, pb
-
-
-def nash_2x2(A, B=None, tol: float = 0.0) -> Nash2x2:
-    """Every Nash equilibrium of a batch of 2x2 games, in closed form, vectorised.
-
-    For side A let ``a = A[0,0] - A[1,0]`` and ``b = A[0,1] - A[1,1]`` (its gain from
-    rung 0 over rung 1 against each rung of B); for side B let ``c = B[0,0] - B[0,1]``
-    and ``e = B[1,0] - B[1,1]``.  Pure equilibria are the cells where both are best
-    responses.  A fully mixed equilibrium exists iff ``a * b < 0`` and ``c * e < 0``;
-    then B plays rung 0 with ``q = b / (b - a)`` and A plays rung 0 with
-    ``p = e / (e - c)``, the indifference conditions (e.g. Gibbons 1992, sec. 1.3).
-    A non-degenerate 2x2 game has 1 or 3 equilibria (Wilson's oddness theorem).
-
-    Parameters
-    ----------
-    A, B : array_like, shape ``(..., 2, 2)`` (or a Game as the first argument)
-    tol : float
-        Differences with absolute value ``<= tol`` count as ties (degenerate).
-
-    Returns
-    -------
-    Nash2x2 ``(x, y, count)`` with ``.degenerate``.
-    """
-    if B is None:
-        A, B = _matrices(A)
-    A, B = np.asarray(A, float), np.asarray(B, float)
-    if A.shape[-2:] != (2, 2) or B.shape != A.shape:
-        raise ConfigError("game", f"nash_2x2 needs A and B of the same shape (..., 2, 2), got {A.shape} and {B.shape}")
-    batch = A.shape[:-2]
-    a = A[..., 0, 0] - A[..., 1, 0]
-    b = A[..., 0, 1] - A[..., 1, 1]
-    c = B[..., 0, 0] - B[..., 0, 1]
-    e = B[..., 1, 0] - B[..., 1, 1]
-    degenerate = (np.abs(a) <= tol) | (np.abs(b) <= tol) | (np.abs(c) <= tol) | (np.abs(e) <= tol)
-    # pure cells from the signs of the differences (cheaper than reductions over length-2 axes)
-    pure = np.stack([(a >= -tol) & (c >= -tol), (b >= -tol) & (c <= tol),
-                     (a <= tol) & (e >= -tol), (b <= tol) & (e <= tol)], -1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = b / (b - a)
-        p = e / (e - c)
-    mixed = (a * b < 0) & (c * e < 0) & ~degenerate
-
-    # candidates: 4 pure cells then the mixed point; compact the valid ones to the front
-    px = np.array([1.0, 1.0, 0.0, 0.0])  # P(A plays rung 0) in cells (0,0),(0,1),(1,0),(1,1)
-    qy = np.array([1.0, 0.0, 1.0, 0.0])
-    cand_p = np.concatenate([np.broadcast_to(px, batch + (4,)), p[..., None]], -1)
-    cand_q = np.concatenate([np.broadcast_to(qy, batch + (4,)), q[..., None]], -1)
-    valid = np.concatenate([pure, mixed[..., None]], -1)
-    rank = np.cumsum(valid, axis=-1) * valid  # k-th valid candidate has rank k
-    slots = rank[..., None, :] == np.arange(1, 4)[:, None]  # (..., 3, 5)
-    keep = slots.any(-1)
-    order = slots.argmax(-1)
-    sel_p = np.where(keep, np.take_along_axis(cand_p, order, -1), np.nan)
-    sel_q = np.where(keep, np.take_along_axis(cand_q, order, -1), np.nan)
-    x = np.stack([sel_p, 1 - sel_p], -1)
-    y = np.stack([sel_q, 1 - sel_q], -1)
-    count = np.minimum(valid.sum(-1), 3).astype(np.int8)
-    return Nash2x2(x, y, count, degenerate)
-
-
 # --------------------------------------------------------------------------- refinements
 def pareto_undominated(equilibria) -> np.ndarray:
     """Bool mask: equilibria that no other equilibrium Pareto-dominates.
@@ -614,36 +358,3 @@ def payoff_dominant(equilibria) -> int | None:
     pay = np.array([[e.payoff_a, e.payoff_b] for e in equilibria])
     others = np.delete(pay, i, axis=0)
     return i if np.all(pay[i] >= others) and np.all(np.any(pay[i] > others, axis=1)) else None
-
-
-def risk_dominance_2x2(A, B=None) -> np.ndarray:
-    """The risk-dominant pure equilibrium of 2x2 games with two strict pure equilibria.
-
-    Harsanyi and Selten (1988, sec. 3.9): for strict equilibria on the diagonal,
-    (0,0) risk-dominates (1,1) when the product of deviation losses is larger,
-    ``(A00 - A10)(B00 - B01) > (A11 - A01)(B11 - B10)``; likewise for the anti-diagonal
-    pair (0,1) vs (1,0) with ``(A01 - A11)(B01 - B00)`` vs ``(A10 - A00)(B10 - B11)``.
-
-    Returns
-    -------
-    int8 ndarray, shape ``(..., 2)``: the (row, column) of the risk-dominant equilibrium,
-    ``(-1, -1)`` where the game does not have exactly two strict pure equilibria or the
-    products tie.
-    """
-    if B is None:
-        A, B = _matrices(A)
-    A, B = np.asarray(A, float), np.asarray(B, float)
-    strict_a = np.stack([A[..., 0, :] > A[..., 1, :], A[..., 1, :] > A[..., 0, :]], -2)  # strict best row
-    strict_b = np.stack([B[..., :, 0] > B[..., :, 1], B[..., :, 1] > B[..., :, 0]], -1)  # strict best col
-    strict = strict_a & strict_b
-    diag = strict[..., 0, 0] & strict[..., 1, 1]
-    anti = strict[..., 0, 1] & strict[..., 1, 0]
-    l00 = (A[..., 0, 0] - A[..., 1, 0]) * (B[..., 0, 0] - B[..., 0, 1])
-    l11 = (A[..., 1, 1] - A[..., 0, 1]) * (B[..., 1, 1] - B[..., 1, 0])
-    l01 = (A[..., 0, 1] - A[..., 1, 1]) * (B[..., 0, 1] - B[..., 0, 0])
-    l10 = (A[..., 1, 0] - A[..., 0, 0]) * (B[..., 1, 0] - B[..., 1, 1])
-    out = np.full(A.shape[:-2] + (2,), -1, np.int8)
-    for cond, la, lb, ca, cb in ((diag, l00, l11, (0, 0), (1, 1)), (anti, l01, l10, (0, 1), (1, 0))):
-        out = np.where((cond & (la > lb))[..., None], np.array(ca, np.int8), out)
-        out = np.where((cond & (lb > la))[..., None], np.array(cb, np.int8), out)
-    return out
