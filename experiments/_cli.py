@@ -30,9 +30,17 @@ _HYDRA_ONLY_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i"
                      "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
                      "--shell-completion", "-sc", "--experimental-rerun"}
 
+_HERE = str(Path(__file__).resolve().parent)
+# Launcher workers (submitit_local, SLURM via submitit) start fresh interpreters that unpickle
+# the job function from _cli and the callback from callbacks: they need experiments/ on their path.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_HERE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _HERE])
+
 if not OmegaConf.has_resolver("pid"):
-    # part of the run directory name, so that two runs started in the same microsecond differ
-    OmegaConf.register_new_resolver("pid", lambda: str(os.getpid()))
+    # part of the run directory name, so that two runs started in the same microsecond differ;
+    # cached, or each joblib worker would resolve the multirun dir with its own pid and the jobs
+    # of one multirun would scatter over several directories (and miss the aggregation)
+    OmegaConf.register_new_resolver("pid", lambda: str(os.getpid()), use_cache=True)
 
 
 def fail(message: str) -> None:

@@ -9,6 +9,7 @@ Public API (see README "API reference"):
 - :mod:`sim.engine`: ``simulate``, the vectorised Monte-Carlo core.
 - :mod:`sim.markov`: ``analyse``, the exact Markov-chain analysis of a strategy pair.
 - :mod:`sim.tournament`: ``round_robin``, meta-game equilibria, replicator dynamics, ESS.
+- :mod:`sim.grid`: ``Grid``, ``grid_sweep``: vectorised parameter sweeps into tidy tables.
 """
 
 from . import strategies
@@ -16,6 +17,7 @@ from .classify import classify
 from .engine import SimulationResult, simulate
 from .equilibria import Equilibrium, nash_2x2, nash_equilibria, pure_equilibria
 from .errors import ConfigError
+from .grid import Grid, grid_sweep
 from .games import (Game, build, chicken, deterrence, from_matrices, ladder, prisoners_dilemma,
                     stag_hunt, symmetric)
 from .markov import MarkovResult, analyse
@@ -27,4 +29,4 @@ __version__ = "0.1.0"
 __all__ = ["ConfigError", "Game", "build", "chicken", "deterrence", "from_matrices", "ladder",
            "prisoners_dilemma", "stag_hunt", "symmetric", "classify", "Equilibrium", "nash_2x2",
            "nash_equilibria", "pure_equilibria", "strategies", "Strategy", "simulate", "SimulationResult",
-           "analyse", "MarkovResult", "round_robin", "replicator", "TournamentResult"]
+           "analyse", "MarkovResult", "round_robin", "replicator", "TournamentResult", "Grid", "grid_sweep"]

@@ -17,7 +17,7 @@ from .equilibria import nash_2x2, pure_equilibria
 from .errors import ConfigError
 from .games import build, builder_parameters
 
-__all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map", "equilibrium_outcomes"]
+__all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map", "equilibrium_outcomes", "outcome_map_figure"]
 
 #: Regimes of games larger than 2x2, by their pure equilibria (codes index this tuple).
 REGIMES = ("unique pure equilibrium", "several pure equilibria", "no pure equilibrium")
@@ -138,3 +138,54 @@ def equilibrium_outcomes(A, B):
         level = np.where(n_pure > 0, level, np.nan)
     p_top = np.where(pure[..., -1, -1], 1.0, 0.0)
     return "equilibrium", regime, REGIMES, n_pure, level, p_top
+
+
+def outcome_map_figure(table, x: str, y: str, outcome: str, *, point: tuple[float, float] | None = None,
+                       levels=(0.1, 0.5, 0.9), title: str | None = None, label: str | None = None):
+    """A 2-D region map of one outcome column of a :func:`sim.grid.grid_sweep` table.
+
+    Cells coloured by ``outcome`` (``viridis``; [0, 1] for probabilities), contour lines
+    at ``levels`` (probability outcomes, labelled in percent; a few round levels inside the
+    data range when none of them is crossed, and for other outcomes), the scenario's ``point`` as
+    a star (gid ``"scenario-point"``).  Axes carry the parameter values (log scale when
+    the grid is geometric).  Returns a matplotlib ``Figure``; computes nothing.
+    """
+    from matplotlib.figure import Figure
+
+    from .plots import _edges, _is_log
+    from .report import param_label
+
+    piv = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="first").sort_index().sort_index(axis=1)
+    xv, yv, Z = piv.columns.to_numpy(float), piv.index.to_numpy(float), piv.to_numpy(float)
+    logx, logy = _is_log(xv), _is_log(yv)
+    fig = Figure(figsize=(7.5, 5.8), layout="constrained")
+    ax = fig.add_subplot()
+    prob = outcome.startswith("p_")
+    norm = dict(vmin=0.0, vmax=1.0) if prob else {}
+    mesh = ax.pcolormesh(_edges(xv, logx) if xv.size > 1 else [xv[0] - .5, xv[0] + .5],
+                         _edges(yv, logy) if yv.size > 1 else [yv[0] - .5, yv[0] + .5], Z, cmap="viridis",
+                         shading="flat", **norm)
+    cb = fig.colorbar(mesh, ax=ax)
+    cb.set_label(label or outcome.replace("_", " "))
+    lo, hi = (float(np.nanmin(Z)), float(np.nanmax(Z))) if np.isfinite(Z).any() else (0.0, 0.0)
+    if xv.size > 1 and yv.size > 1 and hi > lo:
+        from matplotlib.ticker import MaxNLocator
+
+        lv = [v for v in (levels if prob else ()) if lo < v < hi]
+        if not lv:  # none of the requested levels is crossed: a few round levels inside the range
+            lv = [v for v in MaxNLocator(5).tick_values(lo, hi) if lo < v < hi]
+        if lv:
+            cs = ax.contour(xv, yv, Z, levels=lv, colors="white", linewidths=1.2)
+            ax.clabel(cs, fmt=(lambda v: f"{v:.0%}") if prob else (lambda v: f"{v:g}"), fontsize=9)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if point is not None and all(np.isfinite(point)):
+        ax.plot([point[0]], [point[1]], marker="*", markersize=16, color="#D55E00", markeredgecolor="white",
+                linestyle="none", gid="scenario-point", label="this scenario")
+        ax.legend(loc="upper right", framealpha=0.9)
+    ax.set_xlabel(param_label(x))
+    ax.set_ylabel(param_label(y))
+    ax.set_title(title or f"{outcome.replace('_', ' ')} over {x} x {y}")
+    return fig

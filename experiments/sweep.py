@@ -1,0 +1,111 @@
+"""Sweep a parameter grid of a scenario through the numpy core (sim.grid.grid_sweep).
+
+    python experiments/sweep.py                                  # sweep/war_cost_x_noise: 300 x 300, exact
+    python experiments/sweep.py sweep=war_cost_x_advantage       # stage-game regimes
+    python experiments/sweep.py sweep.grid.war_cost.linspace=[0,300,20] sweep.grid.perception_noise=[0,0.1]
+    python experiments/sweep.py -m seed=1,2 sweep.method=monte_carlo hydra/launcher=joblib
+
+Writes ``results/<experiment>/<timestamp>/`` with ``config.yaml``, ``table.csv`` (one row
+per grid point: parameters, outcomes, point_key), ``figures/`` (a region map per
+probability outcome with contours and the scenario's point; the equilibrium map when both
+axes are game parameters) and ``summary.json`` last.  Finished points are also kept in the
+resume store (``sweep.store``; default ``<run dir>/../points``): a re-run, e.g. after an
+interrupted sweep, reads them back and computes only the rest.  A multirun ends with
+``results.csv`` in the sweep directory (``experiments/callbacks.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+_HERE = str(Path(__file__).resolve().parent)
+sys.path.insert(0, _HERE)
+from _cli import main  # noqa: E402
+
+from sim import plots, report  # noqa: E402
+from sim.config_sweep import SweepConfig, validate_sweep  # noqa: E402
+from sim.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
+from sim.strategies import load as load_strategy  # noqa: E402
+from sim.sweep import equilibrium_map, outcome_map_figure  # noqa: E402
+
+
+def run(cfg: dict, out_dir: Path) -> dict:
+    """Run the configured grid sweep into ``out_dir``; returns the summary (also ``summary.json``)."""
+    sc: SweepConfig = validate_sweep(cfg)
+    sp = sc.sweep
+    out_dir = Path(out_dir)
+    figures = out_dir / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    t0 = time.perf_counter()
+
+    name = sc.game["name"]
+    base = {k: v for k, v in sc.game.items() if k != "name"}
+    K = int(base.get("K", 2))
+    strategies, settings = None, {}
+    if sc.crisis is not None:
+        strategies = (load_strategy(sc.crisis.side_a, K=K), load_strategy(sc.crisis.side_b, K=K))
+        settings = sc.crisis.settings()
+    store = Path(sp.store) if sp.store else out_dir.parent / "points"
+    table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
+                       paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress)
+    report.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
+
+    varying = [a.name for a in sp.grid.axes if a.values.size > 1]
+    x = sp.x or (varying[0] if varying else None)
+    y = sp.y or next((v for v in varying if v != x), None)
+    files = []
+    scenario_values = dict(base, **settings)
+    if x and y and x != y:
+        point = (float(scenario_values.get(x, np.nan)), float(scenario_values.get(y, np.nan)))
+        sub = table
+        for other in sp.grid.axes:  # other swept parameters: the slice at their first value
+            if other.name not in (x, y):
+                sub = sub[sub[other.name] == other.values[0]]
+        for o in sp.outcomes:
+            if o in GAME_OUTCOMES and o != "eq_level":
+                continue
+            fig = outcome_map_figure(sub, x, y, o, point=point,
+                                     title=f"{sc.scenario.title}: {o.replace('_', ' ')}")
+            plots.save(fig, figures / f"map_{o}.png")
+            files.append(f"figures/map_{o}.png")
+        if any(o in GAME_OUTCOMES for o in sp.outcomes) and x not in SETTING_PARAMETERS \
+                and y not in SETTING_PARAMETERS:
+            xs = sp.grid.axes[sp.grid.names.index(x)].values
+            ys = sp.grid.axes[sp.grid.names.index(y)].values
+            emap = equilibrium_map(name, base, x, xs, y, ys)
+            plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
+                       figures / "equilibrium_map.png")
+            files.append("figures/equilibrium_map.png")
+
+    summary = {
+        "experiment": sc.experiment, "seed": sc.seed, "scenario": sc.scenario.name, "game": name,
+        "method": sp.method, "paths": sp.paths if sp.method == "monte_carlo" else None,
+        "strategies": None if strategies is None else [strategies[0].name, strategies[1].name],
+        "grid": {a.name: {"min": float(a.values.min()), "max": float(a.values.max()), "n": int(a.values.size)}
+                 for a in sp.grid.axes},
+        "points": int(len(table)), "computed": int(table.attrs.get("computed", len(table))),
+        "reused": int(table.attrs.get("reused", 0)), "seconds": round(time.perf_counter() - t0, 3),
+        "outcomes": list(sp.outcomes), "table": "table.csv", "figures": files,
+    }
+    for o in sp.outcomes:
+        col = table[o]
+        if o == "game_class":
+            summary["game_class_shares"] = {str(k): float(v) for k, v in col.value_counts(normalize=True).items()}
+            continue
+        vals = col.to_numpy(float)
+        summary[f"{o}_mean"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else None
+        summary[f"{o}_min"] = float(np.nanmin(vals)) if np.isfinite(vals).any() else None
+        summary[f"{o}_max"] = float(np.nanmax(vals)) if np.isfinite(vals).any() else None
+    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    print(f"results written to {out_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main("sweep", run, validate_sweep)

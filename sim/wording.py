@@ -1,0 +1,209 @@
+"""Plain-language wording shared by the reports (``summary.md``) and the figures.
+
+Readable names
+    The readable names of game classes (:data:`CLASS_LABELS`, with a one-line meaning in
+    :data:`CLASS_MEANINGS`), of builder parameters with their units (:func:`param_label`),
+    and of the registered strategies (:data:`STRATEGY_LABELS`, :data:`STRATEGY_DESCRIPTIONS`),
+    so figures and text use the same words.
+
+Numbers and markdown in words
+    ``_num`` (significant digits), ``_pct`` (percentages), ``_cap`` / ``_capmd`` (sentence
+    case), ``_md_cell`` (a markdown table cell), ``_join`` ("a, b and c") and the
+    disclaimer that closes every report section.
+
+These names are re-exported from :mod:`sim.report` and :mod:`sim.report_repeated`, where
+they were defined before the split.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+__all__ = ["CLASS_LABELS", "CLASS_MEANINGS", "PARAM_LABELS", "STRATEGY_LABELS", "STRATEGY_DESCRIPTIONS",
+           "class_label", "param_label", "strategy_label"]
+
+#: Readable names of the game classes of :data:`sim.classify.CLASSES` and of the regimes of
+#: :data:`sim.sweep.REGIMES`.
+CLASS_LABELS: dict[str, str] = {
+    "prisoners_dilemma": "Prisoner's Dilemma",
+    "chicken": "Chicken",
+    "stag_hunt": "Stag Hunt",
+    "deadlock": "Deadlock",
+    "harmony": "Harmony",
+    "leader": "Leader",
+    "battle_of_the_sexes": "Battle of the Sexes",
+    "cyclic": "Cyclic (no pure equilibrium)",
+    "asymmetric": "Asymmetric (sides differ)",
+    "tied": "Tied payoffs",
+    "other": "Other ordering",
+    "unique pure equilibrium": "Unique pure equilibrium",
+    "several pure equilibria": "Several pure equilibria",
+    "no pure equilibrium": "No pure equilibrium",
+}
+
+#: One-line meaning of each game class, for readers new to game theory.
+CLASS_MEANINGS: dict[str, str] = {
+    "prisoners_dilemma": ("each side does better by escalating whatever the other does, yet both would be "
+                          "better off if both restrained. It is the textbook model of the security dilemma "
+                          "(Jervis 1978)."),
+    "chicken": ("each side wants the other to back down; if neither does, both get their worst outcome. "
+                "It is the textbook model of brinkmanship."),
+    "stag_hunt": ("both restraining is best for both, but restraint is safe only if each side trusts the "
+                  "other to restrain too (an assurance problem)."),
+    "deadlock": "each side prefers mutual escalation to mutual restraint, so escalation is expected.",
+    "harmony": "restraint is best for each side whatever the other does, so there is no dilemma.",
+    "leader": ("each side prefers that exactly one side escalates, and prefers to be the one that restrains "
+               "while the other leads."),
+    "battle_of_the_sexes": ("each side prefers that exactly one side escalates, and prefers to be the one "
+                            "that escalates."),
+    "cyclic": "no pair of pure choices is stable: best replies chase each other round the four outcomes.",
+    "asymmetric": "the two sides rank the four outcomes differently, so the game has no single textbook name.",
+    "tied": "some side values two outcomes equally, so the textbook names do not apply exactly.",
+}
+
+#: Readable labels, with units, of the numeric builder parameters of :mod:`sim.games`.
+PARAM_LABELS: dict[str, str] = {
+    "advantage": "Coercive advantage (utility per round)",
+    "damage": "Damage received (utility per round)",
+    "cost": "Cost of own action (utility per round)",
+    "war_risk": "War risk at the top rung (probability per round)",
+    "war_cost": "War cost (utility, one-off)",
+    "risk_interaction": "Risk interaction k (share, 0-1)",
+    "risk_exponent": "Risk exponent e (dimensionless)",
+    "value": "Value of the prize (utility)",
+    "crash_cost": "Cost of a clash (utility)",
+    "R": "R: payoff if both restrain (utility)",
+    "S": "S: payoff if only the other escalates (utility)",
+    "T": "T: payoff if only this side escalates (utility)",
+    "P": "P: payoff if both escalate (utility)",
+    "status_quo": "Status-quo payoff (utility)",
+    "gain": "Gain from a successful challenge (utility)",
+    "challenger_cost": "Challenger's cost of conflict (utility)",
+    "defender_cost": "Defender's cost of conflict (utility)",
+    "K": "Number of rungs",
+}
+
+
+#: Readable names of the registered strategies (:data:`sim.strategies.REGISTRY`).
+STRATEGY_LABELS: dict[str, str] = {
+    "always_restrain": "always restrain",
+    "always_escalate": "always escalate",
+    "tit_for_tat": "tit for tat",
+    "grim_trigger": "grim trigger",
+    "generous_tit_for_tat": "generous tit for tat",
+    "win_stay_lose_shift": "win-stay lose-shift",
+    "tit_for_two_tats": "tit for two tats",
+    "suspicious_tit_for_tat": "suspicious tit for tat",
+    "alternator": "alternator",
+    "random": "random",
+    "graduated_response": "graduated response",
+    "proportional_response": "proportional response",
+    "overwhelming_response": "overwhelming response",
+    "grit": "GRIT",
+    "conditional_deescalation": "conditional de-escalation",
+}
+
+#: What each registered strategy does, as a clause ("starts at rung 0, then ...").
+STRATEGY_DESCRIPTIONS: dict[str, str] = {
+    "always_restrain": "stays at rung 0 whatever the other side does",
+    "always_escalate": "plays the top rung every round",
+    "tit_for_tat": "starts at rung 0, then answers at the rung it saw the other side use in the round before",
+    "grim_trigger": ("stays at rung 0 until it sees the other side above rung 0, then plays the top rung "
+                     "for the rest of the crisis"),
+    "generous_tit_for_tat": ("answers at the rung it saw, like tit for tat, but sometimes forgives an "
+                             "escalation and returns to rung 0"),
+    "win_stay_lose_shift": ("keeps its rung while the other side stays at rung 0; otherwise it moves, up to the "
+                            "other's rung from rung 0, or back down to rung 0 from above"),
+    "tit_for_two_tats": "escalates only after seeing the other side escalate twice in a row",
+    "suspicious_tit_for_tat": "answers at the rung it saw, like tit for tat, but opens one rung up",
+    "alternator": "alternates between rung 0 and a higher rung whatever the other side does",
+    "random": "picks a rung at random every round",
+    "graduated_response": "answers one rung above the rung it saw (\"match plus one\"), and rung 0 to rung 0",
+    "proportional_response": "answers in proportion to the rung it saw",
+    "overwhelming_response": ("answers any escalation with the top rung and returns to rung 0 as soon as the "
+                              "other side does"),
+    "grit": ("returns restraint with restraint, matches escalation, and every few rounds takes a unilateral "
+             "step down (Osgood's GRIT)"),
+    "conditional_deescalation": ("never initiates, answers an attack in kind, and steps down as soon as the "
+                                 "other side steps down"),
+}
+
+
+_DISCLAIMER = ("*These are results of a stylised model under the stated assumptions, not predictions of what "
+               "any government will do.*")
+
+
+def class_label(name: str) -> str:
+    """Readable name of a game class or regime (``"prisoners_dilemma"`` -> ``"Prisoner's Dilemma"``)."""
+    return CLASS_LABELS.get(str(name), str(name).replace("_", " ").capitalize())
+
+
+def param_label(name: str, *, units: bool = True) -> str:
+    """Readable label of a builder parameter, with its unit unless ``units=False``."""
+    label = PARAM_LABELS.get(str(name), str(name).replace("_", " ").capitalize())
+    if not units and label.endswith(")") and " (" in label:
+        label = label[: label.rindex(" (")]
+    return label
+
+
+def _pname(name: str) -> str:
+    """Short name of a parameter for running text: ``"war cost"``; one-letter names (R, S, T, P) as they are."""
+    return name if len(name) == 1 else param_label(name, units=False).lower()
+
+
+def strategy_label(name: Any) -> str:
+    """Readable name of a strategy (a registry name, a user's name, or a ``Strategy``)."""
+    name = str(getattr(name, "name", name))
+    return STRATEGY_LABELS.get(name, name.replace("_", " "))
+
+
+# --------------------------------------------------------------------------- numbers in words
+def _num(v: Any, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits, no exponent for ordinary sizes, no '-0'."""
+    if v is None:
+        return "n/a"
+    v = float(v)
+    if not math.isfinite(v):
+        return "n/a"
+    if v == 0:
+        return "0"
+    mag = math.floor(math.log10(abs(v)))
+    if mag >= 6 or mag < -4:
+        return f"{v:.{digits}g}"
+    dec = max(0, digits - 1 - mag)
+    s = f"{v:.{dec}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _pct(p: float) -> str:
+    """A probability as a percentage: ``0.3333 -> '33.3%'``, ``1 -> '100%'``."""
+    p = float(p)
+    if 0 < p < 0.0005:
+        return "<0.1%"
+    if 0.9995 < p < 1:
+        return ">99.9%"
+    s = f"{100 * p:.1f}".rstrip("0").rstrip(".")
+    return f"{s}%"
+
+
+def _cap(text: str) -> str:
+    """Sentence case: first letter upper-cased (side names such as "challenger" start sentences)."""
+    return text[:1].upper() + text[1:]
+
+
+def _capmd(text: str) -> str:
+    """Sentence case that skips leading markdown emphasis (``**war** ...`` -> ``**War** ...``)."""
+    k = len(text) - len(text.lstrip("*_"))
+    return text[:k] + _cap(text[k:])
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
