@@ -22,3 +22,8 @@ def test_readme_python_blocks_run():
     assert ns["exact"].p_war.shape == (30,)
     assert abs(ns["mc"].p_war[-1] - ns["exact"].p_war[-1]) < 5 * np.sqrt(0.25 / 100_000)
     assert ns["t"].M.shape == (3, 3)
+    table = ns["table"]
+    assert len(table) == 10
+    # without noise two reciprocating policies starting at rung 0 never leave it: no war, payoff 0
+    quiet = table[table.perception_noise == 0.0]
+    assert (quiet.p_war_by_T == 0).all() and (quiet.payoff_a == 0).all()
