@@ -170,11 +170,12 @@ class _Block:
     """One random-stream unit: ``_BLOCK`` consecutive (point, path) pairs, point-major, with
     its own generator, its round counter, its stored rows and its statistics."""
 
-    def __init__(self, plan: _Plan, index: int, seed: np.random.SeedSequence):
+    def __init__(self, plan: _Plan, index: int, seed: np.random.SeedSequence, start: int | None = None,
+                 stop: int | None = None):
         K, T, nc = plan.K, plan.T, plan.ncode
         self.index = index
-        self.start = index * _BLOCK
-        self.stop = min(self.start + _BLOCK, plan.G * plan.paths)
+        self.start = index * _BLOCK if start is None else start
+        self.stop = min(self.start + _BLOCK, plan.G * plan.paths) if stop is None else stop
         self.m = self.stop - self.start
         self.t = 0
         self.base = 0
@@ -393,7 +394,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
              execution_noise: Any = 0.0, perception_noise: Any = 0.0, settle_after: int | None = None,
              mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
              war_risk_scale: float = 1.0, seed: Any = None, keep_paths: bool = False,
-             chunk_paths: int | None = None, threads: int | None = None) -> SimulationResult:
+             chunk_paths: int | None = None, threads: int | None = None,
+             point_seeds: Any = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
 
     Parameters
@@ -421,6 +423,13 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
         Multiplies ``game.war_probability``; the product must stay <= 1.
     seed : int, sequence of ints, SeedSequence or None
         Root of ``SeedSequence(seed)``; its entropy is returned as ``seed_entropy``.
+    point_seeds : sequence of G seeds (int, sequence of ints or SeedSequence), optional
+        One root seed per parameter point of a game batch (flattened, C order).  Each
+        point's paths then draw only from its own streams (blocks of 32768 paths never
+        straddle two points), so a point's numbers do not depend on which other points
+        share the batch or on their order: what parameter sweeps need (``sim.grid`` derives
+        each point's seed from its own parameter values).  ``seed_entropy`` then reports
+        ``seed``'s entropy, which is unused.
     keep_paths : bool
         Also return every path's executed rungs (int8, ``(..., paths, T, 2)``).
     chunk_paths : int or None
@@ -503,6 +512,12 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     # blocks of paths over threads ---------------------------------------------------
     N = G * n_paths
     n_blocks = -(-N // _BLOCK)
+    if point_seeds is not None:
+        if len(point_seeds) != G:
+            raise ConfigError("point_seeds", f"needs one seed per parameter point ({G}), got {len(point_seeds)}")
+        roots = [p if isinstance(p, np.random.SeedSequence) else np.random.SeedSequence(p) for p in point_seeds]
+        per_point = -(-n_paths // _BLOCK)
+        n_blocks = G * per_point
     out_pay = np.zeros((N, 2))
     out_rungs = np.full((N, T, 2), -1, dtype=np.int8) if plan.keep_paths else None
     rung_counts = np.zeros((G, T, 2, K), dtype=np.int64)
@@ -515,8 +530,14 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
             i = next(counter, None)
         if i is None:
             return None
-        seed_i = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (i,), pool_size=ss.pool_size)
-        return _Block(plan, i, seed_i)
+        if point_seeds is None:
+            seed_i = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (i,), pool_size=ss.pool_size)
+            return _Block(plan, i, seed_i)
+        g, k = divmod(i, per_point)
+        root = roots[g]
+        seed_i = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (k,), pool_size=root.pool_size)
+        start = g * n_paths + k * _BLOCK
+        return _Block(plan, i, seed_i, start, min(start + _BLOCK, (g + 1) * n_paths))
 
     def deliver(res):
         g_lo, GL, ra, rb, cd = res

@@ -13,8 +13,9 @@ points are the Cartesian product, flattened in C order (first parameter slowest)
 3. Monte Carlo (``method="monte_carlo"``): each point draws from its own stream,
    ``SeedSequence([seed, *hash_words(point)])`` with ``hash_words`` a BLAKE2b hash of the
    point's own resolved parameter values, never its position in the grid or the chunk;
-   so results do not depend on grid order, chunk size, workers or re-runs.  The engine
-   takes one seed per call, so points run one call each (all paths of a point vectorised).
+   so results do not depend on grid order, chunk size, workers or re-runs.  Each group of
+   points is one batched :func:`sim.engine.simulate` call with ``point_seeds`` (the engine
+   keeps every point's paths on its own streams), so there is no loop over points.
    Internally the grid is walked with the swept settings as the slowest axes (so a chunk
    needs few batched calls); the table comes back in the caller's grid order.
 4. Optional resume (``store=``): each chunk's rows are written atomically as
@@ -261,10 +262,10 @@ def _evaluate(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarray], st
         else:
             from .engine import simulate
 
-            for i in idx:
-                ss = point_seed(seed, _resolved(params, pts, i, kw, game_names))
-                res = simulate(gb[int(i)], sa, sb, paths=paths, seed=ss, **kw)
-                _store(out, np.array([i]), res, crisis)
+            # one batched call; each point draws from its own parameter-derived streams
+            seeds = [point_seed(seed, _resolved(params, pts, i, kw, game_names)) for i in idx]
+            res = simulate(gb[idx], sa, sb, paths=paths, point_seeds=seeds, **kw)
+            _store(out, idx, res, crisis)
     return {o: out[o] for o in outcomes}
 
 

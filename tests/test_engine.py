@@ -11,6 +11,7 @@ from hypothesis import strategies as hs
 
 from unittest import mock
 
+import sim
 from sim import engine, games
 from sim import strategies as st
 from sim.engine import _walker, simulate
@@ -305,3 +306,23 @@ def test_validation_errors_are_one_line():
         simulate(g, st.get("tit_for_tat", K=3), s, rounds=5, paths=5)
     with pytest.raises(ConfigError, match="square"):
         simulate(games.from_matrices(np.zeros((2, 3))), s, s, rounds=5, paths=5)
+
+
+def test_point_seeds_make_each_point_independent_of_the_batch():
+    """With one seed per point, a point's paths equal a run of that point alone, whatever the
+    other points in the batch, their order, the thread count, and block boundaries."""
+    g = sim.ladder(K=4, war_risk=np.array([0.1, 0.3, 0.5]))
+    a, b = st.get("tit_for_tat", K=4), st.get("graduated_response", K=4)
+    kw = dict(rounds=12, execution_noise=0.05, perception_noise=0.05, settle_after=2, mediation=0.01)
+    seeds = [11, 22, 33]
+    for paths in (1000, 40_000):  # 40,000 paths: two blocks per point
+        batch = sim.simulate(g, a, b, paths=paths, point_seeds=seeds, **kw)
+        for i in range(3):
+            one = sim.simulate(g[i], a, b, paths=paths, seed=seeds[i], **kw)
+            np.testing.assert_array_equal(one.path_payoffs, batch.path_payoffs[i])
+            np.testing.assert_array_equal(one.rung_distribution, batch.rung_distribution[i])
+        rev = sim.simulate(g[::-1], a, b, paths=paths, point_seeds=seeds[::-1], threads=1, **kw)
+        np.testing.assert_array_equal(rev.path_payoffs[::-1], batch.path_payoffs)
+    with pytest.raises(ConfigError, match="point_seeds"):
+        sim.simulate(g, a, b, paths=10, point_seeds=[1, 2], **kw)
+
