@@ -292,13 +292,19 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
         settle_after=settle, mediation=mediation, mediation_slope=slope, discount=discount, compare=tuple(pairs))
 
 
+def _seed(cfg: Mapping[str, Any]) -> int:
+    """The top-level ``seed`` of an entry point's config: a non-negative integer."""
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    return seed
+
+
 def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     """Check a whole run config (plain dict, without Hydra's own ``hydra`` node)."""
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, RUN_KEYS)
-    seed = cfg.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    seed = _seed(cfg)
     method = cfg.get("method", "support")
     if method not in METHODS:
         raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .config import (CrisisConfig, ScenarioConfig, _int, _require_mapping, _scenario, _string, _unknown_keys,
+from .config import (_seed, CrisisConfig, ScenarioConfig, _int, _require_mapping, _scenario, _string, _unknown_keys,
                      build_game, validate_crisis)
 from .errors import ConfigError
 from .grid import GAME_OUTCOMES, Grid, _check
@@ -80,9 +80,7 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     """Check a whole sweep config (plain dict, without Hydra's own ``hydra`` node)."""
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, SWEEP_RUN_KEYS)
-    seed = cfg.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    seed = _seed(cfg)
     scenario = _scenario(cfg.get("scenario"))
     game_cfg = dict(_require_mapping("game", cfg.get("game")))
     game = build_game(game_cfg, scenario)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .config import (ScenarioConfig, _endings, _int, _noise, _require_mapping, _scenario, _strategy_spec, _string,
+from .config import (_seed, ScenarioConfig, _endings, _int, _noise, _require_mapping, _scenario, _strategy_spec, _string,
                      _unknown_keys, build_game)
 from .equilibria import METHODS
 from .errors import ConfigError
@@ -101,9 +101,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     """Check a whole tournament config (plain dict, without Hydra's own ``hydra`` node)."""
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, TOURNAMENT_KEYS)
-    seed = cfg.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    seed = _seed(cfg)
     experiment = _string("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
     game_cfg = dict(_require_mapping("game", cfg.get("game")))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apphelpers import assert_user_error, finished_runs
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
@@ -83,8 +84,7 @@ def _run(args, cwd, env_extra=None):
                           timeout=300, env=env)
 
 
-def _finished_runs(root: Path):
-    return sorted(p.parent for p in root.glob("results/**/summary.json"))
+_finished_runs = finished_runs
 
 
 def test_default_run_as_a_subprocess(tmp_path):
@@ -184,13 +184,7 @@ BAD = [
 @pytest.mark.parametrize("args,field", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, field):
     proc = _run(args, tmp_path)
-    assert proc.returncode != 0
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert field in lines[0]
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert not _finished_runs(tmp_path)
-    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*.png"))
+    assert_user_error(proc, field, tmp_path)
 
 
 def test_run_from_python(tmp_path, hydra_compose):
