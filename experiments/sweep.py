@@ -8,7 +8,9 @@
 Writes ``results/<experiment>/<timestamp>/`` with ``config.yaml``, ``table.csv`` (one row
 per grid point: parameters, outcomes, point_key), ``figures/`` (a region map per
 probability outcome with contours and the scenario's point; the equilibrium map when both
-axes are game parameters) and ``summary.json`` last.  Finished points are also kept in the
+axes are game parameters; ``sensitivity.png``: each outcome against the first parameter, one
+line per value of the second (at most 6, evenly picked), or, when only one parameter
+varies, the curves instead of the maps, with 95% bands under Monte Carlo) and ``summary.json`` last.  Finished points are also kept in the
 resume store (``sweep.store``; default ``<run dir>/../points``): a re-run, e.g. after an
 interrupted sweep, reads them back and computes only the rest.  A multirun ends with
 ``results.csv`` in the sweep directory (``experiments/callbacks.py``).
@@ -31,7 +33,20 @@ from sim import plots, report  # noqa: E402
 from sim.config_sweep import SweepConfig, validate_sweep  # noqa: E402
 from sim.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
 from sim.strategies import load as load_strategy  # noqa: E402
+from sim.plots_sweep import sensitivity_curves  # noqa: E402
 from sim.sweep import equilibrium_map, outcome_map_figure  # noqa: E402
+
+#: At most this many lines (values of the second parameter) in the sensitivity figure.
+MAX_LINES = 6
+
+
+def _even_pick(values, k: int = MAX_LINES) -> list:
+    """At most ``k`` of ``values``, evenly spread and always including both ends."""
+    values = list(values)
+    if len(values) <= k:
+        return values
+    idx = np.unique(np.round(np.linspace(0, len(values) - 1, k)).astype(int))
+    return [values[i] for i in idx]
 
 
 def run(cfg: dict, out_dir: Path) -> dict:
@@ -57,10 +72,11 @@ def run(cfg: dict, out_dir: Path) -> dict:
     report.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
 
     varying = [a.name for a in sp.grid.axes if a.values.size > 1]
-    x = sp.x or (varying[0] if varying else None)
-    y = sp.y or next((v for v in varying if v != x), None)
+    x = sp.x if sp.x in varying else (varying[0] if varying else None)
+    y = sp.y if sp.y in varying and sp.y != x else next((v for v in varying if v != x), None)
     files = []
     scenario_values = dict(base, **settings)
+    curve_outcomes = [o for o in sp.outcomes if o != "game_class" and not o.endswith("_sem")]
     if x and y and x != y:
         point = (float(scenario_values.get(x, np.nan)), float(scenario_values.get(y, np.nan)))
         sub = table
@@ -82,6 +98,22 @@ def run(cfg: dict, out_dir: Path) -> dict:
             plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
                        figures / "equilibrium_map.png")
             files.append("figures/equilibrium_map.png")
+        if curve_outcomes:  # x across, one line per (evenly picked) value of y; other parameters sliced
+            keep = _even_pick(sp.grid.axes[sp.grid.names.index(y)].values)
+            cur = sub[sub[y].isin(keep)]
+            fig = sensitivity_curves(cur, x, curve_outcomes, by=y,
+                                     title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
+            plots.save(fig, figures / "sensitivity.png")
+            files.append("figures/sensitivity.png")
+    elif x and curve_outcomes:  # one swept parameter: curves instead of maps
+        sub = table
+        for other in sp.grid.axes:
+            if other.name != x:
+                sub = sub[sub[other.name] == other.values[0]]
+        fig = sensitivity_curves(sub, x, curve_outcomes,
+                                 title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
+        plots.save(fig, figures / "sensitivity.png")
+        files.append("figures/sensitivity.png")
 
     summary = {
         "experiment": sc.experiment, "seed": sc.seed, "scenario": sc.scenario.name, "game": name,

@@ -50,8 +50,9 @@ __all__ = ["Axis", "Grid", "grid_sweep", "point_seed", "point_key", "GAME_OUTCOM
 GAME_OUTCOMES = ("game_class", "n_pure", "eq_level", "p_top")
 #: Outcomes of the repeated crisis of a strategy pair (exact or Monte Carlo).
 CRISIS_OUTCOMES = ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T", "payoff_a", "payoff_b", "expected_rounds")
-#: Outcomes only Monte Carlo gives (standard errors of the mean payoffs).
-MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem")
+#: Outcomes only Monte Carlo gives: standard errors of the mean payoffs and the binomial
+#: standard errors ``sqrt(p (1 - p) / paths)`` of the probabilities.
+MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem", "p_war_by_T_sem", "p_settled_by_T_sem", "p_mediated_by_T_sem")
 OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES
 #: Crisis settings that may be swept (keyword arguments of analyse / simulate).
 SETTING_PARAMETERS = ("execution_noise", "perception_noise", "mediation", "mediation_slope", "discount",
@@ -298,6 +299,9 @@ def _store(out, idx, res, crisis) -> None:
             "payoff_b": total[..., 1], "expected_rounds": res.expected_rounds}
     if hasattr(res, "payoff_sem"):
         vals["payoff_a_sem"], vals["payoff_b_sem"] = res.payoff_sem[..., 0], res.payoff_sem[..., 1]
+        for name in ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T"):
+            p = np.asarray(vals[name], dtype=float)
+            vals[name + "_sem"] = np.sqrt(p * (1 - p) / res.paths)
     for o in crisis:
         out[o][idx] = np.asarray(vals[o]).reshape(-1)
 
@@ -329,7 +333,8 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
         equilibrium), ``p_top``; ``p_war_by_T``, ``p_settled_by_T``, ``p_mediated_by_T``
         (by the last round T, or ever when ``rounds`` is None), ``payoff_a``, ``payoff_b``
         (expected total discounted payoffs), ``expected_rounds``; Monte Carlo only:
-        ``payoff_a_sem``, ``payoff_b_sem``.
+        ``payoff_a_sem``, ``payoff_b_sem``, ``p_war_by_T_sem``, ``p_settled_by_T_sem``,
+        ``p_mediated_by_T_sem``.
     method : "exact" or "monte_carlo"
     settings : mapping
         Keyword arguments of ``analyse`` / ``simulate`` (``rounds``, noise, ``settle_after``...).

@@ -291,3 +291,17 @@ def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
     table = pd.read_csv(out / "table.csv")
     assert table.point_key.is_unique and sorted(table.point_key) == sorted(keys)
     # a kill during a write may leave a hidden temporary file, never a partial part (all parsed above)
+
+
+def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():
+    """The MC table's probabilities lie within 4 of their reported binomial SEs of the exact table."""
+    from sim.grid import grid_sweep
+
+    pair = (get("tit_for_tat", K=3), get("conditional_deescalation", K=3))
+    grid = {"war_risk": [0.2, 0.5, 0.8], "perception_noise": [0.05, 0.2]}
+    kw = dict(settings=dict(rounds=10, execution_noise=0.1, settle_after=2))
+    exact = grid_sweep("ladder", dict(K=3), grid, pair, ["p_war_by_T", "p_settled_by_T"], **kw)
+    mc = grid_sweep("ladder", dict(K=3), grid, pair, ["p_war_by_T", "p_war_by_T_sem", "p_settled_by_T",
+                                                       "p_settled_by_T_sem"], method="monte_carlo", paths=4000, **kw)
+    for o in ("p_war_by_T", "p_settled_by_T"):
+        assert (abs(mc[o] - exact[o]) <= 4 * mc[o + "_sem"] + 1e-12).all()
