@@ -10,6 +10,8 @@ Public API (see README "API reference"):
 - :mod:`sim.markov`: ``analyse``, the exact Markov-chain analysis of a strategy pair.
 - :mod:`sim.tournament`: ``round_robin``, meta-game equilibria, replicator dynamics, ESS.
 - :mod:`sim.grid`: ``Grid``, ``grid_sweep``: vectorised parameter sweeps into tidy tables.
+- :mod:`sim.qre`: logit quantal response equilibria (``qre``, ``trace``, ``qre_2x2_all``).
+- :mod:`sim.dynamics`: Richardson arms race, war of attrition, dollar auction.
 """
 
 from . import strategies
