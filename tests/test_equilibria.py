@@ -320,7 +320,7 @@ def test_every_returned_equilibrium_is_a_mutual_best_response(method, game):
         # games whose reduction leaves one rung are covered by the two bug tests above
         rows, cols = iterated_dominance(A, B)
         assume(len(rows) > 1 and len(cols) > 1)
-    with time_limit(60, method)  # generous: a hang guard, not a speed test:
+    with time_limit(60, method):  # generous: a hang guard, not a speed test
         found = nash_equilibria((A, B), method)
     check_result(A, B, found)
     if method != "lemke_howson":
