@@ -53,12 +53,14 @@ def time_limit(seconds: float, what: str):
 
 
 def assert_equilibrium(A, B, x, y, tol=1e-9):
-    """Mutual best response, checked from scratch (payoff tolerance relative to the payoff range)."""
+    """Mutual best response, checked from scratch (payoff tolerance relative to the payoffs' scale:
+    their range, or their size when the range is 0, as rounding in ``x @ B`` scales with it)."""
     A, B, x, y = (np.asarray(v, float) for v in (A, B, x, y))
     assert x.shape == (A.shape[0],) and y.shape == (A.shape[1],)
     assert np.all(x >= 0) and np.all(y >= 0), (x, y)
     assert abs(x.sum() - 1) < 1e-12 and abs(y.sum() - 1) < 1e-12
-    ta, tb = tol * max(np.ptp(A), 1e-300), tol * max(np.ptp(B), 1e-300)
+    ta = tol * max(np.ptp(A), np.abs(A).max() * 1e-6, 1e-300)
+    tb = tol * max(np.ptp(B), np.abs(B).max() * 1e-6, 1e-300)
     row_pay, col_pay = A @ y, x @ B
     assert x @ row_pay >= row_pay.max() - ta
     assert col_pay @ y >= col_pay.max() - tb
