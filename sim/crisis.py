@@ -61,7 +61,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError
+from .errors import ConfigError
+from .games import _as_float_array
 
 __all__ = [
     "BrinkmanshipWindow",
@@ -77,12 +78,7 @@ __all__ = [
 
 
 def _finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"must be a number or array of numbers, got {value!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(name, "must be finite (no NaN or inf)")
+    arr = _as_float_array(name, value)  # numbers, finite, rectangular
     if positive and not np.all(arr > 0):
         raise ConfigError(name, f"must be > 0, got min {arr.min():g}")
     if nonnegative and not np.all(arr >= 0):

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .wording import _DISCLAIMER, _capmd, _md_cell, _num, _pct
+from .wording import _DISCLAIMER, _figure_guide, _capmd, _md_cell, _num, _pct
 
 __all__ = ["REPEATED_FIGURE_FILES", "crisis_markdown"]
 
@@ -321,7 +321,6 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
         if "compare_outcomes" in figures:
             read.append(f"`{figures['compare_outcomes']}`: the strategy pairs side by side on the same scales: "
                         "how the crisis ends and the expected payoff of each side.")
-        if read:
-            lines += ["How to read the figures:", ""] + [f"- {t}" for t in read] + [""]
+        lines += _figure_guide(read)
     lines += [_DISCLAIMER, ""]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .report_io import to_jsonable
-from .wording import _DISCLAIMER, _cap, _join, _md_cell, _num, _pct, strategy_label
+from .wording import _DISCLAIMER, _figure_guide, _cap, _join, _md_cell, _num, _pct, strategy_label
 
 __all__ = ["tournament_summary", "tournament_markdown"]
 
@@ -136,7 +136,6 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
         if "replicator" in figures:
             read.append(f"`{figures['replicator']}`: population shares over time under replicator dynamics; "
                         "survivors are labelled.")
-        if read:
-            lines += ["How to read the figures:", ""] + [f"- {x}" for x in read] + [""]
+        lines += _figure_guide(read)
     lines += [_DISCLAIMER, ""]
     return "\n".join(lines)

@@ -207,3 +207,9 @@ def _md_cell(text: str) -> str:
 def _join(items: Sequence[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def _figure_guide(read: list[str]) -> list[str]:
+    """Markdown lines of a "How to read the figures" list (nothing if ``read`` is empty)."""
+    return ["How to read the figures:", ""] + [f"- {t}" for t in read] + [""] if read else []
+
