@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .config_models import validate_models
 from .equilibria import METHODS
 from .errors import ConfigError
 from .games import GAMES, Game, build, builder_parameters
@@ -27,7 +28,7 @@ from .games import GAMES, Game, build, builder_parameters
 __all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game",
            "validate_crisis"]
 
-RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis")
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -133,6 +134,7 @@ class RunConfig:
     map: MapConfig
     method: str = "support"
     crisis: CrisisConfig | None = None
+    models: Mapping[str, Any] = field(default_factory=dict)  # validated blocks, see sim.config_models
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -317,4 +319,5 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     mp = _map(cfg.get("map"), game_cfg)
     experiment = _string("experiment", cfg.get("experiment", "run"))
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis)
+    models = validate_models(cfg.get("models"), scenario.sides)
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models)
