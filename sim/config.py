@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .config_models import validate_models
+from .config_scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, validate_phases,
+                              validate_policies)
 from .equilibria import METHODS
 from .errors import ConfigError
 from .games import GAMES, Game, build, builder_parameters
@@ -64,6 +66,10 @@ class ScenarioConfig:
 
     ``narrative`` presents each government's statements and claims as claims; ``sources``
     lists where each fact comes from.  ``rung_labels`` (optional) names the game's rungs.
+    ``phases`` (optional) is the dated phase table, each row with each side's reported
+    rung and 1-based references into ``sources``; ``stated_policies`` (optional) maps a
+    side to its publicly stated policy and the registered strategy expressing it (schema
+    in :mod:`sim.config_scenario`).
     """
 
     name: str
@@ -73,6 +79,8 @@ class ScenarioConfig:
     sources: tuple[str, ...] = ()
     rung_labels: tuple[str, ...] = ()
     parameter_notes: Mapping[str, str] = field(default_factory=dict)
+    phases: tuple[Phase, ...] = ()
+    stated_policies: Mapping[str, StatedPolicy] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,8 @@ class RunConfig:
 
 def _scenario(raw: Any) -> ScenarioConfig:
     raw = _require_mapping("scenario", raw)
-    allowed = ("name", "title", "sides", "narrative", "sources", "rung_labels", "parameter_notes")
+    allowed = ("name", "title", "sides", "narrative", "sources", "rung_labels", "parameter_notes", "phases",
+               "stated_policies")
     _unknown_keys("scenario", raw, allowed)
     name = _string("scenario.name", raw.get("name"))
     sides = raw.get("sides", ("A", "B"))
@@ -153,8 +162,12 @@ def _scenario(raw: Any) -> ScenarioConfig:
         raise ConfigError("scenario.rung_labels", "must be a list of strings, one per rung")
     notes = raw.get("parameter_notes") or {}
     _require_mapping("scenario.parameter_notes", notes)
+    check_source_numbers(sources)
+    phases = validate_phases(raw.get("phases"), sides, len(sources), len(labels) or None)
+    policies = validate_policies(raw.get("stated_policies"), sides, len(sources))
     return ScenarioConfig(name, str(raw.get("title") or name), (sides[0], sides[1]), str(raw.get("narrative") or ""),
-                          tuple(sources), tuple(labels), {str(k): str(v) for k, v in notes.items()})
+                          tuple(sources), tuple(labels), {str(k): str(v) for k, v in notes.items()},
+                          phases, policies)
 
 
 def _range(name: str, value: Any) -> tuple[float, float] | None:
@@ -206,6 +219,7 @@ def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = No
     if scenario is None:
         return game
     labels_a, labels_b = game.labels_a, game.labels_b
+    check_phase_rungs(scenario.phases, min(game.n_actions))  # rungs are checked once K is known
     if scenario.rung_labels:
         ka, kb = game.n_actions
         if len(scenario.rung_labels) != ka or ka != kb:
