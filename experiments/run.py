@@ -81,6 +81,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         markdown += "\n\n" + report_repeated.crisis_markdown(summary["crisis"],
                                                                figures=report_repeated.REPEATED_FIGURE_FILES)
     report.atomic_write_text(out_dir / "summary.md", markdown)
+    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary

@@ -134,6 +134,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary[f"{o}_mean"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else None
         summary[f"{o}_min"] = float(np.nanmin(vals)) if np.isfinite(vals).any() else None
         summary[f"{o}_max"] = float(np.nanmax(vals)) if np.isfinite(vals).any() else None
+    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary

@@ -100,6 +100,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "tournament": tournament_summary(result),
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},
     }
+    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
