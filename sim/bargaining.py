@@ -58,11 +58,11 @@ extreme member.  At points on two knife-edges at once only these two are reporte
 
     1. ``a == a*`` (``f`` is free): primary = limit ``a -> a*-`` (``f = 0``); other =
        committed (``f = 1``).
-    2. ``c_w == 0`` (Challenger indifferent against committed types): primary = limit
-       ``c_w -> 0-``; other = limit ``c_w -> 0+`` (separating, ``r = 1``).
-    3. ``a == 0`` (cheap talk) with ``c_w > 0`` or ``p < mu*``: ``r = 1`` and any ``q``
+    2. ``a == 0`` (cheap talk) with ``c_w > 0`` or ``p < mu*``: ``r = 1`` and any ``q``
        in ``[q*, 1]`` (``[0, 1]`` if ``c_w > 0``); primary = limit ``a -> 0+``; other =
        babbling ``q = 1``.  All have the same outcome: talk does not move the Challenger.
+    3. ``c_w == 0`` (Challenger indifferent against committed types): primary = limit
+       ``c_w -> 0-``; other = limit ``c_w -> 0+`` (separating, ``r = 1``).
     4. ``p == mu*`` (``c_w < 0``, ``a < a*``): ``q = 1``, ``r`` in ``[0, r*]``; primary
        ``r = r*`` (limit ``p -> mu*-``), other ``r = 0``.
     5. ``p == 0`` (``c_w < 0``, ``0 < a < a*``): threats are off path, ``q = 0``, ``r``
@@ -239,11 +239,11 @@ def _kernel(p, a, wr, wu, cw):
     q0 = np.where(committed, np.where(cw > 0, 0.0, 1.0), q_u)
     r0 = np.where(committed, np.where(cw > 0, 1.0, 0.0), r_u)
     f0 = committed.astype(float)
-    # secondary, by priority (module docstring, knife-edges 1-5)
+    # secondary, by priority (module docstring, knife-edges 1-5; e3 is knife-edge 2, e2 is 3)
     unc = ~committed
     e1 = a == astar
-    e2 = ~e1 & (cw == 0)
-    e3 = ~e1 & ~e2 & unc & (a == 0) & ((cw > 0) | (p < mu))
+    e3 = ~e1 & unc & (a == 0) & ((cw > 0) | (p < mu))
+    e2 = ~e1 & ~e3 & (cw == 0)
     e4 = ~e1 & ~e2 & ~e3 & unc & (cw < 0) & (p == mu)
     e5 = ~e1 & ~e2 & ~e3 & ~e4 & unc & (cw < 0) & (p == 0) & (a > 0)
     q_s2, r_s2 = _uncommitted(p, a, mu, np.ones_like(committed))
