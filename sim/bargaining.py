@@ -3,12 +3,15 @@
 A two-type signalling game in the spirit of Fearon (1994, "Domestic political audiences
 and the escalation of international disputes", *APSR* 88(3): 577-592) and Fearon (1997,
 "Signaling foreign policy interests: tying hands versus sinking costs", *JCR* 41(1):
-68-90); the two-type textbook form follows the crisis-signalling games in Morrow (1994,
-*Game Theory for Political Scientists*, ch. 8) and Kydd (2015, *International Relations
-Theory: The Game-Theoretic Approach*, chs. on signalling).  Fearon 1997 lets the Defender
-choose the size of its audience cost; here the cost ``a`` is a fixed parameter, so that
-the equilibria can be traced as functions of it (the reconstruction is ours; the
-formulas below are derived here, not copied).
+68-90), in the two-type form of textbook crisis-signalling games (Morrow 1994, *Game
+Theory for Political Scientists*, and Kydd 2015, *International Relations Theory: The
+Game-Theoretic Approach*, on perfect Bayesian equilibria of signalling games).  Fearon
+(1994) models a war of attrition with growing audience costs; Fearon (1997) lets a
+Defender with a continuum of types choose the size of its audience cost.  Here there
+are two types and the cost ``a`` is a fixed parameter, so that the equilibria can be
+traced as functions of it: the game is a reconstruction, and the formulas below are
+derived here (and checked against an independent brute-force solver in the tests),
+not taken from those texts.
 
 Game (all payoffs in units where a side's "prevailing without war" is worth 1)
     0. Nature makes the Defender *resolved* (prob ``p``) or *unresolved* (``1 - p``);

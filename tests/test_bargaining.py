@@ -111,6 +111,26 @@ def enumerate_pbe(prm):
     return found
 
 
+def outcome_by_tree(prm, q, r, f):
+    """Probabilities and expected payoffs by walking the tree (type, threat, press, fight)."""
+    p, out = prm["prior"], dict.fromkeys(["p_threat", "p_war", "p_challenger_backs_down", "p_bluff_called",
+                                          "payoff_resolved", "payoff_unresolved", "payoff_challenger"], 0.0)
+    for t, pt in (("R", p), ("U", 1 - p)):
+        for th, p1 in ((1, q[t]), (0, 1 - q[t])):
+            for pr, p2 in (((1, r), (0, 1 - r)) if th else ((0, 1.0),)):
+                for fi, p3 in (((1, f[t]), (0, 1 - f[t])) if pr else ((0, 1.0),)):
+                    w = p1 * p2 * p3
+                    ud, uc = terminal(prm, t, th, pr, fi)
+                    out["payoff_resolved" if t == "R" else "payoff_unresolved"] += w * ud
+                    out["payoff_challenger"] += pt * w * uc
+                    out["p_threat"] += pt * w * th
+                    out["p_war"] += pt * w * (pr and fi)
+                    out["p_challenger_backs_down"] += pt * w * (th and not pr)
+                    out["p_bluff_called"] += pt * w * (t == "U" and pr and not fi)
+    out["payoff_defender"] = p * out["payoff_resolved"] + (1 - p) * out["payoff_unresolved"]
+    return out
+
+
 def params_at(res, idx):
     return {k: float(getattr(res, k)[idx]) for k in PARAMS}
 
@@ -183,6 +203,8 @@ def test_random_points_every_reported_equilibrium_is_the_unique_pbe():
         prm = params_at(res, (i,))
         q, r, f = eq_at(res, (i,), 0)
         assert is_pbe(prm, q, r, f, tol=1e-9), prm
+        for k, v in outcome_by_tree(prm, q, r, f).items():
+            assert getattr(res, k)[i, 0] == pytest.approx(v, abs=1e-12), k
         found = enumerate_pbe(prm)
         assert len(found) == 1, (prm, found)
         qR, qU, rf, fR, fU = found[0]
@@ -202,6 +224,8 @@ def test_knife_edges_report_valid_equilibria():
         for slot in range(2):
             if res.valid[idx + (slot,)]:
                 assert is_pbe(prm, *eq_at(res, idx, slot), tol=1e-12), (prm, slot)
+                for k, v in outcome_by_tree(prm, *eq_at(res, idx, slot)).items():
+                    assert getattr(res, k)[idx + (slot,)] == pytest.approx(v, abs=1e-12), (prm, slot, k)
         knife = prm["audience_cost"] == 1.0 \
             or (prm["audience_cost"] == 0 and (prm["challenger_war"] > 0 or prm["prior"] < res.cutoff[idx])) \
             or prm["challenger_war"] == 0 or (prm["prior"] == res.cutoff[idx] and prm["audience_cost"] < 1) \
@@ -218,9 +242,11 @@ def test_knife_edges_report_valid_equilibria():
 
 # --------------------------------------------------------------------- comparative statics
 def test_audience_costs_make_threats_credible():
-    # Fearon 1994 (APSR 88(3)): higher audience costs make a state less likely to back down once
-    # committed publicly; Fearon 1997 (JCR 41(1), abstract): with hands tied, leaders "do not ...
-    # create costs and then fail to respond if challenged", and tying hands pays on average.
+    # Fearon 1994 (APSR 88(3), abstract): "the side with a stronger domestic audience ... is always
+    # less likely to back down"; Fearon 1997 (JCR 41(1), abstract): leaders "do not incur or create
+    # costs and then fail to respond if challenged" (here: once a > a*, no bluff is ever called)
+    # and "leaders do better on average by tying hands" (here: the Defender's ex-ante payoff
+    # does not fall as its audience cost grows).
     a = np.linspace(0, 3, 301)
     for p, cw in [(0.1, -1.0), (0.3, -0.5), (0.45, -1.0), (0.2, -4.0)]:
         r = tying_hands(prior=p, audience_cost=a, war_value_unresolved=-1.2, challenger_war=cw)
