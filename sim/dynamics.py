@@ -247,13 +247,14 @@ def richardson_trajectory(params, x0, t_max: float, n: int = 201, *, rtol: float
 
 
 def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_max: float = 20.0,
-                              title: str | None = None):
+                              title: str | None = None, sides=("A", "B"), units: str = "arms"):
     """Phase portrait of one (scalar) Richardson system as a matplotlib ``Figure``.
 
     Shows the direction field, both nullclines (``dx/dt = 0``: ``k y = a x - g``;
     ``dy/dt = 0``: ``b y = l x + h``), the equilibrium (filled if stable, hollow if
     not) and trajectories from ``starts`` (default: eight points on the edge of the
-    plotting box).  Limits default to a box around the equilibrium.
+    plotting box).  Limits default to a box around the equilibrium.  ``sides`` and
+    ``units`` only name the axes ("x: <units> of <side A>").
     """
     from matplotlib.figure import Figure
 
@@ -283,13 +284,13 @@ def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_ma
 
     line = np.linspace(x_lo, x_hi, 200)
     if k > 0:
-        ax.plot(line, (a * line - g) / k, color="tab:blue", label="dx/dt = 0 (A's nullcline)")
+        ax.plot(line, (a * line - g) / k, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
     elif a > 0:
-        ax.axvline(g / a, color="tab:blue", label="dx/dt = 0 (A's nullcline)")
+        ax.axvline(g / a, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
     if b > 0:
-        ax.plot(line, (l * line + h) / b, color="tab:red", label="dy/dt = 0 (B's nullcline)")
+        ax.plot(line, (l * line + h) / b, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
     elif l > 0:
-        ax.axvline(-h / l, color="tab:red", label="dy/dt = 0 (B's nullcline)")
+        ax.axvline(-h / l, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
 
     if starts is None:
         fx = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
@@ -307,8 +308,8 @@ def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_ma
                 label=f"equilibrium ({'stable' if stable else 'unstable'})", zorder=5)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel("x: arms of A")
-    ax.set_ylabel("y: arms of B")
+    ax.set_xlabel(f"x: {units} of {sides[0]}")
+    ax.set_ylabel(f"y: {units} of {sides[1]}")
     verdict = "stable: ab > kl" if bool(stab.stable) else "unstable: ab <= kl"
     ax.set_title(title or f"Richardson arms race ({verdict})")
     ax.legend(loc="best", fontsize="small")

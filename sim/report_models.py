@@ -1,0 +1,213 @@
+"""Run the analytic models of a run's ``models:`` block and describe them in words.
+
+:func:`run_models` takes the validated blocks of :func:`sim.config_models.validate_models`,
+calls the kernels (:mod:`sim.crisis`, :mod:`sim.dynamics`, :mod:`sim.qre`, and, where
+present, :mod:`sim.escalation` and :mod:`sim.bargaining`), saves one figure per model in
+``figures/`` and returns a JSON-able summary; :func:`models_markdown` turns the summary
+into the "Crisis models" section of ``summary.md``.  Every number in the text comes from
+the summary, so ``summary.json``, ``summary.md`` and the figures agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from . import plots_models
+from .crisis import OUTCOMES as DETERRENCE_OUTCOMES
+from .crisis import brinkmanship_window, unilateral_deterrence
+from .dynamics import (richardson_equilibrium, richardson_phase_portrait, richardson_stability,
+                       richardson_trajectory)
+from .plot_style import save
+from .qre import plot_correspondence, trace
+from .wording import _DISCLAIMER, _figure_guide, _num, _pct
+
+__all__ = ["MODEL_FIGURES", "run_models", "models_markdown"]
+
+#: Figure files of each model, relative to the run directory.
+MODEL_FIGURES = {
+    "brinkmanship": "figures/brinkmanship_window.png",
+    "richardson": "figures/richardson_phase.png",
+    "richardson_time": "figures/richardson_time.png",
+    "qre": "figures/qre_correspondence.png",
+}
+
+_DETERRENCE_WORDS = {
+    "SQ": "the status quo holds: the Challenger makes no demand",
+    "DC": "the Defender concedes to the Challenger's demand",
+    "CB": "the Defender denies the demand and the Challenger backs down",
+    "CF": "the Defender denies the demand and the Challenger fights: conflict",
+}
+
+
+def _other(sides: Sequence[str], side: str) -> str:
+    return sides[1] if side == sides[0] else sides[0]
+
+
+def _brinkmanship(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> dict:
+    ch = p["challenger"]
+    de = _other(sides, ch)
+    w = brinkmanship_window(p["value"], p["war_cost_challenger"], p["war_cost_defender"], p["defender_value"])
+    risk = p.get("risk")
+    save(plots_models.brinkmanship_figure(dict(p), challenger=ch, defender=de), out_dir / MODEL_FIGURES["brinkmanship"])
+    return {"challenger": ch, "defender": de, "parameters": dict(p), "r_min": float(w.r_min),
+            "r_max": float(w.r_max), "window_exists": bool(w.exists),
+            "risk": risk, "risk_in_window": None if risk is None else bool(w.contains(risk))}
+
+
+def _richardson(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> dict:
+    coef = {k: p[k] for k in ("k", "l", "a", "b", "g", "h")}
+    stab = richardson_stability(**coef)
+    singular = abs(float(stab.determinant)) <= 1e-12 * max(abs(p["a"] * p["b"]), abs(p["k"] * p["l"]), 1e-300)
+    eq = None if singular else tuple(float(v) for v in richardson_equilibrium(**coef))
+    traj = richardson_trajectory(coef, p["start"], p["t_max"], 301)
+    stable = bool(stab.stable)
+    lim = None
+    if eq is not None and stable:
+        hi = 1.6 * max(eq[0], eq[1], *p["start"], 1e-9)
+        lim = (0.0, hi)
+    save(richardson_phase_portrait(coef, xlim=lim, ylim=lim, t_max=p["t_max"], sides=sides, units=p["units"]),
+         out_dir / MODEL_FIGURES["richardson"])
+    save(plots_models.richardson_time_figure(traj, eq if stable else None, sides=sides, units=p["units"]),
+         out_dir / MODEL_FIGURES["richardson_time"])
+    return {"parameters": dict(p), "equilibrium": eq, "stable": stable,
+            "determinant": float(stab.determinant),
+            "eigenvalues": [complex(v).real for v in np.ravel(stab.eigenvalues)],
+            "end": [float(traj.x[..., -1]), float(traj.y[..., -1])], "t_max": p["t_max"]}
+
+
+def _deterrence(p: Mapping[str, Any], sides: Sequence[str]) -> dict:
+    res = unilateral_deterrence(p["challenger"], p["defender"])
+    ch = p["challenger_side"]
+    outcome = DETERRENCE_OUTCOMES[int(res.outcome)]
+    return {"challenger": ch, "defender": _other(sides, ch), "outcome": outcome,
+            "challenger_hard": bool(res.challenger_hard), "defender_hard": bool(res.defender_hard),
+            "challenger_demands": bool(res.challenger_demands), "defender_denies": bool(res.defender_denies),
+            "challenger_fights": bool(res.challenger_fights), "tie": bool(res.tie),
+            "payoffs": {"challenger": dict(p["challenger"]), "defender": dict(p["defender"])}}
+
+
+def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dict:
+    lams = np.concatenate([[0.0], np.logspace(-2, np.log10(p["lambda_max"]), 120)])
+    scale = max(float(np.ptp(game.A)), float(np.ptp(game.B)), 1e-12)
+    tr = trace((np.asarray(game.A) / scale, np.asarray(game.B) / scale), lams)
+    fig = plot_correspondence(tr, sides=sides, labels_a=game.labels_a, labels_b=game.labels_b)
+    fig.axes[0].set_xlabel("precision lambda (per payoff range)")
+    fig.axes[1].set_xlabel("precision lambda (per payoff range)")
+    save(fig, out_dir / MODEL_FIGURES["qre"])
+    return {"lambda_max": p["lambda_max"], "payoff_scale": scale,
+            "top_option": {sides[0]: str(game.labels_a[-1]), sides[1]: str(game.labels_b[-1])},
+            "at_lambda_max": {sides[0]: tr.x[-1].tolist(), sides[1]: tr.y[-1].tolist()},
+            "at_lambda_1": {sides[0]: tr.x[np.searchsorted(lams, 1.0)].tolist(),
+                            sides[1]: tr.y[np.searchsorted(lams, 1.0)].tolist()}}
+
+
+def run_models(models: Mapping[str, Mapping[str, Any]], *, sides: Sequence[str], game, out_dir: Path) -> dict:
+    """Solve every block of ``models`` and save its figures under ``out_dir/figures``.
+
+    ``game`` is the run's stage game (used by ``qre``).  Returns ``{model: summary}``.
+    """
+    out_dir = Path(out_dir)
+    out: dict[str, Any] = {}
+    if "brinkmanship" in models:
+        out["brinkmanship"] = _brinkmanship(models["brinkmanship"], sides, out_dir)
+    if "richardson" in models:
+        out["richardson"] = _richardson(models["richardson"], sides, out_dir)
+    if "deterrence" in models:
+        out["deterrence"] = _deterrence(models["deterrence"], sides)
+    if "qre" in models and not game.is_batch:
+        out["qre"] = _qre(models["qre"], game, sides, out_dir)
+    return out
+
+
+def _brinkmanship_md(s: Mapping[str, Any]) -> list[str]:
+    ch, de = s["challenger"], s["defender"]
+    lines = ["### Brinkmanship: how much risk works (Schelling 1960; Powell 1990)", "",
+             f"{ch} presses a demand by running a shared risk of war that neither side fully controls. "
+             f"A risk is *effective* if {de} would rather concede than run it: here any risk of at least "
+             f"{_pct(s['r_min'])} per confrontation. It is *acceptable* if {ch} would rather run it than back down: "
+             f"here at most {_pct(s['r_max'])}."]
+    if s["window_exists"]:
+        lines.append(f"So risks between {_pct(s['r_min'])} and {_pct(s['r_max'])} both work and are worth running: "
+                     f"{ch} is the more resolute side, and in this model brinkmanship favours it.")
+    else:
+        lines.append(f"No risk is both effective and acceptable: {de} is the more resolute side, so any risk "
+                     f"large enough to move {de} costs {ch} more than backing down.")
+    if s.get("risk") is not None:
+        verdict = "inside" if s["risk_in_window"] else "outside"
+        lines.append(f"The scenario's reading of the risk actually run, {_pct(s['risk'])}, lies {verdict} the window.")
+    return lines + [""]
+
+
+def _richardson_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
+    p = s["parameters"]
+    lines = ["### Arms race (Richardson 1960)", "",
+             f"Each side builds arms in reaction to the other's arms (reaction k = {_num(p['k'])} for {sides[0]}, "
+             f"l = {_num(p['l'])} for {sides[1]}), is held back by the cost of its own (a = {_num(p['a'])}, "
+             f"b = {_num(p['b'])}), and has standing grievances (g = {_num(p['g'])}, h = {_num(p['h'])})."]
+    if s["stable"] and s["equilibrium"] is not None:
+        x, y = s["equilibrium"]
+        lines.append(f"Restraint outweighs reaction (a·b = {_num(p['a'] * p['b'])} > k·l = {_num(p['k'] * p['l'])}), "
+                     f"so the race levels off: {sides[0]} at {_num(x)} and {sides[1]} at {_num(y)} "
+                     f"({p['units']}), whatever the starting levels.")
+    else:
+        lines.append(f"Reaction outweighs restraint (a·b = {_num(p['a'] * p['b'])} <= k·l = {_num(p['k'] * p['l'])}), "
+                     "so there is no stable level: from most starting points the race runs away (or collapses "
+                     "towards disarmament).")
+    lines.append(f"From the start ({_num(p['start'][0])}, {_num(p['start'][1])}) the levels after {_num(s['t_max'])} "
+                 f"time units are {_num(s['end'][0])} and {_num(s['end'][1])}.")
+    return lines + [""]
+
+
+def _deterrence_md(s: Mapping[str, Any]) -> list[str]:
+    ch, de = s["challenger"], s["defender"]
+    lines = ["### Deterrence with complete information (Zagare and Kilgour 2000)", "",
+             f"{ch} may demand a change; {de} may concede or deny; if denied, {ch} backs down or fights. "
+             f"{ch} is {'Hard' if s['challenger_hard'] else 'Soft'} (it {'prefers' if s['challenger_hard'] else 'does not prefer'} "
+             f"fighting to backing down) and {de} is {'Hard' if s['defender_hard'] else 'Soft'} "
+             f"(it {'prefers' if s['defender_hard'] else 'does not prefer'} conflict to conceding).",
+             f"Solving backwards, the outcome is **{s['outcome']}**: {_DETERRENCE_WORDS[s['outcome']]}."]
+    if s["tie"]:
+        lines.append("Some side is exactly indifferent at some step, so other outcomes are equally rational.")
+    return lines + [""]
+
+
+def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
+    lines = ["### Bounded rationality: logit quantal response (McKelvey and Palfrey 1995)", "",
+             "With noisy best responses each side plays every option with a probability that grows with its "
+             "payoff; the precision lambda runs from pure noise (0) towards full rationality."]
+    for side in sides:
+        probs = s["at_lambda_1"][side]
+        lines.append(f"At lambda = 1 (per payoff range) {side} chooses its most escalatory option "
+                     f"(\"{s['top_option'][side]}\") with probability {_pct(probs[-1])}; at lambda = "
+                     f"{_num(s['lambda_max'])}, {_pct(s['at_lambda_max'][side][-1])}.")
+    return lines + [""]
+
+
+def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
+    """The "Crisis models" section of ``summary.md`` (empty string if no model ran)."""
+    if not summary:
+        return ""
+    lines = ["## Crisis models", ""]
+    read = []
+    if "brinkmanship" in summary:
+        lines += _brinkmanship_md(summary["brinkmanship"])
+        read.append(f"`{MODEL_FIGURES['brinkmanship']}`: left, the risks of war that would make the Defender concede "
+                    "(blue), those the Challenger would run (orange) and their overlap, the window (green); right, "
+                    "how the window moves as the Challenger's stake grows.")
+    if "richardson" in summary:
+        lines += _richardson_md(summary["richardson"], sides)
+        read.append(f"`{MODEL_FIGURES['richardson']}`: each axis is one side's arms; grey arrows show where the race "
+                    "moves from each point, coloured lines are where one side stops changing, black lines are example "
+                    "races, the big dot is the equilibrium (filled if stable).")
+        read.append(f"`{MODEL_FIGURES['richardson_time']}`: both sides' arms over time from the scenario's start; "
+                    "dashed lines are the levels where the race settles if it is stable.")
+    if "deterrence" in summary:
+        lines += _deterrence_md(summary["deterrence"])
+    if "qre" in summary:
+        lines += _qre_md(summary["qre"], sides)
+        read.append(f"`{MODEL_FIGURES['qre']}`: each line is the probability of one option as the precision lambda "
+                    "grows (log scale); at the left play is random, at the right it approaches a Nash equilibrium.")
+    return "\n".join(lines + _figure_guide(read) + [_DISCLAIMER])
