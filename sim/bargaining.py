@@ -51,13 +51,13 @@ probability the unresolved type fights when pressed, ``mu`` = posterior after a 
     In the semi-separating equilibrium the posterior after a threat equals ``mu*``, the
     unresolved type's payoff is 0 and ``P(war) = p r*``.  No fully separating
     equilibrium exists when the Challenger can be deterred (``c_w < 0``): an unchallenged
-    bluff pays 1 > 0.  Threats deter without bluffs being called only when ``a > a*``
-    makes every threatening type committed, Fearon's (1997) "tying hands" logic in
-    which leaders "never bluff" (create costs and then back down).
+    bluff pays 1 > 0.  A bluff can be called only when ``a < a*``; once ``a > a*`` every
+    threatening type is committed, Fearon's (1997) "tying hands" logic in which leaders
+    "never bluff" (create costs and then back down when challenged).
 
 Knife-edges (``tie``), where the equilibrium set is a continuum or has several members;
-``equilibria[..., 0]`` is the primary (limit named below) and ``[..., 1]`` one other
-extreme member.  At points on two knife-edges at once only these two are reported.
+in every per-equilibrium field ``X[..., 0]`` is the primary (limit named below) and
+``X[..., 1]`` one other extreme member.  At points on two knife-edges at once only these two are reported.
 
     1. ``a == a*`` (``f`` is free): primary = limit ``a -> a*-`` (``f = 0``); other =
        committed (``f = 1``).
