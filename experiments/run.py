@@ -32,6 +32,8 @@ from sim.strategies import load as load_strategy  # noqa: E402
 from sim.classify import classify  # noqa: E402
 from sim.config import RunConfig, build_game, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
+from sim.report_html import write_report  # noqa: E402
+from sim.report_models import models_markdown, run_models  # noqa: E402
 from sim.sweep import equilibrium_map  # noqa: E402
 
 
@@ -80,8 +82,11 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary["crisis"] = _crisis(rc, game, figures)
         markdown += "\n\n" + report_repeated.crisis_markdown(summary["crisis"],
                                                                figures=report_repeated.REPEATED_FIGURE_FILES)
+    if rc.models:
+        summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
+        markdown += "\n\n" + models_markdown(summary["models"], game.sides)
     report.atomic_write_text(out_dir / "summary.md", markdown)
-    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
+    write_report(out_dir)  # report.html: every figure embedded; written before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
