@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .config_models import validate_models
-from .config_scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, validate_phases,
-                              validate_policies)
+from .config_scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, phase_records,
+                              policy_records, validate_phases, validate_policies)
 from .equilibria import METHODS
 from .errors import ConfigError
 from .games import GAMES, Game, build, builder_parameters
@@ -81,6 +81,13 @@ class ScenarioConfig:
     parameter_notes: Mapping[str, str] = field(default_factory=dict)
     phases: tuple[Phase, ...] = ()
     stated_policies: Mapping[str, StatedPolicy] = field(default_factory=dict)
+
+    def to_summary(self) -> dict[str, Any]:
+        """The scenario as a JSON-able dict for ``summary.json`` (phases with ISO ``start``/``end``)."""
+        return {"name": self.name, "title": self.title, "sides": list(self.sides), "narrative": self.narrative,
+                "sources": list(self.sources), "rung_labels": list(self.rung_labels),
+                "parameter_notes": dict(self.parameter_notes),
+                "phases": phase_records(self.phases), "stated_policies": policy_records(self.stated_policies)}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, Mapping, Sequence
 from .errors import ConfigError
 
 __all__ = ["Phase", "StatedPolicy", "parse_date", "validate_phases", "validate_policies", "check_phase_rungs",
-           "check_source_numbers"]
+           "check_source_numbers", "phase_records", "policy_records"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBERED = re.compile(r"^\s*\[(\d+)\]")
@@ -235,3 +235,25 @@ def validate_policies(raw: Any, sides: Sequence[str], n_sources: int) -> dict[st
             raise ConfigError(f"{n}.strategy", f"unknown strategy {strategy!r}; registered: {', '.join(sorted(REGISTRY))}")
         out[str(side)] = StatedPolicy(statement, refs, str(strategy))
     return out
+
+
+def phase_records(phases: Any) -> list[dict[str, Any]]:
+    """Phases (:class:`Phase` objects or plain mappings) as JSON-able dicts with ISO ``start``/``end``."""
+    out = []
+    for ph in phases or ():
+        if isinstance(ph, Phase):
+            out.append(dict(ph.to_config(), start=ph.start.isoformat(), end=ph.end.isoformat()))
+        else:
+            rec = dict(ph)
+            if "start" not in rec or "end" not in rec:
+                _, start, end = parse_date("scenario.phases.date", rec.get("date"))
+                rec.setdefault("start", start.isoformat())
+                rec.setdefault("end", end.isoformat())
+            out.append(rec)
+    return out
+
+
+def policy_records(policies: Any) -> dict[str, dict[str, Any]]:
+    """Stated policies (:class:`StatedPolicy` objects or plain mappings) as JSON-able dicts."""
+    return {str(side): (pol.to_config() if isinstance(pol, StatedPolicy) else dict(pol))
+            for side, pol in dict(policies or {}).items()}

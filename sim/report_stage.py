@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .config_scenario import phase_records, policy_records
 from .report_io import to_jsonable
 from .wording import class_label, param_label
 
@@ -161,6 +162,9 @@ def stage_summary(*, scenario: Mapping[str, Any], game, equilibria, classificati
             "sides": list(sides),
             "narrative": scenario.get("narrative"),
             "sources": [to_jsonable(s) for s in sources],
+            # the dated phase table and stated policies (sim.config_scenario), when the scenario has them
+            "phases": to_jsonable(phase_records(scenario.get("phases"))),
+            "stated_policies": to_jsonable(policy_records(scenario.get("stated_policies"))),
         },
         "game": {
             "name": game.name,

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .report_stage import FIGURE_FILES, MAX_LISTED, _is_default_label, _scalar_params
-from .wording import CLASS_MEANINGS, _cap, _num, _pct, _pname, class_label
+from .wording import CLASS_MEANINGS, _cap, _md_cell, _num, _pct, _pname, class_label, strategy_label
 
 __all__ = ["stage_markdown"]
 
@@ -34,6 +34,72 @@ def _pair(a: str, b: str, i: int, j: int, la: Sequence[str], lb: Sequence[str], 
     if ladder:
         return f"{a} is at {_rung(i, la, ladder=True)} and {b} at {_rung(j, lb, ladder=True)}"
     return f"{a} chooses {_rung(i, la, ladder=False)} and {b} {_rung(j, lb, ladder=False)}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date_text(phase: Mapping[str, Any]) -> str:
+    """``"22 Apr 2025"``, or a range ``"7 May - 9 May 2025"``, from a phase's ISO ``start``/``end``."""
+    start, end = str(phase.get("start") or phase.get("date", "")), str(phase.get("end") or "")
+    try:
+        y0, m0, d0 = (int(v) for v in start.split("-"))
+        y1, m1, d1 = (int(v) for v in (end or start).split("-"))
+    except ValueError:
+        return str(phase.get("date", ""))
+    if (y0, m0, d0) == (y1, m1, d1):
+        return f"{d0} {_MONTHS[m0 - 1]} {y0}"
+    if (y0, m0) == (y1, m1):
+        return f"{d0}-{d1} {_MONTHS[m1 - 1]} {y1}"
+    return f"{d0} {_MONTHS[m0 - 1]}{'' if y0 == y1 else f' {y0}'} - {d1} {_MONTHS[m1 - 1]} {y1}"
+
+
+def _rung_cell(rung: Any, labels: Sequence[str], contested: bool) -> str:
+    if rung is None:
+        text = "not reported"
+    else:
+        r = int(rung)
+        lab = labels[r] if 0 <= r < len(labels) else ""
+        text = str(r) if not lab or _is_default_label(lab, r) else f"{r} ({lab})"
+    return text + (", contested" if contested else "")
+
+
+def _refs(refs: Any) -> str:
+    refs = [refs] if isinstance(refs, int) else list(refs or ())
+    return ", ".join(f"[{r}]" for r in refs)
+
+
+def _phase_lines(sc: Mapping[str, Any], la: Sequence[str], lb: Sequence[str]) -> list[str]:
+    """The phase table of the scenario section (markdown lines; nothing if there are no phases)."""
+    phases = sc.get("phases") or []
+    if not phases:
+        return []
+    a, b = sc["sides"]
+    lines = ["### Phases as reported", "",
+             "Each side's rung on the ladder as its actions were reported; the rung numbers are the scenario's "
+             "reading, not official designations. “Contested” marks a rung that rests on one side's claim.", "",
+             f"| date | event | {_md_cell(a)} | {_md_cell(b)} | claims and notes | sources |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for ph in phases:
+        rungs, contested = ph.get("rungs") or {}, set(ph.get("contested") or ())
+        cells = [_date_text(ph), ph.get("event", ""), _rung_cell(rungs.get(a), la, a in contested),
+                 _rung_cell(rungs.get(b), lb, b in contested), ph.get("claims") or "", _refs(ph.get("sources"))]
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+    return lines + [""]
+
+
+def _policy_lines(sc: Mapping[str, Any]) -> list[str]:
+    """The stated policies of the scenario section (markdown lines; nothing if there are none)."""
+    policies = sc.get("stated_policies") or {}
+    if not policies:
+        return []
+    lines = ["### Stated policies", ""]
+    for side, pol in policies.items():
+        statement = str(pol.get("statement", "")).strip().rstrip(".")
+        lines.append(f"- **{side}**: {statement} {_refs(pol.get('source'))}. "
+                     f"Modelled here as *{strategy_label(pol.get('strategy', ''))}* "
+                     f"(`{pol.get('strategy', '')}`), a modelling choice.")
+    return lines + [""]
 
 
 def _game_paragraph(s: dict) -> str:
@@ -212,15 +278,18 @@ def stage_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | N
     a, b = sc["sides"]
     lines = [f"# {sc.get('title') or sc.get('name') or 'Stage game'}", ""]
 
-    if sc.get("narrative") or sc.get("sources"):
+    if sc.get("narrative") or sc.get("sources") or sc.get("phases") or sc.get("stated_policies"):
         lines += ["## The scenario", ""]
         if sc.get("narrative"):
             lines += [str(sc["narrative"]).strip(), ""]
+        lines += _phase_lines(sc, s["game"]["labels_a"], s["game"]["labels_b"])
+        lines += _policy_lines(sc)
         if sc.get("sources"):
             lines += ["Sources:", ""]
             lines += [f"- {src}" for src in sc["sources"]]
             lines += [""]
-        lines += ["*The narrative and sources above are taken as written from the scenario configuration.*", ""]
+        lines += ["*The narrative, phases, stated policies and sources above are taken as written from the "
+                  "scenario configuration.*", ""]
 
     lines += ["## The game", "", _game_paragraph(s), ""]
 
