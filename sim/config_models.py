@@ -22,7 +22,10 @@ crisis, any of these models (each sub-block optional)::
         challenger_side: India     # optional, default the scenario's first side
       qre:               # logit quantal response equilibria of the stage game (sim.qre)
         lambda_max: 100            # trace the QRE from lambda = 0 (uniform) to lambda_max
-      tying_hands: {...}           # Fearon audience costs (sim.bargaining), keywords as there
+      tying_hands:       # one-sided incomplete information and audience costs (sim.bargaining)
+        prior: 0.3                 # probability that the Defender is resolved
+        audience_cost: 0.5         # cost of backing down after a public threat
+        defender: Pakistan         # optional, default the scenario's first side
       escalation: {...}            # Zagare-Kilgour asymmetric escalation game (sim.escalation)
 
 :func:`validate_models` checks the keys, types and ranges of each block and returns a
@@ -147,6 +150,22 @@ def validate_models(raw: Any, sides: Sequence[str], *, escalation_outcomes: Sequ
                                             lo=0.0, strict_lo=True)}
         elif name == "escalation":
             out[name] = _two_payoff_tables("models.escalation", block, sides, escalation_outcomes)
-        else:  # tying_hands: keyword names and ranges are checked by the kernel at validation time
-            out[name] = {str(k): v for k, v in block.items()}
+        else:  # tying_hands: keyword names and ranges are those of sim.bargaining.tying_hands
+            out[name] = _tying_hands(block, sides)
     return out
+
+
+def _tying_hands(raw: Mapping, sides: Sequence[str]) -> dict:
+    from .bargaining import tying_hands_from_params
+
+    params = {str(k): v for k, v in raw.items() if k != "defender"}
+    try:
+        tying_hands_from_params(params)  # checks keys, ranges and types
+    except ConfigError as err:
+        raise ConfigError(f"models.{err.field}" if err.field.startswith("tying_hands") else "models.tying_hands",
+                          err.message) from None
+    for key, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"models.tying_hands.{key}", f"must be a number, got {value!r}")
+    return {"defender": _side("models.tying_hands.defender", raw.get("defender"), sides, sides[0]),
+            "params": {k: float(v) for k, v in params.items()}}

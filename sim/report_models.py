@@ -32,6 +32,7 @@ MODEL_FIGURES = {
     "richardson": "figures/richardson_phase.png",
     "richardson_time": "figures/richardson_time.png",
     "qre": "figures/qre_correspondence.png",
+    "tying_hands": "figures/tying_hands.png",
 }
 
 _DETERRENCE_WORDS = {
@@ -104,6 +105,28 @@ def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dic
                             sides[1]: tr.y[np.searchsorted(lams, 1.0)].tolist()}}
 
 
+def _tying_hands(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> dict:
+    from .bargaining import CODES, LABELS, PARAMS, tying_hands_curve, tying_hands_from_params
+    from .plots_bargaining import tying_hands_figure
+
+    res = tying_hands_from_params(p["params"])
+    de = p["defender"]
+    params = {k: p["params"].get(k, d) for k, (d, _) in PARAMS.items()}
+    curve = tying_hands_curve("audience_cost", **{k: v for k, v in params.items() if k != "audience_cost"})
+    save(tying_hands_figure(curve, title=f"Tying hands: {de}'s public threat and its audience cost"),
+         out_dir / MODEL_FIGURES["tying_hands"])
+    code = int(res.primary("code"))
+    out = {"defender": de, "challenger": _other(sides, de), "parameters": params,
+           "equilibrium": CODES[code], "equilibrium_label": LABELS[code],
+           "n_equilibria": int(res.n_equilibria), "tie": bool(res.tie),
+           "cutoff_belief": float(res.cutoff), "commitment_threshold": float(res.commitment_threshold)}
+    for name in ("bluff", "press", "posterior", "p_threat", "p_war", "p_challenger_backs_down", "p_bluff_called",
+                 "payoff_defender", "payoff_challenger"):
+        value = float(res.primary(name))
+        out[name] = None if not np.isfinite(value) else value
+    return out
+
+
 def run_models(models: Mapping[str, Mapping[str, Any]], *, sides: Sequence[str], game, out_dir: Path) -> dict:
     """Solve every block of ``models`` and save its figures under ``out_dir/figures``.
 
@@ -117,6 +140,8 @@ def run_models(models: Mapping[str, Mapping[str, Any]], *, sides: Sequence[str],
         out["richardson"] = _richardson(models["richardson"], sides, out_dir)
     if "deterrence" in models:
         out["deterrence"] = _deterrence(models["deterrence"], sides)
+    if "tying_hands" in models:
+        out["tying_hands"] = _tying_hands(models["tying_hands"], sides, out_dir)
     if "qre" in models and not game.is_batch:
         out["qre"] = _qre(models["qre"], game, sides, out_dir)
     return out
@@ -186,6 +211,26 @@ def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     return lines + [""]
 
 
+def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
+    de, ch = s["defender"], s["challenger"]
+    p = s["parameters"]
+    lines = ["### Tying hands: threats, bluffs and audience costs (Fearon 1994, 1997)", "",
+             f"{ch} does not know whether {de} is resolved (prepared to fight; prior {_pct(p['prior'])}). "
+             f"{de} can make a public threat; backing down after it costs an audience cost of "
+             f"{_num(p['audience_cost'])} (in units where prevailing is worth 1). {ch} then presses or backs down.",
+             f"Equilibrium: {s['equilibrium_label']}."]
+    if s["p_threat"] is not None:
+        lines.append(f"{de} threatens with probability {_pct(s['p_threat'])}; an unresolved {de} bluffs with "
+                     f"probability {_pct(s['bluff'] or 0.0)}; after a threat {ch} presses with probability "
+                     f"{_pct(s['press'] or 0.0)}; the chance of war is {_pct(s['p_war'] or 0.0)}.")
+    lines.append(f"An audience cost above {_num(s['commitment_threshold'])} commits even an unresolved {de} to "
+                 "fight, so its threats become fully credible and bluffing disappears.")
+    if s["tie"]:
+        lines.append("These parameters sit on a boundary between equilibrium types; more than one outcome is "
+                     "consistent with rational play.")
+    return lines + [""]
+
+
 def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
     """The "Crisis models" section of ``summary.md`` (empty string if no model ran)."""
     if not summary:
@@ -206,6 +251,11 @@ def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
                     "dashed lines are the levels where the race settles if it is stable.")
     if "deterrence" in summary:
         lines += _deterrence_md(summary["deterrence"])
+    if "tying_hands" in summary:
+        lines += _tying_hands_md(summary["tying_hands"])
+        read.append(f"`{MODEL_FIGURES['tying_hands']}`: how the equilibrium changes with the audience cost "
+                    "(horizontal axis): the bluffing probability, the probability the other side presses, the "
+                    "chance of war; shaded bands mark the type of equilibrium.")
     if "qre" in summary:
         lines += _qre_md(summary["qre"], sides)
         read.append(f"`{MODEL_FIGURES['qre']}`: each line is the probability of one option as the precision lambda "

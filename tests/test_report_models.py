@@ -19,6 +19,7 @@ BLOCKS = {
     "richardson": dict(k=0.9, l=0.8, a=1.0, b=1.1, g=1.0, h=2.0, start=[5, 20], t_max=30, units="spending"),
     "deterrence": dict(challenger=dict(SQ=2, DC=4, CB=1, CF=3), defender=dict(SQ=4, DC=2, CB=3, CF=1)),
     "qre": {"lambda_max": 200},
+    "tying_hands": {"prior": 0.6, "audience_cost": 0.2},  # p > mu* = 0.5: pooling, the Challenger backs down
 }
 
 
@@ -71,6 +72,12 @@ def test_qre_reaches_the_dominant_strategy(ran):
         assert np.isclose(sum(s["at_lambda_1"][side]), 1.0)
 
 
+def test_tying_hands_pooling(ran):
+    s = ran[1]["tying_hands"]
+    assert s["defender"] == "United States" and s["equilibrium"] == "pooling_deterred"
+    assert s["p_threat"] == pytest.approx(1.0) and s["p_war"] == pytest.approx(0.0)
+
+
 def test_markdown_quotes_the_summary(ran):
     _, summary = ran
     md = models_markdown(summary, SIDES)
@@ -79,3 +86,32 @@ def test_markdown_quotes_the_summary(ran):
     for rel in MODEL_FIGURES.values():
         assert f"`{rel}`" in md
     assert models_markdown({}, SIDES) == ""
+
+
+def test_tying_hands_block_semi_separating_closed_form(tmp_path):
+    """p = 0.3 < mu* = 1/(1 - c_w) = 0.5 and a = 0.4 < a* = -w_U = 1: the unresolved type bluffs with
+    q = p (1 - mu*) / ((1 - p) mu*) = 3/7, the Challenger presses with r = 1/(1 + a) = 5/7, and war
+    comes when the resolved type is pressed: P(war) = p r = 3/14."""
+    sides = ("India", "Pakistan")
+    models = validate_models({"tying_hands": dict(prior=0.3, audience_cost=0.4, defender="Pakistan")}, sides)
+    s = run_models(models, sides=sides, game=games.chicken(), out_dir=tmp_path)["tying_hands"]
+    assert s["challenger"] == "India" and s["equilibrium"] == "semi_separating"
+    assert s["bluff"] == pytest.approx(3 / 7) and s["press"] == pytest.approx(5 / 7)
+    assert s["p_war"] == pytest.approx(3 / 14) and s["posterior"] == pytest.approx(0.5)
+    assert (tmp_path / MODEL_FIGURES["tying_hands"]).stat().st_size > 5000
+    md = models_markdown({"tying_hands": s}, sides)
+    assert _pct(3 / 14) in md and _pct(3 / 7) in md
+
+
+@pytest.mark.parametrize("block, field", [
+    (dict(prior=1.3), "models.tying_hands.prior"),
+    (dict(audience_cost=-1), "models.tying_hands.audience_cost"),
+    (dict(foo=1), "models.tying_hands.foo"),
+    (dict(defender="Atlantis"), "models.tying_hands.defender"),
+])
+def test_tying_hands_block_errors(block, field):
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        validate_models({"tying_hands": block}, ("India", "Pakistan"))
+    assert err.value.field == field
