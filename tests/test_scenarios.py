@@ -1,0 +1,279 @@
+"""Scenario files: they compose, validate, cite their sources, run end to end, and bad ones fail clearly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from apphelpers import assert_user_error, finished_runs
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from sim.config import ConfigError, ScenarioConfig, build_game, validate_run
+from sim.config_scenario import Phase
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+RUN = ROOT / "experiments" / "run.py"
+SCENARIOS = sorted(p.stem for p in (CONFIGS / "scenario").glob("*.yaml"))
+NEW = ["cold_war_arms_race", "cuban_missile_1962", "india_pakistan_2025", "kargil_1999"]
+ATTRIBUTION = re.compile(r"\b(said|says|say|claimed|claims|reported|denied|blamed|write|wrote|described|accused)\b")
+
+
+@pytest.fixture(scope="module")
+def composed():
+    """Plain config dicts of every scenario, composed once with Hydra's compose API."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        out = {name: OmegaConf.to_container(compose(config_name="run", overrides=[f"scenario={name}"]), resolve=True)
+               for name in SCENARIOS}
+    GlobalHydra.instance().clear()
+    return out
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_composes_validates_and_cites_sources(composed, name):
+    rc = validate_run(composed[name])
+    sc = rc.scenario
+    assert sc.name == name
+    if name != "custom":
+        assert sc.sources, "every shipped scenario lists its sources"
+    n = len(sc.sources)
+    K = build_game(rc.game, sc).n_actions[0]
+    for i, ph in enumerate(sc.phases):
+        assert ph.sources and all(1 <= r <= n for r in ph.sources), f"phase {i} cites a missing source"
+        assert all(r is None or 0 <= r < K for r in ph.rungs.values())
+    for side, pol in sc.stated_policies.items():
+        assert side in sc.sides and pol.source and all(1 <= r <= n for r in pol.source)
+    for i, src in enumerate(sc.sources):  # numbered sources carry their own position
+        m = re.match(r"\[(\d+)\]", src)
+        assert m is None or int(m.group(1)) == i + 1
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_new_scenarios_have_phases_and_attribute_contested_rungs(composed, name):
+    sc = validate_run(composed[name]).scenario
+    assert len(sc.phases) >= 5
+    starts = [ph.start for ph in sc.phases]
+    assert starts == sorted(starts)
+    for ph in sc.phases:
+        if ph.contested:
+            assert any(side in ph.claims for side in sc.sides), f"{ph.date}: claims name no side"
+            assert ATTRIBUTION.search(ph.claims), f"{ph.date}: claims attribute nothing: {ph.claims!r}"
+
+
+def test_models_blocks_are_where_the_brief_puts_them(composed):
+    assert validate_run(composed["cuban_missile_1962"]).models["brinkmanship"]["challenger"] == "United States"
+    rich = validate_run(composed["cold_war_arms_race"]).models["richardson"]
+    assert rich["a"] * rich["b"] > rich["k"] * rich["l"]  # the stable case the notes describe
+    assert "illustrative" in composed["cold_war_arms_race"]["scenario"]["parameter_notes"]["richardson"].lower()
+
+
+def test_india_pakistan_phases_cover_22_april_to_10_may(composed):
+    sc = validate_run(composed["india_pakistan_2025"]).scenario
+    assert sc.phases[0].start == dt.date(2025, 4, 22)
+    assert max(ph.end for ph in sc.phases) == dt.date(2025, 5, 10) == sc.phases[-1].end
+    assert [ph.start for ph in sc.phases] == sorted(ph.start for ph in sc.phases)
+    assert "ceasefire" in sc.phases[-1].event.lower()
+    assert sc.stated_policies["Pakistan"].strategy == "conditional_deescalation"
+    assert sc.stated_policies["India"].strategy == "graduated_response"
+    assert "focused, measured and non-escalatory" in sc.stated_policies["India"].statement
+
+
+def test_india_pakistan_rungs_match_the_context_files_as_reported_list(composed):
+    """India 1 (23 Apr), 4 (7 May), 5 (7-8 May), 6 (10 May); Pakistan 1 (24 Apr), 3 (7 May),
+    5 (7-9 May, contested), 6 (10 May); both 2 in late April; both 1-2 after the ceasefire."""
+    sc = validate_run(composed["india_pakistan_2025"]).scenario
+    by_date = {}
+    for ph in sc.phases:
+        by_date.setdefault(ph.date, []).append(ph)
+    assert by_date["2025-04-23"][0].rungs["India"] == 1
+    assert by_date["2025-04-24"][0].rungs["Pakistan"] == 1
+    (late_april,) = [ph for ph in sc.phases if ph.start.month == 4 and ph.end > ph.start]
+    assert late_april.rungs == {"India": 2, "Pakistan": 2}
+    assert by_date["2025-05-07"][0].rungs == {"India": 4, "Pakistan": 3}
+    (drones,) = [ph for ph in sc.phases if ph.start == dt.date(2025, 5, 7) and ph.end == dt.date(2025, 5, 9)]
+    assert drones.rungs == {"India": 5, "Pakistan": 5} and "Pakistan" in drones.contested
+    assert "denied" in drones.claims and "8 May" in drones.claims
+    strikes, ceasefire = by_date["2025-05-10"]
+    assert strikes.rungs == {"India": 6, "Pakistan": 6}
+    assert all(r in (1, 2) for r in ceasefire.rungs.values())
+    assert max(r for ph in sc.phases for r in ph.rungs.values() if r is not None) == 6
+
+
+# --------------------------------------------------------------------------- bad scenario files
+def _with_phase(cfg: dict, **changes) -> dict:
+    cfg = json.loads(json.dumps(cfg))
+    cfg["scenario"]["phases"][1].update(changes)
+    return cfg
+
+
+BAD = [
+    (dict(rungs={"India": 11}), "scenario.phases[1].rungs.India", "0..10"),
+    (dict(rungs={"India": -1}), "scenario.phases[1].rungs.India", "0..10"),
+    (dict(rungs={"Atlantis": 1}), "scenario.phases[1].rungs.Atlantis", "unknown side"),
+    (dict(sources=[]), "scenario.phases[1].sources", "at least one source"),
+    (dict(sources=[9]), "scenario.phases[1].sources[0]", "does not exist"),
+    (dict(date="2025-13-01"), "scenario.phases[1].date", "not a calendar date"),
+    (dict(date="23 April 2025"), "scenario.phases[1].date", "ISO date"),
+    (dict(date="2025-05-09/2025-05-07"), "scenario.phases[1].date", "ends before it starts"),
+    (dict(date="2025-04-01"), "scenario.phases[1].date", "date order"),
+    (dict(contested=["India"], claims=None), "scenario.phases[1].claims", "contested"),
+    (dict(colour="red"), "scenario.phases[1].colour", "unknown key"),
+]
+
+
+@pytest.mark.parametrize("changes,field,words", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_phase_gives_one_clear_error(composed, changes, field, words):
+    with pytest.raises(ConfigError) as err:
+        validate_run(_with_phase(composed["india_pakistan_2025"], **changes))
+    assert err.value.field == field
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_rungs_are_checked_against_the_game_when_there_are_no_rung_labels(composed):
+    cfg = json.loads(json.dumps(composed["cold_war_arms_race"]))
+    del cfg["scenario"]["rung_labels"]
+    cfg["scenario"]["phases"][2]["rungs"]["Soviet Union"] = 2
+    with pytest.raises(ConfigError, match=r"scenario\.phases\[2\]\.rungs\.Soviet Union.*0\.\.1"):
+        validate_run(cfg)
+
+
+@pytest.mark.parametrize("policy,field", [
+    ({"Atlantis": {"statement": "x", "source": [1], "strategy": "tit_for_tat"}}, "scenario.stated_policies.Atlantis"),
+    ({"India": {"statement": "x", "source": [1], "strategy": "nosuch"}}, "scenario.stated_policies.India.strategy"),
+    ({"India": {"statement": "x", "source": [], "strategy": "tit_for_tat"}}, "scenario.stated_policies.India.source"),
+    ({"India": {"statement": "", "source": [1], "strategy": "tit_for_tat"}}, "scenario.stated_policies.India.statement"),
+])
+def test_bad_stated_policy(composed, policy, field):
+    cfg = json.loads(json.dumps(composed["india_pakistan_2025"]))
+    cfg["scenario"]["stated_policies"] = policy
+    with pytest.raises(ConfigError) as err:
+        validate_run(cfg)
+    assert err.value.field == field
+
+
+def test_misnumbered_source_is_caught(composed):
+    cfg = json.loads(json.dumps(composed["kargil_1999"]))
+    cfg["scenario"]["sources"][0], cfg["scenario"]["sources"][1] = cfg["scenario"]["sources"][1], \
+        cfg["scenario"]["sources"][0]
+    with pytest.raises(ConfigError, match=r"scenario\.sources\[0\]"):
+        validate_run(cfg)
+
+
+def test_scenario_config_stays_backward_compatible():
+    sc = ScenarioConfig("x", "X", ("A", "B"))
+    assert sc.phases == () and dict(sc.stated_policies) == {}
+    assert sc.to_summary()["phases"] == []
+
+
+BAD_FILE = """# @package _global_
+defaults:
+  - /game: ladder
+scenario:
+  name: bad_phase
+  sides: [India, Pakistan]
+  sources: ["[1] A source."]
+  phases:
+    - {date: "2025-04-22", event: "ok", rungs: {India: 0, Pakistan: 0}, sources: [1]}
+    - {date: "2025-04-23", event: "too high", rungs: {India: 7}, sources: [1]}
+game:
+  K: 5
+"""
+
+
+def _run(args, cwd):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run([sys.executable, str(RUN), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def test_bad_scenario_file_gives_one_line_from_the_command_line(tmp_path):
+    (tmp_path / "configs" / "scenario").mkdir(parents=True)
+    (tmp_path / "configs" / "scenario" / "bad_phase.yaml").write_text(BAD_FILE)
+    proc = _run(["--config-dir", str(tmp_path / "configs"), "scenario=bad_phase"], tmp_path)
+    assert_user_error(proc, "scenario.phases[1].rungs.India", tmp_path)
+    assert "0..4" in proc.stderr
+
+
+def test_new_scenarios_run_end_to_end(tmp_path):
+    """One multirun over the four new scenarios with small settings writes four finished runs."""
+    proc = _run(["-m", f"scenario={','.join(NEW)}", "map.points=20", "crisis.paths=500"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = finished_runs(tmp_path)
+    assert len(runs) == len(NEW)
+    for run in runs:
+        summary = json.loads((run / "summary.json").read_text())
+        assert summary["scenario"]["name"] in NEW
+        assert (run / "summary.md").read_text().startswith("# ")
+
+
+# --------------------------------------------------------------------------- summary.md and the figure
+def _summary(composed, name):
+    from sim import report
+    from sim.equilibria import nash_equilibria
+
+    rc = validate_run(composed[name])
+    game = build_game(rc.game, rc.scenario)
+    return rc, report.stage_summary(scenario=rc.scenario.to_summary(), game=game, equilibria=nash_equilibria(game))
+
+
+def test_summary_renders_the_phase_table_and_stated_policies(composed):
+    from sim import report
+
+    rc, s = _summary(composed, "india_pakistan_2025")
+    json.dumps(s)  # JSON-able
+    s["scenario"]["phases"][0]["claims"] = "a | b"
+    md = report.stage_markdown(s)
+    table = md.split("### Phases as reported")[1].split("###")[0]
+    rows = [ln for ln in table.splitlines() if ln.startswith("| ")]
+    assert rows[0].startswith("| date | event | India | Pakistan |")
+    assert len(rows) == 2 + len(rc.scenario.phases)  # header, separator, one row per phase
+    assert all(ln.count(" | ") == 5 for ln in rows[2:]), "cells are escaped: six columns per row"
+    assert "a \\| b" in md
+    assert "| 7-9 May 2025 |" in md and "4 (strikes on declared non-state targets), contested" in md
+    policies = md.split("### Stated policies")[1].split("Sources:")[0]
+    assert "**Pakistan**" in policies and "conditional de-escalation" in policies and "[5]" in policies
+
+
+def _points(fig, i):
+    ax = fig.axes[0]
+    return sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() in (f"reported-{i}", f"contested-{i}"))
+
+
+def test_timeline_draws_one_point_per_reported_phase(composed):
+    from sim.plots_scenario import CONTESTED_LABEL, timeline_figure
+
+    rc = validate_run(composed["india_pakistan_2025"])
+    labels = rc.scenario.rung_labels
+    fig = timeline_figure(rc.scenario, labels, title="t")
+    for i, side in enumerate(rc.scenario.sides):
+        assert _points(fig, i) == sum(ph.rungs[side] is not None for ph in rc.scenario.phases)
+        hollow = [c for c in fig.axes[0].collections if c.get_gid() == f"contested-{i}"]
+        assert sum(len(c.get_offsets()) for c in hollow) == sum(side in ph.contested for ph in rc.scenario.phases)
+    assert CONTESTED_LABEL in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][4].startswith("4: strikes")
+
+    # the summary.json form and a phase with an unreported rung
+    raw = rc.scenario.to_summary()
+    raw["phases"][2]["rungs"]["India"] = None
+    fig = timeline_figure(raw, labels)
+    assert _points(fig, 0) == len(raw["phases"]) - 1 and _points(fig, 1) == len(raw["phases"])
+
+
+def test_timeline_rejects_a_scenario_without_phases():
+    from sim.plots_scenario import timeline_figure
+
+    with pytest.raises(ValueError, match="no phases"):
+        timeline_figure(ScenarioConfig("x", "X", ("A", "B")), ["a", "b"])
+    ph = Phase("2020-01-01", dt.date(2020, 1, 1), dt.date(2020, 1, 1), "e", {"A": 5, "B": 0}, (1,))
+    with pytest.raises(ValueError, match="outside the ladder"):
+        timeline_figure(ScenarioConfig("x", "X", ("A", "B"), phases=(ph,)), ["a", "b"])
