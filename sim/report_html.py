@@ -352,7 +352,7 @@ def render_report(*, config: Mapping[str, Any] | None = None, summary_md: str = 
     md_title, intro, md_sections = _sections(_body_without_guides(summary_md))
     title = str(scen.get("title") or "") or _strip_md(md_title) or f"Results: {cfg.get('experiment', 'run')}"
     narrative = str(scen.get("narrative") or "").strip()
-    probe = " ".join(narrative.split())[:80]
+    probe = " ".join(re.split(r"\n\s*\n", narrative)[0].split())[:60]  # finds the summary's copy
 
     sections: list[tuple[str, str, str]] = []  # (id, heading, html)
     if narrative:

@@ -1,0 +1,406 @@
+"""Compare 2 to 6 variants of a scenario or of its policy pair side by side, on shared scales.
+
+    python experiments/compare.py                         # configs/compare.yaml: three policy variants
+    python experiments/compare.py seed=3 'common={crisis.rounds: 20, map.points: 60}'
+    python experiments/compare.py 'variants=[{name: Chicken, overrides: {scenario: classroom_chicken}},
+                                             {name: Security dilemma, overrides: {scenario: classroom_security_dilemma}}]'
+
+Each variant is the run config (``configs/run.yaml``, composed with Hydra's compose API)
+with the compare config's ``common`` overrides and then the variant's own applied; it is run
+with :func:`run.run` into ``variants/<nn>_<name>/`` (a complete run: its own summary.json,
+summary.md, report.html and figures).  Then this writes ``config.yaml``, ``figures/compare_*.png``
+(one panel per variant, every panel on the same axes), ``summary.md`` with the comparison
+table (read from each variant's ``summary.json``), ``report.html`` and ``summary.json`` last.
+
+Every variant uses the compare config's ``seed`` (common random numbers: the Monte-Carlo
+parts of the variants draw the same random numbers, so differences come from the variants).
+Override semantics and the refused keys are in :func:`apply_overrides` and ``configs/compare.yaml``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+from omegaconf import OmegaConf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _cli import CONFIG_DIR, _group_options, main  # noqa: E402
+from run import run as run_variant  # noqa: E402
+
+from sim import plots, report  # noqa: E402
+from sim.config import validate_run  # noqa: E402
+from sim.errors import ConfigError  # noqa: E402
+from sim.report_html import write_report  # noqa: E402
+from sim.wording import _DISCLAIMER, _figure_guide, _md_cell, _num, _pct  # noqa: E402
+
+MIN_VARIANTS, MAX_VARIANTS = 2, 6
+KEYS = ("experiment", "seed", "common", "variants")
+#: Override keys that choose a config-group option (a file in configs/<group>/).
+GROUPS = {"scenario": "scenario", "game": "game", "strategy@crisis.side_a": "strategy",
+          "strategy@crisis.side_b": "strategy"}
+#: Strategy slots: a mapping given here replaces the whole strategy spec instead of merging.
+STRATEGY_SLOTS = ("crisis.side_a", "crisis.side_b")
+OUTCOMES = (("p_war", "War"), ("p_settled", "Settled"), ("p_mediated", "Mediated"),
+            ("p_still_in_crisis", "Still in crisis"))
+FIGURES = {"outcomes": "figures/compare_outcomes.png", "curves": "figures/compare_curves.png",
+           "rungs": "figures/compare_rungs.png", "payoffs": "figures/compare_payoffs.png"}
+
+
+class Variant(NamedTuple):
+    """One validated variant: its name, folder name, overrides and the full run config (plain dict)."""
+    name: str
+    slug: str
+    overrides: dict
+    cfg: dict
+
+
+# --------------------------------------------------------------------------- validation
+def _refuse(field: str, key: str, value: Any) -> None:
+    """Refuse ``_target_``-like and hydra keys anywhere in an override (no objects are built from configs)."""
+    if str(key).split(".")[0] == "hydra" or any(p.startswith("_") for p in str(key).split(".")):
+        raise ConfigError(field, f"key {key!r} is not allowed: compare only changes run settings and builds "
+                                 "no objects from configs (no _target_, no hydra.*)")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _refuse(field, k, v)
+    elif isinstance(value, list):
+        for v in value:
+            _refuse(field, "", v)
+
+
+def apply_overrides(cfg: dict, key: str, value: Any, field: str) -> None:
+    """Set ``key`` (dotted) to ``value`` in the plain run config ``cfg``, in place.
+
+    A mapping is merged key by key into an existing section (as a Hydra config file would),
+    except at a strategy slot (``crisis.side_a``/``crisis.side_b``), where it replaces the
+    whole strategy; anything else replaces the value.  The key must exist, except strategy
+    parameters (checked later by :func:`sim.config.validate_run`).
+    """
+    parts = str(key).split(".")
+    node = cfg
+    for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(field, _unknown(".".join(parts[:i]), part, node))
+        node = node[part]
+    leaf, parent = parts[-1], ".".join(parts[:-1])
+    if not isinstance(node, dict):
+        raise ConfigError(field, f"{parent!r} is {node!r}, not a section with keys")
+    if leaf not in node and parent not in STRATEGY_SLOTS:
+        raise ConfigError(field, _unknown(parent, leaf, node))
+    if isinstance(value, Mapping) and isinstance(node.get(leaf), dict) and str(key) not in STRATEGY_SLOTS:
+        for k, v in value.items():
+            apply_overrides(cfg, f"{key}.{k}", v, field)
+    else:
+        node[leaf] = copy.deepcopy(value)
+
+
+def _unknown(parent: str, leaf: str, node: Any) -> str:
+    allowed = ", ".join(map(str, node)) if isinstance(node, dict) else "none"
+    return f"unknown config key {leaf!r}; allowed keys under {parent or 'the top level'!r}: {allowed}"
+
+
+def _compose_run(groups: list[str]) -> dict:
+    """The run config for these group choices (Hydra compose API), as a plain dict without ``hydra``."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():  # inside the app or the precheck
+        return OmegaConf.to_container(compose(config_name="run", overrides=groups), resolve=True)
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        try:
+            return OmegaConf.to_container(compose(config_name="run", overrides=groups), resolve=True)
+        finally:
+            GlobalHydra.instance().clear()
+
+
+def _slug(name: str, limit: int = 40) -> str:
+    s = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return (s if len(s) <= limit else s[: limit + 1].rsplit("_", 1)[0][:limit]) or "variant"
+
+
+def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
+    """Check a compare config and build each variant's run config; raises a one-line ``ConfigError``."""
+    if not isinstance(cfg, Mapping):
+        raise ConfigError("config", "must be a mapping")
+    for k in cfg:
+        if k not in KEYS and k != "hydra":
+            raise ConfigError(str(k), f"unknown config key; allowed: {', '.join(KEYS)}")
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    common = cfg.get("common") or {}
+    if not isinstance(common, Mapping):
+        raise ConfigError("common", f"must be a mapping of overrides, got {common!r}")
+    raw = cfg.get("variants")
+    if not isinstance(raw, list) or not MIN_VARIANTS <= len(raw) <= MAX_VARIANTS:
+        n = len(raw) if isinstance(raw, list) else "no list"
+        raise ConfigError("variants", f"needs {MIN_VARIANTS} to {MAX_VARIANTS} variants, got {n}")
+    seen: dict[str, int] = {}
+    variants = []
+    for i, v in enumerate(raw):
+        at = f"variants[{i}]"
+        if not isinstance(v, Mapping) or set(v) - {"name", "overrides"}:
+            raise ConfigError(at, "must be a mapping {name: ..., overrides: {...}}")
+        name = v.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{at}.name", "needs a non-empty name")
+        if name.strip().casefold() in seen:
+            raise ConfigError(f"{at}.name", f"duplicate name {name!r} (also variants[{seen[name.strip().casefold()]}]); "
+                                            "every variant needs its own name")
+        seen[name.strip().casefold()] = i
+        own = v.get("overrides") or {}
+        if not isinstance(own, Mapping):
+            raise ConfigError(f"{at}.overrides", f"must be a mapping of overrides, got {own!r}")
+        variants.append(Variant(name.strip(), f"{i + 1:02d}_{_slug(name)}", dict(own),
+                                _variant_config(common, own, seed, at, name)))
+    return variants
+
+
+def _variant_config(common: Mapping, own: Mapping, seed: int, at: str, name: str) -> dict:
+    entries = [(f"common.{k}", k, val) for k, val in common.items()] + \
+              [(f"{at}.overrides.{k}", k, val) for k, val in own.items()]
+    groups = {}
+    for field, key, val in entries:
+        _refuse(field, key, val)
+        if key == "seed":
+            raise ConfigError(field, "every variant uses the top-level seed (common random numbers); set seed=...")
+        if key in GROUPS and isinstance(val, str):
+            options = _group_options(GROUPS[key])
+            if val not in options:
+                raise ConfigError(field, f"unknown {GROUPS[key]} {val!r}; available: {', '.join(options)}")
+            groups[key] = val
+    try:
+        run_cfg = _compose_run([f"{k}={v}" for k, v in groups.items()])
+    except Exception as exc:  # noqa: BLE001  (one line for any composition problem)
+        raise ConfigError(at, " ".join(str(exc).split()).split(" Set the environment")[0]) from None
+    for field, key, val in entries:
+        if not (key in GROUPS and isinstance(val, str)):
+            apply_overrides(run_cfg, key, val, field)
+    run_cfg["seed"] = seed
+    try:
+        validate_run(run_cfg)
+    except ConfigError as err:
+        raise ConfigError(f"{at}.{err.field}" if err.field else at, f"{err.message} (variant {name!r})") from None
+    return run_cfg
+
+
+# --------------------------------------------------------------------------- table
+def _equilibria_text(s: Mapping) -> str:
+    eqs = s.get("equilibria") or []
+    if not eqs:
+        return "none found"
+    lab = lambda names, rungs: names[0] if len(names[0]) <= 16 else f"rung {rungs[0]}"  # noqa: E731
+    pure = [f"({lab(e['support_a'], e['support_a_rungs'])}, {lab(e['support_b'], e['support_b_rungs'])})"
+            for e in eqs if e.get("kind") == "pure"]
+    mixed = len(eqs) - len(pure)
+    parts = [f"{len(eqs)} equilibri{'um' if len(eqs) == 1 else 'a'}"]
+    if pure:
+        parts.append("pure " + ", ".join(pure[:3]) + (" ..." if len(pure) > 3 else ""))
+    if mixed:
+        parts.append(f"{mixed} mixed")
+    return ": ".join(parts[:2]) + ("; " + parts[2] if len(parts) > 2 else "")
+
+
+def variant_row(v: Variant, s: Mapping) -> dict:
+    """The comparison row of a variant, read from its ``summary.json`` dict ``s``."""
+    sides = list(s["scenario"]["sides"])
+    row: dict[str, Any] = {"name": v.name, "dir": f"variants/{v.slug}", "overrides": v.overrides,
+                           "scenario": s["scenario"]["name"], "sides": sides, "equilibria": _equilibria_text(s),
+                           "n_equilibria": s.get("n_equilibria"), "crisis": None}
+    crisis = s.get("crisis")
+    if crisis:
+        m = crisis["pairs"][crisis["main"]]
+        row["crisis"] = {
+            **{k: m[k] for k, _ in OUTCOMES}, "expected_rounds": m["expected_rounds"],
+            "strategies": [m["strategy_labels"][x] for x in sides],
+            "expected_payoffs": [m["expected_payoffs"][x] for x in sides],
+            "peak_mean_rung": [(m["peak_mean_rung"].get(x) or {}).get("rung") for x in sides],
+            "K": crisis["K"], "curves": m["curves"]}
+    return row
+
+
+# --------------------------------------------------------------------------- figures
+def _panels(rows, title: str):
+    n = len(rows)
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    for ax, r in zip(axes, rows):
+        ax.set_title("\n".join(_wrap(r["name"], 38)), fontsize=10)
+        ax.grid(alpha=0.3)
+        if r["crisis"] is None:
+            ax.text(0.5, 0.5, "no repeated crisis", ha="center", va="center", transform=ax.transAxes)
+    return fig, axes[:n]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+    return textwrap.wrap(text, width)[:3] or [""]
+
+
+def outcome_figure(rows) -> Figure:
+    """How each variant's crisis ends: one bar panel per variant, all on 0-100%."""
+    fig, axes = _panels(rows, "How the crisis ends, variant by variant")
+    colours = ("#D55E00", "#009E73", "#0072B2", "#999999")
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            vals = [100 * r["crisis"][k] for k, _ in OUTCOMES]
+            bars = ax.bar(range(4), vals, color=colours)
+            ax.bar_label(bars, labels=[_pct(v / 100) for v in vals], fontsize=8)
+        ax.set_xticks(range(4), [lab for _, lab in OUTCOMES], rotation=20)
+    axes[0].set_ylim(0, 105)
+    axes[0].set_ylabel("share of runs (%)")
+    return fig
+
+
+def curves_figure(rows) -> Figure:
+    """P(war / settled / mediated by round t) per variant, shared axes."""
+    fig, axes = _panels(rows, "How the chances build up round by round")
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            c = r["crisis"]["curves"]
+            t = np.arange(1, len(c["p_war"]) + 1)
+            for key, lab, col in (("p_war", "war", "#D55E00"), ("p_settled", "settled", "#009E73"),
+                                  ("p_mediated", "mediated", "#0072B2")):
+                ax.plot(t, c[key], color=col, label=lab, lw=2)
+        ax.set_xlabel("round")
+    axes[0].set_ylim(0, 1)
+    axes[0].set_ylabel("probability by this round")
+    axes[0].legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def rungs_figure(rows) -> Figure:
+    """Mean rung of each side per round, per variant, on one rung scale."""
+    fig, axes = _panels(rows, "Average rung while the crisis lasts")
+    top = max([r["crisis"]["K"] - 1 for r in rows if r["crisis"]] or [1])
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            for j, (side, col) in enumerate(zip(r["sides"], ("#0072B2", "#D55E00"))):
+                y = np.array([np.nan if u is None else u for u in r["crisis"]["curves"]["mean_rung"][side]], float)
+                ax.plot(np.arange(1, len(y) + 1), y, color=col, lw=2, ls=("-", "--")[j], label=side)
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_xlabel("round")
+    axes[0].set_ylim(0, top)
+    axes[0].set_ylabel("mean rung (0 = restraint)")
+    return fig
+
+
+def payoff_figure(rows) -> Figure:
+    """Expected payoff of each side per variant, one shared payoff scale."""
+    fig, axes = _panels(rows, "Expected payoff of each side over the crisis")
+    vals = [p for r in rows if r["crisis"] for p in r["crisis"]["expected_payoffs"]] or [0.0]
+    lo, hi = min(0.0, min(vals)), max(0.0, max(vals))
+    pad = 0.12 * (hi - lo or 1.0)
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=("#0072B2", "#D55E00"))
+            ax.bar_label(bars, labels=[_num(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
+            ax.set_xticks([0, 1], r["sides"])
+        ax.axhline(0, color="black", lw=0.8)
+    axes[0].set_ylim(lo - pad, hi + pad)
+    axes[0].set_ylabel("expected payoff (utility)")
+    return fig
+
+
+# --------------------------------------------------------------------------- text
+def _overrides_text(ov: Mapping) -> str:
+    return "; ".join(f"`{k}: {json.dumps(v, ensure_ascii=False)}`" for k, v in ov.items()) or "none"
+
+
+def compare_markdown(rows, seed: int, common: Mapping) -> str:
+    """The plain-language summary of a comparison."""
+    same = len({tuple(r["sides"]) for r in rows}) == 1
+    a, b = (rows[0]["sides"] if same else ("Side A", "Side B"))
+    lines = [f"# Comparing {len(rows)} variants", "",
+             f"Each variant below is a complete run of `experiments/run.py` with the overrides listed. All use "
+             f"**the same seed ({seed})**: their Monte-Carlo parts draw the same random numbers (*common random "
+             "numbers*), so differences between variants come from the variants, not from sampling. The "
+             "probabilities and expected payoffs are exact (computed from the Markov chain of each policy pair).",
+             "", "## Variants", ""]
+    if common:
+        lines += [f"Applied to every variant first: {_overrides_text(common)}.", ""]
+    for r in rows:
+        lines.append(f"- **{_md_cell(r['name'])}** (`{r['dir']}`): scenario `{r['scenario']}`; "
+                     f"overrides: {_overrides_text(r['overrides'])}.")
+    head = ["Variant", f"{a} plays", f"{b} plays", "War", "Settled", "Mediated", "Still in crisis",
+            "Expected rounds", f"Peak mean rung ({a} / {b})", f"Payoff {a}", f"Payoff {b}", "Stage-game equilibria"]
+    lines += ["", "## Outcomes side by side", "", "| " + " | ".join(head) + " |",
+              "|---|---|---|" + "--:|" * 8 + "---|"]
+    for r in rows:
+        c = r["crisis"]
+        pre = (lambda i: f"{r['sides'][i]}: ") if not same else (lambda i: "")
+        if c:
+            cells = [pre(0) + c["strategies"][0], pre(1) + c["strategies"][1]] + \
+                    [_pct(c[k]) for k, _ in OUTCOMES] + [_num(c["expected_rounds"]),
+                     f"{_num(c['peak_mean_rung'][0])} / {_num(c['peak_mean_rung'][1])}",
+                     pre(0) + _num(c["expected_payoffs"][0]), pre(1) + _num(c["expected_payoffs"][1])]
+        else:
+            cells = ["n/a"] * 10
+        lines.append("| " + " | ".join(_md_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
+    withc = [r for r in rows if r["crisis"]]
+    if withc:
+        lo = min(withc, key=lambda r: r["crisis"]["p_war"])
+        hi = max(withc, key=lambda r: r["crisis"]["p_war"])
+        lines += ["", f"War is least likely in **{_md_cell(lo['name'])}** ({_pct(lo['crisis']['p_war'])}) and most "
+                      f"likely in **{_md_cell(hi['name'])}** ({_pct(hi['crisis']['p_war'])}). \"Peak mean rung\" is "
+                      "the highest value that a side's average rung (over the runs still in crisis) reaches in any "
+                      "round."]
+    lines += ["", "## How to read the figures", ""]
+    lines += _figure_guide([
+        f"`{FIGURES['outcomes']}`: one panel per variant, all on the same 0-100% scale: the share of runs that end "
+        "in war, settle, are ended by a third party, or are still in crisis at the last round.",
+        f"`{FIGURES['curves']}`: the chance of war, settlement and mediation by each round; every panel has the "
+        "same axes.",
+        f"`{FIGURES['rungs']}`: the average rung of each side per round while the crisis lasts, on one rung scale "
+        "for all panels.",
+        f"`{FIGURES['payoffs']}`: each side's expected payoff over the whole crisis; the payoff scale is shared by "
+        "all panels, so bars can be compared across variants."])[2:]
+    lines += [_DISCLAIMER, ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the app
+def run(cfg: dict, out_dir: Path) -> dict:
+    """Run every variant into ``out_dir/variants/`` and write the comparison; returns ``summary.json``'s dict."""
+    variants = validate_compare(cfg)
+    out_dir = Path(out_dir)
+    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    rows = []
+    for v in variants:
+        vdir = out_dir / "variants" / v.slug
+        run_variant(copy.deepcopy(v.cfg), vdir)
+        rows.append(variant_row(v, json.loads((vdir / "summary.json").read_text(encoding="utf-8"))))
+    for key, build in (("outcomes", outcome_figure), ("curves", curves_figure), ("rungs", rungs_figure),
+                       ("payoffs", payoff_figure)):
+        plots.save(build(rows), out_dir / FIGURES[key])
+    seed = cfg.get("seed", 0)
+    report.atomic_write_text(out_dir / "summary.md", compare_markdown(rows, seed, cfg.get("common") or {}))
+    summary = {"experiment": cfg.get("experiment", "compare"), "seed": seed, "common_random_numbers": True,
+               "common": cfg.get("common") or {},
+               "variants": [{k: v for k, v in r.items() if k != "crisis"}
+                            | {"crisis": None if r["crisis"] is None
+                               else {k: x for k, x in r["crisis"].items() if k != "curves"}} for r in rows],
+               "figures": list(FIGURES.values()), "files": {"markdown": "summary.md", "report": "report.html"}}
+    write_report(out_dir)  # before summary.json
+    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    print(f"comparison written to {out_dir}")
+    return summary
+
+
+if __name__ == "__main__":
+    main("compare", run, validate_compare)
