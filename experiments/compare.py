@@ -3,7 +3,7 @@
     python experiments/compare.py                         # configs/compare.yaml: three policy variants
     python experiments/compare.py seed=3 'common={crisis.rounds: 20, map.points: 60}'
     python experiments/compare.py 'variants=[{name: Chicken, overrides: {scenario: classroom_chicken}},
-                                             {name: Security dilemma, overrides: {scenario: classroom_security_dilemma}}]'
+        {name: Security dilemma, overrides: {scenario: classroom_security_dilemma}}]'
 
 Each variant is the run config (``configs/run.yaml``, composed with Hydra's compose API)
 with the compare config's ``common`` overrides and then the variant's own applied; it is run
@@ -154,8 +154,8 @@ def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"{at}.name", "needs a non-empty name")
         if name.strip().casefold() in seen:
-            raise ConfigError(f"{at}.name", f"duplicate name {name!r} (also variants[{seen[name.strip().casefold()]}]); "
-                                            "every variant needs its own name")
+            raise ConfigError(f"{at}.name", f"duplicate name {name!r} (also variants[{seen[name.strip().casefold()]}])"
+                                            "; every variant needs its own name")
         seen[name.strip().casefold()] = i
         own = v.get("overrides") or {}
         if not isinstance(own, Mapping):
@@ -355,10 +355,13 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
     if withc:
         lo = min(withc, key=lambda r: r["crisis"]["p_war"])
         hi = max(withc, key=lambda r: r["crisis"]["p_war"])
-        lines += ["", f"War is least likely in **{_md_cell(lo['name'])}** ({_pct(lo['crisis']['p_war'])}) and most "
-                      f"likely in **{_md_cell(hi['name'])}** ({_pct(hi['crisis']['p_war'])}). \"Peak mean rung\" is "
-                      "the highest value that a side's average rung (over the runs still in crisis) reaches in any "
-                      "round."]
+        if hi["crisis"]["p_war"] - lo["crisis"]["p_war"] > 1e-9:
+            lines += ["", f"War is least likely in **{_md_cell(lo['name'])}** ({_pct(lo['crisis']['p_war'])}) and "
+                          f"most likely in **{_md_cell(hi['name'])}** ({_pct(hi['crisis']['p_war'])})."]
+        else:
+            lines += ["", f"War has the same probability in every variant ({_pct(lo['crisis']['p_war'])})."]
+        lines += ["", "\"Peak mean rung\" is the highest value that a side's average rung (over the runs still in "
+                      "crisis) reaches in any round."]
     lines += ["", "## How to read the figures", ""]
     lines += _figure_guide([
         f"`{FIGURES['outcomes']}`: one panel per variant, all on the same 0-100% scale: the share of runs that end "

@@ -16,7 +16,7 @@ Markdown conversion
     We convert markdown with our own small converter (:func:`markdown_to_html`) rather than
     the ``markdown`` package, because (1) we only emit a small subset (ATX headings,
     paragraphs, ``-``/``1.`` lists, pipe tables with alignment, ``**bold**``, ``*italic*``,
-    ```code```, backslash escapes), which ~100 lines cover and the tests pin down;
+    ```code``` spans, backslash escapes), which ~100 lines cover and the tests pin down;
     (2) ``summary.md`` quotes user-written scenario text, and Python-Markdown passes raw HTML
     through unchanged (a ``<script>`` in a narrative would run), while ours HTML-escapes
     every character of input before adding any markup; (3) no new dependency.
@@ -55,19 +55,20 @@ _CSS = """
 :root{color-scheme:light}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;line-height:1.55;
 color:#1a1a1a;background:#fff;margin:0 auto;padding:1rem 1.25rem 3rem;max-width:60rem}
-h1{font-size:1.7rem;line-height:1.25;margin:1rem 0 .5rem}h2{font-size:1.35rem;margin:2.2rem 0 .6rem;
-border-bottom:1px solid #ccc;padding-bottom:.2rem}h3{font-size:1.1rem;margin:1.5rem 0 .4rem}
-p,li{max-width:48rem}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;background:#f3f3f3;
-padding:0 .2em;border-radius:3px;overflow-wrap:anywhere}a{color:#0b5cad}
-.meta{color:#555;font-size:.92rem}nav{background:#f6f8fa;border:1px solid #dde;padding:.4rem 1rem;border-radius:6px}
+h1{font-size:1.7rem;line-height:1.25;margin:1rem 0 .5rem}
+h2{font-size:1.35rem;margin:2.2rem 0 .6rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
+h3{font-size:1.1rem;margin:1.5rem 0 .4rem}p,li{max-width:48rem}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;
+background:#f3f3f3;padding:0 .2em;border-radius:3px;overflow-wrap:anywhere}
+a{color:#0b5cad}.meta{color:#555;font-size:.92rem}
+nav{background:#f6f8fa;border:1px solid #dde;padding:.4rem 1rem;border-radius:6px}
 nav h2{border:0;margin:.4rem 0;font-size:1.05rem}nav ol{margin:.2rem 0 .5rem;padding-left:1.4rem}
 .table-wrap{overflow-x:auto;margin:.8rem 0}table{border-collapse:collapse;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}th{background:#f0f2f5}
 td.r,th.r{text-align:right}td.c,th.c{text-align:center}
 figure{margin:1.5rem 0;padding:0;break-inside:avoid;page-break-inside:avoid}
 figure img{display:block;max-width:100%;height:auto;border:1px solid #e3e3e3}
-figcaption{font-size:.92rem;color:#333;margin-top:.4rem;max-width:48rem}
-.note{color:#444;font-size:.92rem}
+figcaption{font-size:.92rem;color:#333;margin-top:.4rem;max-width:48rem}.note{color:#444;font-size:.92rem}
 @media print{body{max-width:none;padding:0;font-size:10.5pt}nav{display:none}a{color:inherit;text-decoration:none}
 h2,h3{break-after:avoid;page-break-after:avoid}table,tr{break-inside:avoid}figure img{border:0}}
 """
@@ -149,13 +150,6 @@ def markdown_to_html(text: str, *, figure_ids: Mapping[str, str] | None = None, 
         if not stripped:
             flush()
             i += 1
-        elif stripped.startswith("```"):
-            flush()
-            j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith("```"):
-                j += 1
-            out.append("<pre><code>" + html.escape("\n".join(lines[i + 1:j])) + "</code></pre>")
-            i = j + 1
         elif _HEADING.match(stripped):
             flush()
             hashes, title = _HEADING.match(stripped).groups()
