@@ -182,3 +182,60 @@ def test_config_files_match_the_module_specs():
     assert d["ch_EE"] > d["ch_DE"] and d["def_DD"] > d["def_DC"] and d["def_EE"] > d["def_ED"]
     u = uni.defaults
     assert u["ch_CF"] > u["ch_CB"] and u["def_CF"] > u["def_DC"]
+
+
+# ----------------------------------------------------------------------------------- figure
+
+
+def _edges(fig):
+    return {ln.get_gid(): ln.get_linewidth() for ax in fig.axes for ln in ax.lines if (ln.get_gid() or "").startswith("edge:")}
+
+
+@pytest.mark.parametrize(
+    "ch_type, def_type, path",
+    [
+        ("Hard", "Hard/Hard", {"edge:start:cooperate"}),  # hand table: SQ
+        ("Soft", "Soft/Soft", {"edge:start:cooperate"}),  # SQ
+        ("Hard", "Soft/Soft", {"edge:start:defect", "edge:def_response:concede"}),  # DC
+    ],
+)
+def test_tree_figure_highlights_the_path_escalation(ch_type, def_type, path):
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots_tree import PATH_WIDTH, tree_figure
+
+    tree = Tree.from_spec(asymmetric_escalation_spec(*book_payoffs(ch_type, def_type)))
+    from sim.trees import solve
+
+    fig = tree_figure(tree, solve(tree), title="Asymmetric Escalation Game", player_names=["Ch", "Def"])
+    fig.savefig(io.BytesIO(), format="png")
+    edges = _edges(fig)
+    assert len(edges) == 11  # unfolded tree: 12 histories (EE drawn twice)
+    assert {g for g, w in edges.items() if w == PATH_WIDTH} == path
+    assert all(w < PATH_WIDTH for g, w in edges.items() if g not in path)
+
+
+def test_tree_figure_unilateral_and_errors():
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.plots_tree import PATH_WIDTH, tree_figure
+    from sim.trees import solve
+
+    tree = Tree.from_spec(unilateral_deterrence_spec())
+    # default Hard/Hard: SQ; with u_Def(DC) = 2.5 > u_Def(CF) = 2 Def is Soft and concedes,
+    # and Ch (DC = 4 > SQ = 3) demands
+    sol = solve(tree, def_DC=[1.0, 2.5])
+    for k, path in enumerate(({"edge:start:status_quo"}, {"edge:start:demand", "edge:def_reply:concede"})):
+        fig = tree_figure(tree, sol.at(k), title=None, player_names={"Challenger": "Ch"})
+        fig.savefig(io.BytesIO(), format="png")
+        edges = _edges(fig)
+        assert len(edges) == 6
+        assert {g for g, w in edges.items() if w == PATH_WIDTH} == path
+    with pytest.raises(ValueError, match="one parameter point"):
+        tree_figure(tree, sol, title="x", player_names=None)
