@@ -38,7 +38,7 @@ Every mistake raises :class:`sim.errors.ConfigError` naming the field path, e.g.
 ``tree.nodes.d2.chance.WAR``, and what is allowed.
 
 Solution (Zermelo/Kuhn backward induction; Osborne and Rubinstein 1994, *A Course in
-Game Theory*, prop. 99.2; chance nodes take expectations, Kuhn 1953)
+Game Theory*, ch. 6, Kuhn's theorem; chance nodes take expectations, Kuhn 1953)
 ----------------------------------------------------------------------------------
 1. Visit nodes children-first.  A terminal's value is its payoff vector.
 2. A chance node's value is ``sum_k p_k * value(child_k)``.
@@ -85,14 +85,12 @@ class Linear:
         return out
 
     def to_spec(self):
+        """A number, a parameter name, or ``{param: coef, ..., const: c}`` (const if nonzero)."""
         if not self.coefs:
             return self.const
         if self.const == 0 and len(self.coefs) == 1 and self.coefs[0][1] == 1:
             return self.coefs[0][0]
-        out = {k: c for k, c in self.coefs}
-        if self.const != 0:
-            out["const"] = self.const
-        return out
+        return dict(self.coefs) | ({"const": self.const} if self.const else {})
 
 
 @dataclass(frozen=True)
@@ -114,6 +112,11 @@ class Chance:
 class Terminal:
     payoffs: tuple  # (Linear, ...) one per player
     moves = ()
+
+
+def _require(ok: bool, field: str, message: str) -> None:
+    if not ok:
+        raise ConfigError(field, message)
 
 
 def _number(field: str, value) -> float:
@@ -161,6 +164,25 @@ def _check_probabilities(field: str, node: str, branches, params) -> None:
         raise ConfigError(f"{field}.nodes.{node}.chance", f"probabilities must sum to 1 (within {_SUM_TOL:g}), got {bad:.12g}")
 
 
+def _postorder(nodes: Mapping, root: str, field: str) -> tuple:
+    """Nodes reachable from ``root``, children first (iterative DFS); a cycle is an error."""
+    state, out = {root: 1}, []  # 1 = on the current path, 2 = done
+    stack = [(root, iter(nodes[root].moves), (root,))]
+    while stack:
+        name, it, path = stack[-1]
+        step = next(it, None)
+        if step is None:
+            state[name] = 2
+            out.append(name)
+            stack.pop()
+        elif state.get(step[1]) == 1:
+            raise ConfigError(f"{field}.nodes.{name}", f"cycle: {' -> '.join(path + (step[1],))}; a game tree must be acyclic")
+        elif step[1] not in state:
+            state[step[1]] = 1
+            stack.append((step[1], iter(nodes[step[1]].moves), path + (step[1],)))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Tree:
     """A validated game tree; build it with :meth:`Tree.from_spec`.
@@ -193,76 +215,50 @@ class Tree:
 
     @property
     def order(self) -> tuple:
-        nodes, seen, out = self.node, set(), []
-
-        def visit(name):
-            if name in seen:
-                return
-            seen.add(name)
-            for _, child in nodes[name].moves:
-                visit(child)
-            out.append(name)
-
-        visit(self.root)
-        return tuple(out)
+        return _postorder(self.node, self.root, "tree")
 
     @classmethod
     def from_spec(cls, spec: Mapping, field: str = "tree") -> "Tree":
         """Validate ``spec`` (format in the module docstring) and build the tree."""
-        if not isinstance(spec, Mapping):
-            raise ConfigError(field, "must be a mapping with keys players, params, root, nodes")
+        _require(isinstance(spec, Mapping), field, "must be a mapping with keys players, params, root, nodes")
         extra = sorted(set(spec) - {"players", "params", "root", "nodes"})
-        if extra:
-            raise ConfigError(f"{field}.{extra[0]}", "unknown key; allowed: players, params, root, nodes")
+        _require(not extra, f"{field}.{(extra or [None])[0]}", "unknown key; allowed: players, params, root, nodes")
         players = spec.get("players")
-        if not isinstance(players, (list, tuple)) or not players or not all(isinstance(p, str) for p in players):
-            raise ConfigError(f"{field}.players", "must be a non-empty list of player names")
-        if len(set(players)) != len(players):
-            raise ConfigError(f"{field}.players", f"names must be distinct, got {list(players)}")
+        _require(isinstance(players, (list, tuple)) and bool(players) and all(isinstance(p, str) for p in players), f"{field}.players", "must be a non-empty list of player names")
+        _require(len(set(players)) == len(players), f"{field}.players", f"names must be distinct, got {list(players)}")
         raw_params = spec.get("params") or {}
-        if not isinstance(raw_params, Mapping):
-            raise ConfigError(f"{field}.params", "must be a mapping parameter name -> default number")
+        _require(isinstance(raw_params, Mapping), f"{field}.params", "must be a mapping parameter name -> default number")
         params = {}
         for k, v in raw_params.items():
-            if not isinstance(k, str) or not k or k == "const":
-                raise ConfigError(f"{field}.params", f"parameter names must be non-empty strings other than 'const', got {k!r}")
+            _require(isinstance(k, str) and k not in ("", "const"), f"{field}.params", f"parameter names must be non-empty strings other than 'const', got {k!r}")
             params[k] = _number(f"{field}.params.{k}", v)
         raw_nodes = spec.get("nodes")
-        if not isinstance(raw_nodes, Mapping) or not raw_nodes:
-            raise ConfigError(f"{field}.nodes", "must be a non-empty mapping node name -> node")
+        _require(isinstance(raw_nodes, Mapping) and bool(raw_nodes), f"{field}.nodes", "must be a non-empty mapping node name -> node")
         root = spec.get("root")
-        if root not in raw_nodes:
-            raise ConfigError(f"{field}.root", f"must name a node ({', '.join(map(str, raw_nodes))}), got {root!r}")
+        _require(root in raw_nodes, f"{field}.root", f"must name a node ({', '.join(map(str, raw_nodes))}), got {root!r}")
 
         def child(f, c):
-            if not isinstance(c, str) or c not in raw_nodes:
-                raise ConfigError(f, f"unknown node {c!r}; allowed: {', '.join(map(str, raw_nodes))}")
+            _require(isinstance(c, str) and c in raw_nodes, f, f"unknown node {c!r}; allowed: {', '.join(map(str, raw_nodes))}")
             return c
 
         nodes = []
         for name, nd in raw_nodes.items():
             f = f"{field}.nodes.{name}"
-            if not isinstance(nd, Mapping):
-                raise ConfigError(f, "must be a mapping: {player, moves} (decision), {chance} or {payoffs} (terminal)")
+            _require(isinstance(nd, Mapping), f, "must be a mapping: {player, moves} (decision), {chance} or {payoffs} (terminal)")
             kinds = [k for k in ("moves", "chance", "payoffs") if k in nd]
-            if len(kinds) != 1:
-                raise ConfigError(f, f"must be exactly one of decision {{player, moves}}, chance {{chance}} or terminal {{payoffs}}; has {kinds or list(nd)}")
+            _require(len(kinds) == 1, f, f"must be exactly one of decision {{player, moves}}, chance {{chance}} or terminal {{payoffs}}; has {kinds or list(nd)}")
             allowed = {"moves": {"player", "moves"}, "chance": {"chance"}, "payoffs": {"payoffs"}}[kinds[0]]
             extra = sorted(set(nd) - allowed)
-            if extra:
-                raise ConfigError(f"{f}.{extra[0]}", f"unknown key for a {'decision' if kinds[0] == 'moves' else kinds[0]} node; allowed: {', '.join(sorted(allowed))}")
+            _require(not extra, f"{f}.{(extra or [None])[0]}", f"unknown key for a {'decision' if kinds[0] == 'moves' else kinds[0]} node; allowed: {', '.join(sorted(allowed))}")
             if kinds[0] == "moves":
-                if nd.get("player") not in players:
-                    raise ConfigError(f"{f}.player", f"must be one of {list(players)}, got {nd.get('player')!r}")
+                _require(nd.get("player") in players, f"{f}.player", f"must be one of {list(players)}, got {nd.get('player')!r}")
                 mv = nd["moves"]
-                if not isinstance(mv, Mapping) or not mv:
-                    raise ConfigError(f"{f}.moves", "must be a non-empty mapping move name -> child node")
+                _require(isinstance(mv, Mapping) and bool(mv), f"{f}.moves", "must be a non-empty mapping move name -> child node")
                 moves = tuple((str(m), child(f"{f}.moves.{m}", c)) for m, c in mv.items())
                 nodes.append((name, Decision(players.index(nd["player"]), moves)))
             elif kinds[0] == "chance":
                 ch = nd["chance"]
-                if not isinstance(ch, Mapping) or not ch:
-                    raise ConfigError(f"{f}.chance", "must be a non-empty mapping child node -> probability")
+                _require(isinstance(ch, Mapping) and bool(ch), f"{f}.chance", "must be a non-empty mapping child node -> probability")
                 br = tuple((child(f"{f}.chance.{c}", c), _expr(f"{f}.chance.{c}", p, params)) for c, p in ch.items())
                 nodes.append((name, Chance(br)))
             else:
@@ -279,23 +275,8 @@ class Tree:
         return tree
 
     def _check_structure(self, field: str) -> None:
-        nodes, state = self.node, {}
-        stack = [(self.root, iter(nodes[self.root].moves), (self.root,))]
-        state[self.root] = 1  # 1 = on the current path, 2 = done
-        while stack:
-            name, it, path = stack[-1]
-            step = next(it, None)
-            if step is None:
-                state[name] = 2
-                stack.pop()
-                continue
-            c = step[1]
-            if state.get(c) == 1:
-                raise ConfigError(f"{field}.nodes.{name}", f"cycle: {' -> '.join(path + (c,))}; a game tree must be acyclic")
-            if c not in state:
-                state[c] = 1
-                stack.append((c, iter(nodes[c].moves), path + (c,)))
-        unreachable = [n for n, _ in self.nodes if n not in state]
+        reached = set(_postorder(self.node, self.root, field))
+        unreachable = [n for n, _ in self.nodes if n not in reached]
         if unreachable:
             raise ConfigError(f"{field}.nodes.{unreachable[0]}", f"unreachable from root {self.root!r} (unreachable: {', '.join(unreachable)})")
 

@@ -247,6 +247,11 @@ def _bad(mutate):
         (lambda s: s["params"].update(v=float("inf")), "tree.params.v", "finite"),
         (lambda s: s.update(extra=1), "tree.extra", "unknown key"),
         (lambda s: s["nodes"]["SQ"].update(label="x"), "tree.nodes.SQ.label", "unknown key"),
+        (lambda s: s.update(players=["Ch", "Ch"]), "tree.players", "distinct"),
+        (lambda s: s["nodes"].update(SQ=[0, 0]), "tree.nodes.SQ", "must be a mapping"),
+        (lambda s: s["nodes"]["d1"].update(moves={}), "tree.nodes.d1.moves", "non-empty mapping"),
+        (lambda s: s["params"].update(const=1.0), "tree.params", "other than 'const'"),
+        (lambda s: s["nodes"]["DC"].update(payoffs=[True, 0]), "tree.nodes.DC.payoffs[0]", "allowed"),
     ],
 )
 def test_validation_errors_name_the_field(mutate, field, words):
@@ -254,6 +259,11 @@ def test_validation_errors_name_the_field(mutate, field, words):
         Tree.from_spec(_bad(mutate))
     assert err.value.field == field
     assert words in err.value.message
+
+
+def test_spec_must_be_a_mapping():
+    with pytest.raises(ConfigError, match="^tree: must be a mapping"):
+        Tree.from_spec([1, 2])
 
 
 def test_solve_validates_parameters():
