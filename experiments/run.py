@@ -32,6 +32,7 @@ from sim.strategies import load as load_strategy  # noqa: E402
 from sim.classify import classify  # noqa: E402
 from sim.config import RunConfig, build_game, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
+from sim.plots_scenario import timeline_figure  # noqa: E402
 from sim.report_html import write_report  # noqa: E402
 from sim.report_models import models_markdown, run_models  # noqa: E402
 from sim.sweep import equilibrium_map  # noqa: E402
@@ -72,10 +73,11 @@ def run(cfg: dict, out_dir: Path) -> dict:
         plots.save(plots.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
                    figures / "equilibrium_map.png")
 
-    scenario = {"name": rc.scenario.name, "title": title, "sides": list(rc.scenario.sides),
-                "narrative": rc.scenario.narrative, "sources": list(rc.scenario.sources),
-                "parameter_notes": dict(rc.scenario.parameter_notes)}
-    summary = report.stage_summary(scenario=scenario, game=game, equilibria=eqs, classification=cls, emap=emap)
+    if rc.scenario.phases:
+        plots.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
+                   figures / "timeline.png")
+    summary = report.stage_summary(scenario=rc.scenario.to_summary(), game=game, equilibria=eqs,
+                                   classification=cls, emap=emap)
     summary["seed"] = rc.seed
     markdown = report.stage_markdown(summary)
     if rc.crisis is not None:

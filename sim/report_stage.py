@@ -28,6 +28,7 @@ MAX_LISTED = 8
 FIGURE_FILES: dict[str, str] = {
     "payoff_matrix": "figures/payoff_matrix.png",
     "equilibrium_map": "figures/equilibrium_map.png",
+    "timeline": "figures/timeline.png",
 }
 
 

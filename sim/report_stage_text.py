@@ -333,6 +333,11 @@ def stage_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | N
         lines += [f"- `{figures['equilibrium_map']}`: {_pname(m['x_name'])} on the "
                   f"horizontal axis, {_pname(m['y_name'])} on the vertical; {what}. "
                   "Thin lines are the boundaries where the outcome changes; the star marks this scenario."]
+    if sc.get("phases"):
+        lines += [f"- `{figures['timeline']}`: the crisis as each side reported it: dates on the horizontal axis, "
+                  "the rung of the ladder each side reached on the vertical (one line per side, numbers match the "
+                  "rows of the phase table). Hollow markers are contested: a rung claimed by one side and disputed "
+                  "by the other."]
     lines += ["",
               "*These are results of a stylised model under the stated assumptions, not predictions of what "
               "any government will do.*", ""]
