@@ -41,7 +41,9 @@ What was verified against published text, and what is reconstruction
     * Reconstruction (not checked against the book's figure 6.1): the exact placement
       of the last moves in the tree above, i.e. that after a response in kind Ch
       chooses DD or escalation and Def then ED or EE, and after Def's escalation Ch
-      chooses DE or EE.  It is the only placement consistent with the outcome names.
+      chooses DE or EE; it is the placement the outcome names imply.
+    * Not from the book: the default payoffs of the Unilateral Deterrence Game spec
+      (an illustrative ordinal Hard/Hard assignment).
     * Derived, not quoted: the complete-information outcome by type
       (:func:`types_table`); the book's own chapter 6 table could not be consulted.
       Backward induction under the orderings above gives: Ch Soft -> SQ for every Def
