@@ -40,7 +40,7 @@ from .crisis_stats import (ENDINGS, _final, _half_time, _is_monte_carlo, _per_ro
 from .report_crisis_text import REPEATED_FIGURE_FILES, crisis_markdown
 from .report_io import to_jsonable
 from .report_tournament import tournament_markdown, tournament_summary
-from .wording import STRATEGY_DESCRIPTIONS, STRATEGY_LABELS, strategy_label
+from .wording import STRATEGY_DESCRIPTIONS, STRATEGY_LABELS, strategy_description, strategy_label
 
 
 __all__ = [
@@ -97,8 +97,8 @@ def _pair_summary(name: str, entry: Mapping[str, Any], sides: Sequence[str]) -> 
         "name": name,
         "strategies": dict(zip(sides, keys)),
         "strategy_labels": {side: strategy_label(k) for side, k in zip(sides, keys)},
-        "strategy_descriptions": {side: desc_override.get(side, STRATEGY_DESCRIPTIONS.get(k))
-                                  for side, k in zip(sides, keys)},
+        "strategy_descriptions": {side: desc_override.get(side, strategy_description(k, getattr(st, "params", None)))
+                                  for side, k, st in zip(sides, keys, strats)},
         "strategy_configs": {side: (s.to_config() if hasattr(s, "to_config") else {"name": k})
                              for side, s, k in zip(sides, strats, keys)},
         "description": entry.get("description"),

@@ -209,6 +209,17 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
+def strategy_description(name: str, params: Any = None) -> str | None:
+    """:data:`STRATEGY_DESCRIPTIONS` of ``name``, adjusted for an opening rung ``params["start"]``."""
+    desc = STRATEGY_DESCRIPTIONS.get(str(name))
+    start = (params or {}).get("start") if isinstance(params, dict) else None
+    if desc is None or not start:
+        return desc
+    if desc.startswith("starts at rung 0"):
+        return f"starts at rung {start}" + desc[len("starts at rung 0"):]
+    return f"opens at rung {start}, then " + desc
+
+
 def _figure_guide(read: list[str]) -> list[str]:
     """Markdown lines of a "How to read the figures" list (nothing if ``read`` is empty)."""
     return ["How to read the figures:", ""] + [f"- {t}" for t in read] + [""] if read else []

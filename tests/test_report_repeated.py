@@ -235,3 +235,12 @@ def test_tournament_summary_and_markdown(tournament):
         assert f"{n.replace('_', ' ')} {_pct(t.dynamics.final[t.names.index(n)])}" in md
     assert "meta-game" in md
     assert "everyone plays" in md.lower() or "population mixing" in md
+
+
+def test_strategy_description_names_the_opening_rung():
+    from sim.wording import STRATEGY_DESCRIPTIONS, strategy_description
+
+    assert strategy_description("tit_for_tat", {"start": 3}).startswith("starts at rung 3, then answers")
+    assert strategy_description("graduated_response", {"start": 4}).startswith("opens at rung 4, then")
+    assert strategy_description("tit_for_tat", {}) == STRATEGY_DESCRIPTIONS["tit_for_tat"]
+    assert strategy_description("tit_for_tat", {"start": 0}) == STRATEGY_DESCRIPTIONS["tit_for_tat"]
