@@ -135,7 +135,8 @@ def all_profile_values(tree, payoffs, probs):
     at every node.  Returns (decision nodes, profiles array (P, D), dict node -> (P, n))."""
     dec = list(tree.decision_nodes)
     nodes = tree.node
-    profiles = np.array(list(itertools.product(*[range(len(nodes[d].moves)) for d in dec])), dtype=int).reshape(-1, len(dec))
+    combos = list(itertools.product(*[range(len(nodes[d].moves)) for d in dec]))
+    profiles = np.array(combos, dtype=int).reshape(len(combos), len(dec))
     val = {}
 
     def value(name):
