@@ -154,7 +154,10 @@ def _brinkmanship_md(s: Mapping[str, Any]) -> list[str]:
              f"A risk is *effective* if {de} would rather concede than run it: here any risk of at least "
              f"{_pct(s['r_min'])} per confrontation. It is *acceptable* if {ch} would rather run it than back down: "
              f"here at most {_pct(s['r_max'])}."]
-    if s["window_exists"]:
+    if s["window_exists"] and _pct(s["r_min"]) == _pct(s["r_max"]):
+        lines.append(f"The two resolves are (nearly) equal, so only a risk of about {_pct(s['r_min'])} both works "
+                     "and is worth running: a knife-edge.")
+    elif s["window_exists"]:
         lines.append(f"So risks between {_pct(s['r_min'])} and {_pct(s['r_max'])} both work and are worth running: "
                      f"{ch} is the more resolute side, and in this model brinkmanship favours it.")
     else:
