@@ -26,7 +26,17 @@ crisis, any of these models (each sub-block optional)::
         prior: 0.3                 # probability that the Defender is resolved
         audience_cost: 0.5         # cost of backing down after a public threat
         defender: Pakistan         # optional, default the scenario's first side
-      escalation: {...}            # Zagare-Kilgour asymmetric escalation game (sim.escalation)
+      escalation:        # Zagare-Kilgour asymmetric escalation game (sim.escalation)
+        challenger: {SQ: 6, DC: 7, DD: 4, ED: 5, DE: 2, EE: 3}
+        defender:   {SQ: 8, DC: 5, DD: 6, ED: 2, DE: 7, EE: 3}
+        challenger_side: India
+      tree:              # any escalation tree with chance nodes (sim.trees), e.g. from configs/tree/
+        players: [Challenger, Defender]
+        params: {...}
+        root: start
+        nodes: {...}
+        roles: {Challenger: India, Defender: Pakistan}   # optional display names
+        title: "..."                                     # optional
 
 :func:`validate_models` checks the keys, types and ranges of each block and returns a
 plain dict of validated blocks; the kernels check their own inputs again.  Configs only
@@ -50,6 +60,7 @@ MODELS: dict[str, tuple[str, ...]] = {
     "qre": ("lambda_max",),
     "tying_hands": (),  # keywords of sim.bargaining.tying_hands, checked there
     "escalation": ("challenger", "defender", "challenger_side"),
+    "tree": ("players", "params", "root", "nodes", "title", "roles"),
 }
 
 
@@ -121,8 +132,7 @@ def _two_payoff_tables(n: str, raw: Mapping, sides: Sequence[str], outcomes: Seq
             "challenger_side": _side(f"{n}.challenger_side", raw.get("challenger_side"), sides, sides[0])}
 
 
-def validate_models(raw: Any, sides: Sequence[str], *, escalation_outcomes: Sequence[str] = (),
-                    deterrence_outcomes: Sequence[str] = ("SQ", "DC", "CB", "CF")) -> dict[str, dict]:
+def validate_models(raw: Any, sides: Sequence[str]) -> dict[str, dict]:
     """Validate a ``models:`` block (``None`` or a mapping) against the scenario's ``sides``.
 
     Returns ``{block name: validated dict}`` for the blocks present.  Errors name the
@@ -144,15 +154,34 @@ def validate_models(raw: Any, sides: Sequence[str], *, escalation_outcomes: Sequ
         elif name == "richardson":
             out[name] = _richardson(block)
         elif name == "deterrence":
-            out[name] = _two_payoff_tables("models.deterrence", block, sides, deterrence_outcomes)
+            out[name] = _two_payoff_tables("models.deterrence", block, sides, ("SQ", "DC", "CB", "CF"))
         elif name == "qre":
             out[name] = {"lambda_max": _num("models.qre.lambda_max", block.get("lambda_max", 100.0),
                                             lo=0.0, strict_lo=True)}
         elif name == "escalation":
-            out[name] = _two_payoff_tables("models.escalation", block, sides, escalation_outcomes)
+            from .escalation import ESCALATION_OUTCOMES
+
+            out[name] = _two_payoff_tables("models.escalation", block, sides, ESCALATION_OUTCOMES)
+        elif name == "tree":
+            out[name] = _tree(block)
         else:  # tying_hands: keyword names and ranges are those of sim.bargaining.tying_hands
             out[name] = _tying_hands(block, sides)
     return out
+
+
+def _tree(raw: Mapping) -> dict:
+    from .trees import Tree
+
+    spec = {k: raw[k] for k in ("players", "params", "root", "nodes") if k in raw}
+    tree = Tree.from_spec(spec, field="models.tree")  # validates nodes, payoffs, probabilities
+    roles = raw.get("roles") or {}
+    roles = _mapping("models.tree.roles", roles)
+    for key, value in roles.items():
+        if key not in tree.players:
+            raise ConfigError(f"models.tree.roles.{key}", f"is not a player of the tree; players: {', '.join(tree.players)}")
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"models.tree.roles.{key}", f"must be a display name (a string), got {value!r}")
+    return {"spec": tree.to_spec(), "title": str(raw.get("title") or "Escalation tree"), "roles": dict(roles)}
 
 
 def _tying_hands(raw: Mapping, sides: Sequence[str]) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .config_models import validate_models
 from .config import (_seed, CrisisConfig, ScenarioConfig, _int, _require_mapping, _scenario, _string, _unknown_keys,
                      build_game, validate_crisis)
 from .errors import ConfigError
@@ -17,7 +18,7 @@ from .grid import GAME_OUTCOMES, Grid, _check
 
 __all__ = ["SweepSpec", "SweepConfig", "validate_sweep"]
 
-SWEEP_RUN_KEYS = ("experiment", "seed", "scenario", "game", "crisis", "sweep", "map", "method")
+SWEEP_RUN_KEYS = ("experiment", "seed", "scenario", "game", "crisis", "sweep", "map", "method", "models")
 SWEEP_KEYS = ("method", "grid", "outcomes", "paths", "chunk_points", "x", "y", "store", "progress")
 
 
@@ -82,6 +83,7 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, SWEEP_RUN_KEYS)
     seed = _seed(cfg)
     scenario = _scenario(cfg.get("scenario"))
+    validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg = dict(_require_mapping("game", cfg.get("game")))
     game = build_game(game_cfg, scenario)
     ka, kb = game.n_actions

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .config_models import validate_models
 from .config import (_seed, ScenarioConfig, _endings, _int, _noise, _require_mapping, _scenario, _strategy_spec, _string,
                      _unknown_keys, build_game)
 from .equilibria import METHODS
@@ -30,7 +31,7 @@ __all__ = ["TournamentConfig", "validate_tournament", "build_strategies", "TOURN
 
 #: Top-level keys of a tournament config.  ``map``, ``crisis`` and ``method`` come with the
 #: scenario files (they configure ``experiments/run.py``) and are ignored.
-TOURNAMENT_KEYS = ("experiment", "seed", "scenario", "game", "tournament", "map", "crisis", "method")
+TOURNAMENT_KEYS = ("experiment", "seed", "scenario", "game", "tournament", "map", "crisis", "method", "models")
 _NODE_KEYS = ("strategies", "rounds", "execution_noise", "perception_noise", "settle_after", "mediation",
               "mediation_slope", "discount", "exact", "equilibrium_method")
 _MAX_ROUNDS = 100_000
@@ -104,6 +105,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     seed = _seed(cfg)
     experiment = _string("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
+    validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg = dict(_require_mapping("game", cfg.get("game")))
     game: Game = build_game(game_cfg, scenario)  # names, keys, ranges and labels
     ka, kb = game.n_actions

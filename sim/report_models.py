@@ -33,6 +33,18 @@ MODEL_FIGURES = {
     "richardson_time": "figures/richardson_time.png",
     "qre": "figures/qre_correspondence.png",
     "tying_hands": "figures/tying_hands.png",
+    "deterrence": "figures/deterrence_tree.png",
+    "escalation": "figures/escalation_tree.png",
+    "tree": "figures/tree.png",
+}
+
+_ESCALATION_WORDS = {
+    "SQ": "the status quo holds: the Challenger does not initiate",
+    "DC": "the Challenger initiates and the Defender concedes",
+    "DD": "limited conflict: the Defender responds in kind and neither side escalates further",
+    "ED": "the Challenger escalates and the Defender does not follow",
+    "DE": "the Defender escalates and the Challenger does not follow",
+    "EE": "all-out conflict: both sides escalate",
 }
 
 _DETERRENCE_WORDS = {
@@ -79,15 +91,64 @@ def _richardson(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> di
             "end": [float(traj.x[..., -1]), float(traj.y[..., -1])], "t_max": p["t_max"]}
 
 
-def _deterrence(p: Mapping[str, Any], sides: Sequence[str]) -> dict:
+def _point(sol):
+    return sol.at(()) if sol.shape else sol
+
+
+def _path(sol, names: Mapping[str, str]) -> list[dict]:
+    return [{"node": n, "mover": names.get(who, who), "move": m, "probability": float(p)}
+            for n, who, m, p in _point(sol).path()]
+
+
+def _draw_tree(sol, names: Mapping[str, str], title: str, out_dir: Path, key: str) -> None:
+    from .plots_tree import tree_figure
+
+    save(tree_figure(sol.tree, _point(sol), title=title, player_names=dict(names)), out_dir / MODEL_FIGURES[key])
+
+
+def _deterrence(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> dict:
+    from .escalation import solve_unilateral
+
     res = unilateral_deterrence(p["challenger"], p["defender"])
     ch = p["challenger_side"]
+    names = {"Challenger": ch, "Defender": _other(sides, ch)}
+    _draw_tree(solve_unilateral(p["challenger"], p["defender"]), names,
+               f"Deterrence: {ch} challenges, {names['Defender']} defends", out_dir, "deterrence")
     outcome = DETERRENCE_OUTCOMES[int(res.outcome)]
     return {"challenger": ch, "defender": _other(sides, ch), "outcome": outcome,
             "challenger_hard": bool(res.challenger_hard), "defender_hard": bool(res.defender_hard),
             "challenger_demands": bool(res.challenger_demands), "defender_denies": bool(res.defender_denies),
             "challenger_fights": bool(res.challenger_fights), "tie": bool(res.tie),
             "payoffs": {"challenger": dict(p["challenger"]), "defender": dict(p["defender"])}}
+
+
+def _escalation(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> dict:
+    from .escalation import asymmetric_escalation
+
+    res = asymmetric_escalation(p["challenger"], p["defender"])
+    ch = p["challenger_side"]
+    names = {"Challenger": ch, "Defender": _other(sides, ch)}
+    _draw_tree(res.solution, names, f"Asymmetric escalation: {ch} challenges, {names['Defender']} defends",
+               out_dir, "escalation")
+    return {"challenger": ch, "defender": names["Defender"], "outcome": str(res.outcome_labels()),
+            "challenger_type": str(res.challenger_type()), "defender_type": str(res.defender_type()),
+            "tie": bool(res.tie), "path": _path(res.solution, names),
+            "payoffs": {"challenger": dict(p["challenger"]), "defender": dict(p["defender"])}}
+
+
+def _tree(p: Mapping[str, Any], out_dir: Path) -> dict:
+    from .trees import Tree, solve
+
+    tree = Tree.from_spec(p["spec"], field="models.tree")
+    sol = solve(tree)
+    names = {pl: p["roles"].get(pl, pl) for pl in tree.players}
+    _draw_tree(sol, names, p["title"], out_dir, "tree")
+    point = _point(sol)
+    reach = {t: float(point.reach[t]) for t in tree.terminals if float(point.reach[t]) > 0}
+    return {"title": p["title"], "players": [names[pl] for pl in tree.players], "path": _path(sol, names),
+            "outcomes": reach, "value": dict(zip([names[pl] for pl in tree.players],
+                                                 np.asarray(point.value, float).tolist())),
+            "tie": bool(point.tie)}
 
 
 def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dict:
@@ -139,7 +200,11 @@ def run_models(models: Mapping[str, Mapping[str, Any]], *, sides: Sequence[str],
     if "richardson" in models:
         out["richardson"] = _richardson(models["richardson"], sides, out_dir)
     if "deterrence" in models:
-        out["deterrence"] = _deterrence(models["deterrence"], sides)
+        out["deterrence"] = _deterrence(models["deterrence"], sides, out_dir)
+    if "escalation" in models:
+        out["escalation"] = _escalation(models["escalation"], sides, out_dir)
+    if "tree" in models:
+        out["tree"] = _tree(models["tree"], out_dir)
     if "tying_hands" in models:
         out["tying_hands"] = _tying_hands(models["tying_hands"], sides, out_dir)
     if "qre" in models and not game.is_batch:
@@ -202,6 +267,38 @@ def _deterrence_md(s: Mapping[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _path_md(path: Sequence[Mapping[str, Any]]) -> str:
+    steps = [f"{st['mover']} chooses *{st['move'].replace('_', ' ')}*" if st["mover"] != "chance"
+             else f"chance: *{st['move'].replace('_', ' ')}* (probability {_pct(st['probability'])})" for st in path]
+    return "; then ".join(steps) if steps else "no move"
+
+
+def _escalation_md(s: Mapping[str, Any]) -> list[str]:
+    ch, de = s["challenger"], s["defender"]
+    lines = ["### Asymmetric escalation with complete information (Zagare and Kilgour 2000)", "",
+             f"{ch} may initiate; {de} may concede, respond in kind, or escalate; each side can then escalate or "
+             f"counter-escalate. {ch} is {s['challenger_type']} (it {'prefers' if s['challenger_type'] == 'Hard' else 'does not prefer'} "
+             f"all-out conflict to being escalated against without answering); {de} is {s['defender_type']} "
+             "(tactical/strategic: whether it prefers a limited fight to conceding, and all-out conflict to "
+             "leaving an escalation unanswered).",
+             f"Solving backwards, the outcome is **{s['outcome']}**: {_ESCALATION_WORDS[s['outcome']]}. "
+             f"Equilibrium path: {_path_md(s['path'])}."]
+    if s["tie"]:
+        lines.append("Some side is exactly indifferent at some step, so other outcomes are equally rational.")
+    return lines + [""]
+
+
+def _tree_md(s: Mapping[str, Any]) -> list[str]:
+    ends = ", ".join(f"{t} ({_pct(p)})" for t, p in s["outcomes"].items())
+    values = ", ".join(f"{who} {_num(v)}" for who, v in s["value"].items())
+    lines = [f"### {s['title']} (game tree, solved backwards)", "",
+             f"Subgame-perfect play: {_path_md(s['path'])}.",
+             f"Outcome: {ends}; expected payoffs: {values}."]
+    if s["tie"]:
+        lines.append("Some player is exactly indifferent at some node (the first listed move was taken).")
+    return lines + [""]
+
+
 def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     lines = ["### Bounded rationality: logit quantal response (McKelvey and Palfrey 1995)", "",
              "With noisy best responses each side plays every option with a probability that grows with its "
@@ -254,6 +351,18 @@ def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
                     "dashed lines are the levels where the race settles if it is stable.")
     if "deterrence" in summary:
         lines += _deterrence_md(summary["deterrence"])
+        read.append(f"`{MODEL_FIGURES['deterrence']}`: the deterrence game as a tree, read from the left; thick "
+                    "edges are the moves actually played in equilibrium, dashed edges what a side would do at "
+                    "points that are not reached; each end shows the outcome and both sides' payoffs.")
+    if "escalation" in summary:
+        lines += _escalation_md(summary["escalation"])
+        read.append(f"`{MODEL_FIGURES['escalation']}`: the asymmetric escalation game as a tree; thick edges are "
+                    "the equilibrium path, dashed edges the planned moves off the path, each end the outcome and "
+                    "payoffs (Challenger, Defender).")
+    if "tree" in summary:
+        lines += _tree_md(summary["tree"])
+        read.append(f"`{MODEL_FIGURES['tree']}`: the scenario's escalation tree; thick edges are the equilibrium "
+                    "path, dashed edges planned moves off the path, chance branches carry their probabilities.")
     if "tying_hands" in summary:
         lines += _tying_hands_md(summary["tying_hands"])
         read.append(f"`{MODEL_FIGURES['tying_hands']}`: how the equilibrium changes with the audience cost "

@@ -20,6 +20,10 @@ BLOCKS = {
     "deterrence": dict(challenger=dict(SQ=2, DC=4, CB=1, CF=3), defender=dict(SQ=4, DC=2, CB=3, CF=1)),
     "qre": {"lambda_max": 200},
     "tying_hands": {"prior": 0.6, "audience_cost": 0.2},  # p > mu* = 0.5: pooling, the Challenger backs down
+    "escalation": {"challenger": dict(SQ=6, DC=7, DD=4, ED=5, DE=2, EE=1),  # Soft Challenger
+                   "defender": dict(SQ=8, DC=5, DD=6, ED=2, DE=7, EE=3)},  # Hard/Hard Defender
+    "tree": {"players": ["A", "B"], "root": "s", "nodes": {"s": {"player": "A", "moves": {"x": "X", "y": "Y"}},
+                                                             "X": {"payoffs": [1, 0]}, "Y": {"payoffs": [2, 0]}}},
 }
 
 
@@ -78,6 +82,16 @@ def test_tying_hands_pooling(ran):
     assert s["p_threat"] == pytest.approx(1.0) and s["p_war"] == pytest.approx(0.0)
 
 
+def test_escalation_soft_challenger_keeps_the_status_quo(ran):
+    """Soft Challenger (EE = 1 < DE = 2): if the Defender escalates the Challenger does not answer, so ...
+    by hand: after Ch escalates, Def counter-escalates (EE 3 > ED 2); Ch then prefers DD (4) to EE (1)
+    after a response in kind; Def escalating gives DE (7) since Ch will not counter (DE 2 > EE 1); Def's
+    options DC 5, DD 6, DE 7: it escalates; Ch compares DE (2) with SQ (6): it does not initiate."""
+    s = ran[1]["escalation"]
+    assert s["outcome"] == "SQ" and s["challenger_type"] == "Soft" and s["defender_type"] == "Hard/Hard"
+    assert ran[1]["tree"]["outcomes"] == {"Y": 1.0}
+
+
 def test_markdown_quotes_the_summary(ran):
     _, summary = ran
     md = models_markdown(summary, SIDES)
@@ -115,3 +129,53 @@ def test_tying_hands_block_errors(block, field):
     with pytest.raises(ConfigError) as err:
         validate_models({"tying_hands": block}, ("India", "Pakistan"))
     assert err.value.field == field
+
+
+def test_escalation_block_hard_challenger_against_hard_soft_defender(tmp_path):
+    """Zagare-Kilgour orderings as ranks (1 = worst): Challenger EE-(1) DE(2) EE+(3) DD(4) ED(5) SQ(6) DC(7),
+    Hard so EE = 3; Defender EE-(1) ED(2) EE+(3) DD-(4) DC(5) DD+(6) DE(7) SQ(8), Hard/Soft so DD = 6, EE = 1.
+    By hand: after Ch escalates, Def prefers ED (2) to EE (1); so after a response in kind Ch escalates
+    (ED 5 > DD 4); after Def escalates Ch counter-escalates (EE 3 > DE 2); Def's options are DC (5), ED (2),
+    EE (1): it concedes; Ch prefers DC (7) to SQ (6) and initiates.  Outcome DC."""
+    sides = ("Pakistan", "India")
+    block = {"challenger": dict(SQ=6, DC=7, DD=4, ED=5, DE=2, EE=3),
+             "defender": dict(SQ=8, DC=5, DD=6, ED=2, DE=7, EE=1), "challenger_side": "Pakistan"}
+    models = validate_models({"escalation": block}, sides)
+    s = run_models(models, sides=sides, game=games.chicken(), out_dir=tmp_path)["escalation"]
+    assert s["outcome"] == "DC" and s["challenger_type"] == "Hard" and s["defender_type"] == "Hard/Soft"
+    assert [(st["mover"], st["move"]) for st in s["path"]] == [("Pakistan", "defect"), ("India", "concede")]
+    assert (tmp_path / MODEL_FIGURES["escalation"]).stat().st_size > 5000
+    assert "**DC**" in models_markdown({"escalation": s}, sides)
+
+
+def test_tree_block_with_a_chance_node(tmp_path):
+    """A pushes or stays; B yields or resists; resisting leads to war with probability p = 0.3.
+    At the chance node A expects 0.3 (-10) + 0.7 (-1) = -3.7 and B 0.3 (-10) + 0.7 (1) = -2.3; B prefers
+    yielding (-2) to -2.3, so A pushes (2 > 0): outcome Y, payoffs (2, -2)."""
+    spec = {"players": ["A", "B"], "params": {"p": 0.3}, "root": "start", "title": "Push or stay",
+            "roles": {"A": "India", "B": "Pakistan"},
+            "nodes": {"start": {"player": "A", "moves": {"stay": "SQ", "push": "b"}},
+                      "b": {"player": "B", "moves": {"yield": "Y", "resist": "c"}},
+                      "c": {"chance": {"W": "p", "F": {"p": -1, "const": 1}}},
+                      "SQ": {"payoffs": [0, 0]}, "Y": {"payoffs": [2, -2]},
+                      "W": {"payoffs": [-10, -10]}, "F": {"payoffs": [-1, 1]}}}
+    models = validate_models({"tree": spec}, ("India", "Pakistan"))
+    s = run_models(models, sides=("India", "Pakistan"), game=games.chicken(), out_dir=tmp_path)["tree"]
+    assert s["outcomes"] == {"Y": pytest.approx(1.0)}
+    assert s["value"] == {"India": pytest.approx(2.0), "Pakistan": pytest.approx(-2.0)}
+    assert [st["move"] for st in s["path"]] == ["push", "yield"]
+    assert (tmp_path / MODEL_FIGURES["tree"]).stat().st_size > 5000
+
+
+@pytest.mark.parametrize("block, field", [
+    ({"players": ["A"], "root": "x", "nodes": {"x": {"payoffs": [1, 2]}}}, "models.tree"),
+    ({"players": ["A", "B"], "root": "x", "nodes": {"x": {"payoffs": [1, 2]}}, "roles": {"C": "India"}},
+     "models.tree.roles.C"),
+    ({"players": ["A", "B"], "root": "x", "nodes": {"x": {"payoffs": [1, 2]}}, "bogus": 1}, "models.tree.bogus"),
+])
+def test_tree_block_errors(block, field):
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        validate_models({"tree": block}, ("India", "Pakistan"))
+    assert err.value.field.startswith(field)
