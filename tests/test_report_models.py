@@ -179,3 +179,21 @@ def test_tree_block_errors(block, field):
     with pytest.raises(ConfigError) as err:
         validate_models({"tree": block}, ("India", "Pakistan"))
     assert err.value.field.startswith(field)
+
+
+def test_brinkmanship_tree_config_threshold_is_the_closed_form():
+    """configs/tree/brinkmanship_tree.yaml: pressing is credible iff r (-100) + (1 - r) 10 > -2, i.e.
+    r < 12/110; then the Defender concedes at once (DC), otherwise the Challenger keeps the status quo.
+    Solved for 2,001 risks in one batch."""
+    from pathlib import Path
+
+    from sim.trees import load_tree, solve
+
+    tree = load_tree(Path(__file__).resolve().parent.parent / "configs" / "tree" / "brinkmanship_tree.yaml")
+    risk = np.linspace(0.0, 0.5, 2001)
+    sol = solve(tree, risk=risk)
+    reach_dc = np.asarray(sol.reach["DC"])
+    reach_sq = np.asarray(sol.reach["SQ"])
+    credible = risk * -100 + (1 - risk) * 10 > -2
+    np.testing.assert_array_equal(reach_dc == 1.0, credible)
+    np.testing.assert_array_equal(reach_sq == 1.0, ~credible)
