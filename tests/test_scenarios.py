@@ -204,16 +204,23 @@ def test_bad_scenario_file_gives_one_line_from_the_command_line(tmp_path):
     assert "0..4" in proc.stderr
 
 
-def test_new_scenarios_run_end_to_end(tmp_path):
-    """One multirun over the four new scenarios with small settings writes four finished runs."""
-    proc = _run(["-m", f"scenario={','.join(NEW)}", "map.points=20", "crisis.paths=500"], tmp_path)
+def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path):
+    """One multirun over every scenario file with small settings: each writes a finished run whose
+    report.html embeds every figure the run drew, including its crisis models' figures."""
+    proc = _run(["-m", f"scenario={','.join(SCENARIOS)}", "map.points=20", "crisis.paths=500"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     runs = finished_runs(tmp_path)
-    assert len(runs) == len(NEW)
+    assert sorted(json.loads((r / "summary.json").read_text())["scenario"]["name"] for r in runs) == SCENARIOS
     for run in runs:
         summary = json.loads((run / "summary.json").read_text())
-        assert summary["scenario"]["name"] in NEW
         assert (run / "summary.md").read_text().startswith("# ")
+        pngs = sorted((run / "figures").glob("*.png"))
+        html = (run / "report.html").read_text()
+        assert html.count('src="data:image/png;base64,') == len(pngs) > 0, run
+        for model in summary.get("models", {}):
+            assert model in ("brinkmanship", "richardson", "deterrence", "escalation", "tree", "qre", "tying_hands")
+        if summary["scenario"].get("phases"):
+            assert (run / "figures" / "timeline.png").exists()
 
 
 # --------------------------------------------------------------------------- summary.md and the figure
