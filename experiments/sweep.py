@@ -34,6 +34,7 @@ from sim.config_sweep import SweepConfig, validate_sweep  # noqa: E402
 from sim.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
 from sim.strategies import load as load_strategy  # noqa: E402
 from sim.plots_sweep import sensitivity_curves  # noqa: E402
+from sim.report_html import write_report  # noqa: E402
 from sim.sweep import equilibrium_map, outcome_map_figure  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
@@ -134,7 +135,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary[f"{o}_mean"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else None
         summary[f"{o}_min"] = float(np.nanmin(vals)) if np.isfinite(vals).any() else None
         summary[f"{o}_max"] = float(np.nanmax(vals)) if np.isfinite(vals).any() else None
-    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
+    write_report(out_dir)  # report.html: every figure embedded; written before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary

@@ -33,6 +33,7 @@ from sim.config import build_game  # noqa: E402
 from sim.config_tournament import TournamentConfig, build_strategies, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.plots_repeated import replicator_plot, tournament_heatmap  # noqa: E402
+from sim.report_html import write_report  # noqa: E402
 from sim.report_repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
                                  tournament_summary)
 from sim.tournament import round_robin  # noqa: E402
@@ -100,7 +101,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "tournament": tournament_summary(result),
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},
     }
-    from sim.report_html import write_report; write_report(out_dir)  # report.html, before summary.json
+    write_report(out_dir)  # report.html: every figure embedded; written before summary.json
     report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary

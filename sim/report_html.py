@@ -333,6 +333,23 @@ def _caption(name: str) -> str:
     return stem.replace("_", " ").replace("-", " ").strip().capitalize() or name
 
 
+def _scenario_extras(body: str, narrative: str, sources: Sequence[str]) -> str:
+    """Markdown of the summary's scenario section minus what the report shows elsewhere: the
+    narrative's paragraphs, the "Sources:" list (the report's own Sources section) and the
+    closing note.  What remains is the phase table and the stated policies."""
+    flat = " ".join(narrative.split())
+    src = {" ".join(x.split()) for x in sources}
+    keep = []
+    for block in re.split(r"\n\s*\n", body):
+        text = " ".join(block.split())
+        if not text or text in flat or text == "Sources:" or text.startswith("*The narrative"):
+            continue
+        lines = [ln for ln in block.splitlines() if " ".join(ln.lstrip("- ").split()) not in src]
+        if lines:
+            keep.append("\n".join(lines))
+    return "\n\n".join(keep)
+
+
 def render_report(*, config: Mapping[str, Any] | None = None, summary_md: str = "",
                   figures: Sequence[tuple[str, bytes]] = (), run_name: str = "") -> str:
     """The report as one HTML string (pure: no files).  ``figures`` = ``[(file name, PNG bytes)]``."""
@@ -349,15 +366,21 @@ def render_report(*, config: Mapping[str, Any] | None = None, summary_md: str = 
     probe = " ".join(re.split(r"\n\s*\n", narrative)[0].split())[:60]  # finds the summary's copy
 
     sections: list[tuple[str, str, str]] = []  # (id, heading, html)
-    if narrative:
-        paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", narrative) if p.strip()]
-        sections.append((_unique_id("the scenario", ids), "The scenario",
-                         "".join(f"<p>{html.escape(p)}</p>" for p in paras)
-                         + '<p class="note"><em>The narrative and sources are taken as written from the scenario '
-                           'configuration.</em></p>'))
+    rest = ""  # the summary's scenario section without its copy of the narrative and sources
     for heading, body in md_sections:
         if probe and probe in " ".join(body.split()):
-            continue  # the summary's copy of the narrative: shown above, as plain text
+            rest = _scenario_extras(body, narrative, [str(x) for x in (scen.get("sources") or [])])
+    if narrative:
+        paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", narrative) if p.strip()]
+        sid = _unique_id("the scenario", ids)
+        sections.append((sid, "The scenario",
+                         "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+                         + (markdown_to_html(rest, figure_ids=fig_ids, top_level=3, ids=ids) if rest else "")
+                         + '<p class="note"><em>The narrative, phases, stated policies and sources are taken as '
+                           'written from the scenario configuration.</em></p>'))
+    for heading, body in md_sections:
+        if probe and probe in " ".join(body.split()):
+            continue  # the summary's scenario section: shown above (narrative as plain text)
         if not body.strip() and not heading.strip():
             continue
         sid = _unique_id(_strip_md(heading), ids)

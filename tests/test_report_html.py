@@ -221,7 +221,11 @@ def test_real_run_has_report_before_summary(real_run):
     for name, expl in figure_explanations(md).items():
         plain = re.sub(r"[*`]", "", expl)
         assert " ".join(plain.split())[1:60] in text, name
-    assert text.count("Baisaran meadow") == 1
+    assert text.count("gunmen killed 26 people") == 1  # the narrative once
+    # the scenario's phase table and stated policies from summary.md, its sources once (their own section)
+    assert "Phases as reported" in text and "Stated policies" in text
+    assert text.count("Operation Bunyan-um-Marsoos") == 1 and text.count("[5] Khawaja Asif") == 1
+    assert sum(1 for t, _ in p.tags if t == "table") >= 2  # phases + parameters
     assert "11 rungs: the classroom ladder" in text  # the scenario's parameter_notes
     assert "graduated_response" in text and "seed" in text
 
