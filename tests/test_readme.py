@@ -25,5 +25,46 @@ def test_readme_python_blocks_run():
     table = ns["table"]
     assert len(table) == 10
     # without noise two reciprocating policies starting at rung 0 never leave it: no war, payoff 0
+    assert ns["bluff"].shape == (301,) and np.all(np.diff(ns["p_war"]) <= 1e-12)  # never rises with a
+    assert ns["p_war"][-1] == 0.0 and 0 < ns["share_open"] < 1
     quiet = table[table.perception_noise == 0.0]
     assert (quiet.p_war_by_T == 0).all() and (quiet.payoff_a == 0).all()
+
+
+def test_classroom_walkthrough_numbers():
+    """The numbers the teachers' lesson quotes come out of the default scenario as configured."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from sim.bargaining import tying_hands_from_params
+    from sim.config import build_game, validate_run
+    from sim.equilibria import nash_equilibria
+    from sim.markov import analyse
+    from sim.strategies import load
+
+    configs = README.parent / "configs"
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose(config_name="run"), resolve=True)
+        dearer = OmegaConf.to_container(compose(config_name="run", overrides=["game.war_cost=300"]), resolve=True)
+    GlobalHydra.instance().clear()
+    text = README.read_text()
+    rc = validate_run(cfg)
+    game = build_game(rc.game, rc.scenario)
+    K = game.n_actions[0]
+    eq = nash_equilibria(game)
+    assert len(eq) == 1 and eq[0].x.argmax() == eq[0].y.argmax() == 5 and "rung 5" in text
+    eq300 = nash_equilibria(build_game(validate_run(dearer).game))
+    assert len(eq300) == 1 and eq300[0].x.argmax() == 3 and "from rung 5 to rung 3" in text
+
+    def p_war(a, b):
+        return float(analyse(game, load(a, K=K), load(b, K=K), **rc.crisis.settings()).p_war[-1])
+
+    india, pakistan = rc.crisis.side_a, rc.crisis.side_b
+    assert f"about {round(100 * p_war(india, pakistan))}% of these crises end in war" in text
+    assert f"rises to about {round(100 * p_war(india, {'name': 'graduated_response'}))}%" in text
+    assert f"falls to about {round(100 * p_war({'name': 'grit', 'period': 2}, pakistan))}%" in text
+    th = tying_hands_from_params({k: v for k, v in cfg["models"]["tying_hands"].items() if k != "defender"})
+    assert abs(float(th.primary("bluff")) - 2 / 3) < 1e-12 and "two times in three" in text
+    assert f"probability {100 * float(th.primary('press')):.1f}%" in text
