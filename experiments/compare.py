@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import re
 import sys
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
-import numpy as np
-from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,6 +36,7 @@ from run import run as run_variant  # noqa: E402
 from sim import plots, report  # noqa: E402
 from sim.config import validate_run  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
+from sim.plots_compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
 from sim.report_html import write_report  # noqa: E402
 from sim.wording import _DISCLAIMER, _figure_guide, _md_cell, _num, _pct  # noqa: E402
 
@@ -49,8 +47,6 @@ GROUPS = {"scenario": "scenario", "game": "game", "strategy@crisis.side_a": "str
           "strategy@crisis.side_b": "strategy"}
 #: Strategy slots: a mapping given here replaces the whole strategy spec instead of merging.
 STRATEGY_SLOTS = ("crisis.side_a", "crisis.side_b")
-OUTCOMES = (("p_war", "War"), ("p_settled", "Settled"), ("p_mediated", "Mediated"),
-            ("p_still_in_crisis", "Still in crisis"))
 FIGURES = {"outcomes": "figures/compare_outcomes.png", "curves": "figures/compare_curves.png",
            "rungs": "figures/compare_rungs.png", "payoffs": "figures/compare_payoffs.png"}
 
@@ -226,94 +222,6 @@ def variant_row(v: Variant, s: Mapping) -> dict:
             "peak_mean_rung": [(m["peak_mean_rung"].get(x) or {}).get("rung") for x in sides],
             "K": crisis["K"], "curves": m["curves"]}
     return row
-
-
-# --------------------------------------------------------------------------- figures
-def _panels(rows, title: str):
-    n = len(rows)
-    ncols = min(n, 3)
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    for ax, r in zip(axes, rows):
-        ax.set_title("\n".join(_wrap(r["name"], 38)), fontsize=10)
-        ax.grid(alpha=0.3)
-        if r["crisis"] is None:
-            ax.text(0.5, 0.5, "no repeated crisis", ha="center", va="center", transform=ax.transAxes)
-    return fig, axes[:n]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-    return textwrap.wrap(text, width)[:3] or [""]
-
-
-def outcome_figure(rows) -> Figure:
-    """How each variant's crisis ends: one bar panel per variant, all on 0-100%."""
-    fig, axes = _panels(rows, "How the crisis ends, variant by variant")
-    colours = ("#D55E00", "#009E73", "#0072B2", "#999999")
-    for ax, r in zip(axes, rows):
-        if r["crisis"]:
-            vals = [100 * r["crisis"][k] for k, _ in OUTCOMES]
-            bars = ax.bar(range(4), vals, color=colours)
-            ax.bar_label(bars, labels=[_pct(v / 100) for v in vals], fontsize=8)
-        ax.set_xticks(range(4), [lab for _, lab in OUTCOMES], rotation=20)
-    axes[0].set_ylim(0, 105)
-    axes[0].set_ylabel("share of runs (%)")
-    return fig
-
-
-def curves_figure(rows) -> Figure:
-    """P(war / settled / mediated by round t) per variant, shared axes."""
-    fig, axes = _panels(rows, "How the chances build up round by round")
-    for ax, r in zip(axes, rows):
-        if r["crisis"]:
-            c = r["crisis"]["curves"]
-            t = np.arange(1, len(c["p_war"]) + 1)
-            for key, lab, col in (("p_war", "war", "#D55E00"), ("p_settled", "settled", "#009E73"),
-                                  ("p_mediated", "mediated", "#0072B2")):
-                ax.plot(t, c[key], color=col, label=lab, lw=2)
-        ax.set_xlabel("round")
-    axes[0].set_ylim(0, 1)
-    axes[0].set_ylabel("probability by this round")
-    axes[0].legend(loc="upper left", fontsize=8)
-    return fig
-
-
-def rungs_figure(rows) -> Figure:
-    """Mean rung of each side per round, per variant, on one rung scale."""
-    fig, axes = _panels(rows, "Average rung while the crisis lasts")
-    top = max([r["crisis"]["K"] - 1 for r in rows if r["crisis"]] or [1])
-    for ax, r in zip(axes, rows):
-        if r["crisis"]:
-            for j, (side, col) in enumerate(zip(r["sides"], ("#0072B2", "#D55E00"))):
-                y = np.array([np.nan if u is None else u for u in r["crisis"]["curves"]["mean_rung"][side]], float)
-                ax.plot(np.arange(1, len(y) + 1), y, color=col, lw=2, ls=("-", "--")[j], label=side)
-            ax.legend(loc="upper right", fontsize=8)
-        ax.set_xlabel("round")
-    axes[0].set_ylim(0, top)
-    axes[0].set_ylabel("mean rung (0 = restraint)")
-    return fig
-
-
-def payoff_figure(rows) -> Figure:
-    """Expected payoff of each side per variant, one shared payoff scale."""
-    fig, axes = _panels(rows, "Expected payoff of each side over the crisis")
-    vals = [p for r in rows if r["crisis"] for p in r["crisis"]["expected_payoffs"]] or [0.0]
-    lo, hi = min(0.0, min(vals)), max(0.0, max(vals))
-    pad = 0.12 * (hi - lo or 1.0)
-    for ax, r in zip(axes, rows):
-        if r["crisis"]:
-            bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=("#0072B2", "#D55E00"))
-            ax.bar_label(bars, labels=[_num(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
-            ax.set_xticks([0, 1], r["sides"])
-        ax.axhline(0, color="black", lw=0.8)
-    axes[0].set_ylim(lo - pad, hi + pad)
-    axes[0].set_ylabel("expected payoff (utility)")
-    return fig
 
 
 # --------------------------------------------------------------------------- text
