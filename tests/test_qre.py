@@ -212,3 +212,24 @@ def test_plot_correspondence_draws_each_rung_on_a_log_axis():
     fig.savefig(buf, format="png")
     assert buf.getvalue()[:4] == b"\x89PNG"
     assert isinstance(qre(stag_hunt(), 1.0), QREPoint)
+
+
+def test_published_point_of_the_ochs_mckelvey_palfrey_branch():
+    """A published QRE value: Gambit's documentation (tutorial "Quantal response equilibria",
+    gambitproject.readthedocs.io, pygambit 16) traces the logit branch of Ochs' (1995) asymmetric
+    matching pennies as transformed by McKelvey and Palfrey (1995), A = [[1.1141, 0], [0, 0.2785]],
+    B = [[0, 1.1141], [1.1141, 0]], and prints the point [[0.5182276540742868, 0.4817723459257562],
+    [0.49821668880066783, 0.5017833111993909]] and the limit [[0.5, 0.5], [0.2, 0.8]].  The page does
+    not print that point's lambda, so we find the lambda at which our branch gives the row player's
+    published 0.5182276540742868 and check the column player's published 0.49821668880066783 there."""
+    from scipy.optimize import brentq
+
+    A = np.array([[1.1141, 0.0], [0.0, 0.2785]])
+    B = np.array([[0.0, 1.1141], [1.1141, 0.0]])
+    lam = brentq(lambda v: qre((A, B), v).x[0] - 0.5182276540742868, 1e-6, 1.0, xtol=1e-14)
+    point = qre((A, B), lam)
+    assert point.y[0] == pytest.approx(0.49821668880066783, abs=1e-10)
+    # and the published limit, the Nash equilibrium (1/2, 1/5), at high precision on the principal branch
+    tr = trace((A, B), [0.0, lam, 2000.0])
+    np.testing.assert_allclose(tr.x[1], point.x, atol=1e-10)
+    np.testing.assert_allclose([tr.x[-1][0], tr.y[-1][0]], [0.5, 0.2], atol=2e-3)
