@@ -331,45 +331,44 @@ def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
     return lines + [""]
 
 
+#: How to read each model's figures (figure key -> text), in the order the sections appear.
+_GUIDE: dict[str, tuple[tuple[str, str], ...]] = {
+    "brinkmanship": (("brinkmanship", "left, the risks of war that would make the Defender concede (blue), those the "
+                      "Challenger would run (orange) and their overlap, the window (green); right, how the window "
+                      "moves as the Challenger's stake grows."),),
+    "richardson": (("richardson", "each axis is one side's arms; grey arrows show where the race moves from each "
+                    "point, coloured lines are where one side stops changing, black lines are example races, the "
+                    "big dot is the equilibrium (filled if stable)."),
+                   ("richardson_time", "both sides' arms over time from the scenario's start; dashed lines are the "
+                    "levels where the race settles if it is stable.")),
+    "deterrence": (("deterrence", "the deterrence game as a tree, read from the left; thick edges are the moves "
+                    "actually played in equilibrium, dashed edges what a side would do at points that are not "
+                    "reached; each end shows the outcome and both sides' payoffs."),),
+    "escalation": (("escalation", "the asymmetric escalation game as a tree; thick edges are the equilibrium path, "
+                    "dashed edges the planned moves off the path, each end the outcome and payoffs (Challenger, "
+                    "Defender)."),),
+    "tree": (("tree", "the scenario's escalation tree; thick edges are the equilibrium path, dashed edges planned "
+              "moves off the path, chance branches carry their probabilities."),),
+    "tying_hands": (("tying_hands", "how the equilibrium changes with the audience cost (horizontal axis): the "
+                     "bluffing probability, the probability the other side presses, the chance of war; shaded bands "
+                     "mark the type of equilibrium."),),
+    "qre": (("qre", "each line is the probability of one option as the precision lambda grows (log scale); at the "
+             "left play is random, at the right it approaches a Nash equilibrium."),),
+}
+
+
 def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
     """The "Crisis models" section of ``summary.md`` (empty string if no model ran)."""
     if not summary:
         return ""
+    sections = {"brinkmanship": lambda s: _brinkmanship_md(s), "richardson": lambda s: _richardson_md(s, sides),
+                "deterrence": lambda s: _deterrence_md(s), "escalation": lambda s: _escalation_md(s),
+                "tree": lambda s: _tree_md(s), "tying_hands": lambda s: _tying_hands_md(s),
+                "qre": lambda s: _qre_md(s, sides)}
     lines = ["## Crisis models", ""]
     read = []
-    if "brinkmanship" in summary:
-        lines += _brinkmanship_md(summary["brinkmanship"])
-        read.append(f"`{MODEL_FIGURES['brinkmanship']}`: left, the risks of war that would make the Defender concede "
-                    "(blue), those the Challenger would run (orange) and their overlap, the window (green); right, "
-                    "how the window moves as the Challenger's stake grows.")
-    if "richardson" in summary:
-        lines += _richardson_md(summary["richardson"], sides)
-        read.append(f"`{MODEL_FIGURES['richardson']}`: each axis is one side's arms; grey arrows show where the race "
-                    "moves from each point, coloured lines are where one side stops changing, black lines are example "
-                    "races, the big dot is the equilibrium (filled if stable).")
-        read.append(f"`{MODEL_FIGURES['richardson_time']}`: both sides' arms over time from the scenario's start; "
-                    "dashed lines are the levels where the race settles if it is stable.")
-    if "deterrence" in summary:
-        lines += _deterrence_md(summary["deterrence"])
-        read.append(f"`{MODEL_FIGURES['deterrence']}`: the deterrence game as a tree, read from the left; thick "
-                    "edges are the moves actually played in equilibrium, dashed edges what a side would do at "
-                    "points that are not reached; each end shows the outcome and both sides' payoffs.")
-    if "escalation" in summary:
-        lines += _escalation_md(summary["escalation"])
-        read.append(f"`{MODEL_FIGURES['escalation']}`: the asymmetric escalation game as a tree; thick edges are "
-                    "the equilibrium path, dashed edges the planned moves off the path, each end the outcome and "
-                    "payoffs (Challenger, Defender).")
-    if "tree" in summary:
-        lines += _tree_md(summary["tree"])
-        read.append(f"`{MODEL_FIGURES['tree']}`: the scenario's escalation tree; thick edges are the equilibrium "
-                    "path, dashed edges planned moves off the path, chance branches carry their probabilities.")
-    if "tying_hands" in summary:
-        lines += _tying_hands_md(summary["tying_hands"])
-        read.append(f"`{MODEL_FIGURES['tying_hands']}`: how the equilibrium changes with the audience cost "
-                    "(horizontal axis): the bluffing probability, the probability the other side presses, the "
-                    "chance of war; shaded bands mark the type of equilibrium.")
-    if "qre" in summary:
-        lines += _qre_md(summary["qre"], sides)
-        read.append(f"`{MODEL_FIGURES['qre']}`: each line is the probability of one option as the precision lambda "
-                    "grows (log scale); at the left play is random, at the right it approaches a Nash equilibrium.")
+    for model, section in sections.items():
+        if model in summary:
+            lines += section(summary[model])
+            read += [f"`{MODEL_FIGURES[key]}`: {text}" for key, text in _GUIDE[model]]
     return "\n".join(lines + _figure_guide(read) + [_DISCLAIMER])
