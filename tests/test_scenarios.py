@@ -284,3 +284,19 @@ def test_timeline_rejects_a_scenario_without_phases():
     ph = Phase("2020-01-01", dt.date(2020, 1, 1), dt.date(2020, 1, 1), "e", {"A": 5, "B": 0}, (1,))
     with pytest.raises(ValueError, match="outside the ladder"):
         timeline_figure(ScenarioConfig("x", "X", ("A", "B"), phases=(ph,)), ["a", "b"])
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_any_registered_strategy_can_replace_a_scenarios_policy(name):
+    """A scenario's policies are whole strategy configs (presets such as graduated_response_from_4),
+    so `strategy@crisis.side_a=<other>` replaces them cleanly: no parameter of the scenario's strategy
+    is left behind to be rejected by the new one."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        for a, b in (("grit", "always_restrain"), ("win_stay_lose_shift", "generous_tit_for_tat")):
+            cfg = compose(config_name="run", overrides=[f"scenario={name}", f"strategy@crisis.side_a={a}",
+                                                        f"strategy@crisis.side_b={b}"])
+            rc = validate_run(OmegaConf.to_container(cfg, resolve=True))
+            if rc.crisis is not None:
+                assert rc.crisis.side_a["name"] == a and rc.crisis.side_b["name"] == b
+    GlobalHydra.instance().clear()
