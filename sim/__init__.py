@@ -32,7 +32,6 @@ from .grid import Grid, grid_sweep
 from .games import (Game, build, chicken, deterrence, from_matrices, ladder, prisoners_dilemma,
                     stag_hunt, symmetric)
 from .markov import MarkovResult, analyse
-from .qre import qre, qre_2x2_all
 from .strategies import Strategy
 from .tournament import TournamentResult, replicator, round_robin
 from .trees import Tree, TreeSolution, load_tree
@@ -44,6 +43,6 @@ __all__ = ["ConfigError", "Game", "build", "chicken", "deterrence", "from_matric
            "prisoners_dilemma", "stag_hunt", "symmetric", "classify", "Equilibrium", "nash_2x2",
            "nash_equilibria", "pure_equilibria", "strategies", "Strategy", "simulate", "SimulationResult",
            "analyse", "MarkovResult", "round_robin", "replicator", "TournamentResult", "Grid", "grid_sweep",
-           "qre", "qre_2x2_all", "richardson_equilibrium", "richardson_stability", "richardson_trajectory",
+           "richardson_equilibrium", "richardson_stability", "richardson_trajectory",
            "dollar_auction", "brinkmanship_window", "unilateral_deterrence", "Tree", "TreeSolution", "load_tree",
            "solve_tree", "asymmetric_escalation", "AsymmetricEscalation", "tying_hands", "TyingHands"]

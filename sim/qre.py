@@ -320,6 +320,40 @@ def _newton_arclength(A, B, wl_pred, t, max_iter: int = 12):
     return None, 0
 
 
+def _jump(A, B, wl, t, orientation, target):
+    """Step over a singular point of the branch (where ``[dH/dw, dH/dlam]`` loses rank, as at
+    the pitchfork of a symmetric game, where arc-length steps keep being rejected).
+
+    First by natural-parameter continuation: solve ``H(w, lam + d) = 0`` from the current
+    ``w`` for a small ``d`` (Newton from the nearby point stays on the current branch, which
+    at a pitchfork continues straight through); failing that, by predicting along the last
+    good tangent with growing steps (Allgower and Georg 1990, sec. 8.1, "jumping over
+    bifurcation points").  The determinant orientation may change sign across the point, so
+    it is re-chosen to keep the direction of travel.
+    """
+    w, lam = wl[:-1], wl[-1]
+    for d in (1e-4, 1e-3, 1e-2, 5e-2):
+        step = d * (1.0 + lam)
+        w_new = _solve_fixed(A, B, w, lam + step)
+        if w_new is None or np.max(np.abs(w_new - w)) > 10 * step * (1 + np.max(np.abs(A)) + np.max(np.abs(B))):
+            continue
+        new = np.concatenate([w_new, [lam + step]])
+        t_new = _tangent(A, B, w_new, lam + step, orientation)
+        if t_new[-1] < 0:
+            orientation, t_new = -orientation, -t_new
+        return new, t_new, orientation, min(step, 0.1)
+    for hj in (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 5e-2, 0.2):
+        new, _ = _newton_arclength(A, B, wl + hj * t, t)
+        if new is None or new[-1] <= lam:
+            continue
+        t_new = _tangent(A, B, new[:-1], new[-1], orientation)
+        if t_new @ t < 0:
+            orientation, t_new = -orientation, -t_new
+        if t_new @ t > 0.5:
+            return new, t_new, orientation, hj
+    raise RuntimeError(f"QRE continuation stalled at lam={lam:.6g} (target {target:g})")
+
+
 def trace(game, lambdas) -> QRETrace:
     """The principal branch of the logit QRE correspondence at each of ``lambdas``.
 
@@ -356,10 +390,13 @@ def trace(game, lambdas) -> QRETrace:
         xs[i], ys[i] = np.full(ka, 1 / ka), np.full(kb, 1 / kb)
         i += 1
     steps = 0
+    t = _tangent(A, B, wl[:-1], wl[-1], orientation)
     while i < lams.size:
         steps += 1
-        if steps > MAX_STEPS or h < 1e-13:
+        if steps > MAX_STEPS:
             raise RuntimeError(f"QRE continuation stalled at lam={wl[-1]:.6g} (target {lams[i]:g})")
+        if h < 1e-9:  # a singular point (e.g. a symmetric pitchfork): jump over it along the last tangent
+            wl, t, orientation, h = _jump(A, B, wl, t, orientation, lams[i])
         t = _tangent(A, B, wl[:-1], wl[-1], orientation)
         wl_pred = wl + h * t
         new, iters = _newton_arclength(A, B, wl_pred, t)

@@ -233,3 +233,18 @@ def test_published_point_of_the_ochs_mckelvey_palfrey_branch():
     tr = trace((A, B), [0.0, lam, 2000.0])
     np.testing.assert_allclose(tr.x[1], point.x, atol=1e-10)
     np.testing.assert_allclose([tr.x[-1][0], tr.y[-1][0]], [0.5, 0.2], atol=2e-3)
+
+
+def test_trace_passes_the_pitchfork_of_symmetric_games():
+    """Symmetric games have pitchfork bifurcations on the principal branch, where the continuation
+    matrix loses rank.  The trace steps over them (regression: Chicken with value 2 and crash cost 6
+    used to stall at lambda 1.37); every point returned is a logit fixed point."""
+    tr = trace(chicken(value=2, crash_cost=6), [0.5, 1, 2, 5, 10, 50])
+    np.testing.assert_allclose(tr.x, tr.y, atol=1e-9)  # it stays on the symmetric branch
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    for _ in range(120):
+        M = rng.normal(size=(2, 2)) * rng.choice([0.3, 1.0, 3.0, 10.0, 30.0])
+        tr = trace((M, M.T), np.linspace(0.1, 60, 25))
+        for x, y, lam in zip(tr.x, tr.y, tr.lambdas):
+            bx, by = logit_response(M, M.T, x, y, lam)
+            assert np.max(np.abs(bx - x)) < 1e-9 and np.max(np.abs(by - y)) < 1e-9
