@@ -159,7 +159,13 @@ def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dic
     fig.axes[0].set_xlabel("precision lambda (per payoff range)")
     fig.axes[1].set_xlabel("precision lambda (per payoff range)")
     save(fig, out_dir / MODEL_FIGURES["qre"])
-    return {"lambda_max": p["lambda_max"], "payoff_scale": scale,
+    every = None
+    if game.n_actions == (2, 2):  # all logit QRE at lambda_max, not only the branch from random play
+        from .qre import qre_2x2_all
+
+        every = [{sides[0]: q.x.tolist(), sides[1]: q.y.tolist()}
+                 for q in qre_2x2_all((np.asarray(game.A) / scale, np.asarray(game.B) / scale), p["lambda_max"])]
+    return {"lambda_max": p["lambda_max"], "payoff_scale": scale, "all_at_lambda_max": every,
             "top_option": {sides[0]: str(game.labels_a[-1]), sides[1]: str(game.labels_b[-1])},
             "at_lambda_max": {sides[0]: tr.x[-1].tolist(), sides[1]: tr.y[-1].tolist()},
             "at_lambda_1": {sides[0]: tr.x[np.searchsorted(lams, 1.0)].tolist(),
@@ -308,6 +314,12 @@ def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
         lines.append(f"At lambda = 1 (per payoff range) {side} chooses its most escalatory option "
                      f"(\"{s['top_option'][side]}\") with probability {_pct(probs[-1])}; at lambda = "
                      f"{_num(s['lambda_max'])}, {_pct(s['at_lambda_max'][side][-1])}.")
+    every = s.get("all_at_lambda_max") or []
+    if len(every) > 1:
+        alts = "; ".join(", ".join(f"{side} {_pct(q[side][-1])}" for side in sides) for q in every)
+        lines.append(f"At lambda = {_num(s['lambda_max'])} the game has {len(every)} logit equilibria (probability of "
+                     f"the most escalatory option: {alts}); the figure and the numbers above follow the one reached "
+                     "continuously from random play.")
     return lines + [""]
 
 

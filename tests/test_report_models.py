@@ -197,3 +197,16 @@ def test_brinkmanship_tree_config_threshold_is_the_closed_form():
     credible = risk * -100 + (1 - risk) * 10 > -2
     np.testing.assert_array_equal(reach_dc == 1.0, credible)
     np.testing.assert_array_equal(reach_sq == 1.0, ~credible)
+
+
+def test_qre_block_lists_every_equilibrium_of_symmetric_chicken(tmp_path):
+    """Hawk-Dove Chicken (value 2, crash cost 6): the branch from random play stays symmetric and tends
+    to the mixed equilibrium (stand firm with probability value / crash cost = 1/3); at high precision
+    the two asymmetric QRE near the pure equilibria exist too, and the text says so."""
+    sides = ("Side A", "Side B")
+    models = validate_models({"qre": {"lambda_max": 100}}, sides)
+    s = run_models(models, sides=sides, game=games.chicken(value=2, crash_cost=6), out_dir=tmp_path)["qre"]
+    assert s["at_lambda_max"]["Side A"][-1] == pytest.approx(s["at_lambda_max"]["Side B"][-1], abs=1e-9)
+    assert s["at_lambda_max"]["Side A"][-1] == pytest.approx(1 / 3, abs=0.02)
+    assert len(s["all_at_lambda_max"]) == 3
+    assert "the game has 3 logit equilibria" in models_markdown({"qre": s}, sides)
