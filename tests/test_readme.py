@@ -68,3 +68,37 @@ def test_classroom_walkthrough_numbers():
     th = tying_hands_from_params({k: v for k, v in cfg["models"]["tying_hands"].items() if k != "defender"})
     assert abs(float(th.primary("bluff")) - 2 / 3) < 1e-12 and "two times in three" in text
     assert f"probability {100 * float(th.primary('press')):.1f}%" in text
+
+
+def test_readme_commands_compose_and_validate():
+    """Every `python experiments/<app>.py ...` line in the README's bash blocks composes and
+    validates as written (the same precheck the apps run before Hydra starts), so no README
+    command is stale.  Multiruns are expanded into each of their jobs."""
+    import shlex
+    import sys
+
+    import pytest
+
+    sys.path.insert(0, str(README.parent / "experiments"))
+    import _cli
+    import compare
+    from sim.config import validate_run
+    from sim.config_sweep import validate_sweep
+    from sim.config_tournament import validate_tournament
+
+    apps = {"run": validate_run, "tournament": validate_tournament, "sweep": validate_sweep,
+            "compare": compare.validate_compare}
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S)
+    commands = []
+    for block in blocks:
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].strip()
+            m = re.match(r"(?:.*&& )?python experiments/(\w+)\.py(.*)$", line)
+            if m and m.group(1) in apps:
+                commands.append((m.group(1), shlex.split(m.group(2))))
+    assert len(commands) >= 20
+    for app, argv in commands:
+        try:
+            _cli.precheck(app, argv, apps[app])
+        except SystemExit:
+            pytest.fail(f"README command fails: python experiments/{app}.py {' '.join(argv)}")
