@@ -230,10 +230,11 @@ def _brinkmanship_md(s: Mapping[str, Any]) -> list[str]:
                      "and is worth running: a knife-edge.")
     elif s["window_exists"]:
         lines.append(f"So risks between {_pct(s['r_min'])} and {_pct(s['r_max'])} both work and are worth running: "
-                     f"{ch} is the more resolute side, and in this model brinkmanship favours it.")
+                     f"with these stakes the Challenger ({ch}) has the greater resolve, and in this model "
+                     "brinkmanship favours the side with the greater resolve.")
     else:
-        lines.append(f"No risk is both effective and acceptable: {de} is the more resolute side, so any risk "
-                     f"large enough to move {de} costs {ch} more than backing down.")
+        lines.append(f"No risk is both effective and acceptable: with these stakes the Defender ({de}) has the "
+                     f"greater resolve, so any risk large enough to move {de} costs {ch} more than backing down.")
     if s.get("risk") is not None:
         verdict = "inside" if s["risk_in_window"] else "outside"
         lines.append(f"The scenario's reading of the risk actually run, {_pct(s['risk'])}, lies {verdict} the window.")
@@ -264,6 +265,7 @@ def _deterrence_md(s: Mapping[str, Any]) -> list[str]:
     ch, de = s["challenger"], s["defender"]
     lines = ["### Deterrence with complete information (Zagare and Kilgour 2000)", "",
              f"{ch} may demand a change; {de} may concede or deny; if denied, {ch} backs down or fights. "
+             f"With the payoffs set in the scenario (an illustration, not a measurement), "
              f"{ch} is {'Hard' if s['challenger_hard'] else 'Soft'} (it {'prefers' if s['challenger_hard'] else 'does not prefer'} "
              f"fighting to backing down) and {de} is {'Hard' if s['defender_hard'] else 'Soft'} "
              f"(it {'prefers' if s['defender_hard'] else 'does not prefer'} conflict to conceding).",
@@ -283,7 +285,8 @@ def _escalation_md(s: Mapping[str, Any]) -> list[str]:
     ch, de = s["challenger"], s["defender"]
     lines = ["### Asymmetric escalation with complete information (Zagare and Kilgour 2000)", "",
              f"{ch} may initiate; {de} may concede, respond in kind, or escalate; each side can then escalate or "
-             f"counter-escalate. {ch} is {s['challenger_type']} (it {'prefers' if s['challenger_type'] == 'Hard' else 'does not prefer'} "
+             f"counter-escalate. With the payoffs set in the scenario (an illustration, not a measurement), "
+             f"{ch} is {s['challenger_type']} (it {'prefers' if s['challenger_type'] == 'Hard' else 'does not prefer'} "
              f"all-out conflict to being escalated against without answering); {de} is {s['defender_type']} "
              "(tactical/strategic: whether it prefers a limited fight to conceding, and all-out conflict to "
              "leaving an escalation unanswered).",
