@@ -229,6 +229,11 @@ def _overrides_text(ov: Mapping) -> str:
     return "; ".join(f"`{k}: {json.dumps(v, ensure_ascii=False)}`" for k, v in ov.items()) or "none"
 
 
+def _bold_names(names) -> str:
+    bold = [f"**{_md_cell(n)}**" for n in names]
+    return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
+
+
 def compare_markdown(rows, seed: int, common: Mapping) -> str:
     """The plain-language summary of a comparison."""
     same = len({tuple(r["sides"]) for r in rows}) == 1
@@ -261,13 +266,16 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         lines.append("| " + " | ".join(_md_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
     withc = [r for r in rows if r["crisis"]]
     if withc:
-        lo = min(withc, key=lambda r: r["crisis"]["p_war"])
-        hi = max(withc, key=lambda r: r["crisis"]["p_war"])
-        if hi["crisis"]["p_war"] - lo["crisis"]["p_war"] > 1e-9:
-            lines += ["", f"War is least likely in **{_md_cell(lo['name'])}** ({_pct(lo['crisis']['p_war'])}) and "
-                          f"most likely in **{_md_cell(hi['name'])}** ({_pct(hi['crisis']['p_war'])})."]
+        p_lo = min(r["crisis"]["p_war"] for r in withc)
+        p_hi = max(r["crisis"]["p_war"] for r in withc)
+        near = 0.0005  # variants within 0.05 percentage points count as tied (the table shows 0.1% steps)
+        least = [r["name"] for r in withc if r["crisis"]["p_war"] - p_lo <= near]
+        most = [r["name"] for r in withc if p_hi - r["crisis"]["p_war"] <= near]
+        if p_hi - p_lo > near:
+            lines += ["", f"War is least likely in {_bold_names(least)} ({_pct(p_lo)}) and most likely in "
+                          f"{_bold_names(most)} ({_pct(p_hi)})."]
         else:
-            lines += ["", f"War has the same probability in every variant ({_pct(lo['crisis']['p_war'])})."]
+            lines += ["", f"War is about equally likely in every variant ({_pct(p_lo)} to {_pct(p_hi)})."]
         lines += ["", "\"Peak mean rung\" is the highest value that a side's average rung (over the runs still in "
                       "crisis) reaches in any round."]
     lines += ["", "## How to read the figures", ""]
