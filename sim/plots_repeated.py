@@ -316,7 +316,8 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     errs = np.array([_Z95 * np.asarray(r.payoff_sem, float) if _is_monte_carlo(r) else np.zeros(2) for r in res])
     curves = not any(long_run)
 
-    wrapped = ["\n".join(textwrap.wrap(nm, 30)) or nm for nm in names]
+    # numbered, so that the curves' legend below can name each pair by its number
+    wrapped = ["\n".join(textwrap.wrap(f"({i + 1}) {nm}", 30)) or nm for i, nm in enumerate(names)]
     bar_h = 0.5 * sum(w.count("\n") + 1 for w in wrapped) + 1.6
     height = bar_h + (3.6 if curves else 0) + 1.6
     label_w = 0.085 * max(max(len(line) for line in w.split("\n")) for w in wrapped)
@@ -402,7 +403,7 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
             c, ls = _CATEGORY[i % len(_CATEGORY)], _LINESTYLES[i % len(_LINESTYLES)]
             t = np.arange(1, np.asarray(r.p_war).size + 1)
             ax_w.plot(t, np.asarray(r.p_war, float), color=c, linestyle=ls, linewidth=1.9, gid="war-curve",
-                      label=_short(nm, 48))
+                      label=f"({i + 1}) " + _short(nm, 44))
             ax_s.plot(t, np.asarray(r.p_settled, float), color=c, linestyle=ls, linewidth=1.9,
                       gid="settled-curve")
         for ax, what in ((ax_w, "War by this round"), (ax_s, "Settled by this round")):
