@@ -2,7 +2,7 @@
 
 :class:`AggregateSummaries` runs at the end of a multirun: it reads every job's
 ``summary.json`` (a job without one did not finish and is skipped), flattens its scalar
-fields (nested mappings as ``a.b`` columns; lists and ``None`` are left out) and the job's
+fields (nested mappings as ``a.b`` columns; lists, ``None`` and prose strings (multi-line or over 120 characters) are left out) and the job's
 command-line overrides (``.hydra/overrides.yaml``, one column per key) into one row, and
 writes ``results.csv`` atomically in the sweep directory: one tidy table per multirun.
 It then draws the sweep-level figures into ``<sweep dir>/figures/`` (:func:`sweep_figures`:
@@ -76,6 +76,8 @@ def aggregate(sweep_dir: str | Path, filename: str = "results.csv") -> Path | No
         row = {"job": summary.parent.name}
         row.update(_overrides(summary.parent))
         for key, value in flatten(data).items():
+            if isinstance(value, str) and ("\n" in value or len(value) > 120):
+                continue  # narratives, statements, explanations: prose, not a column of a tidy table
             row.setdefault(key, value)
         rows.append(row)
     if not rows:

@@ -82,6 +82,14 @@ PARAM_LABELS: dict[str, str] = {
     "challenger_cost": "Challenger's cost of conflict (utility)",
     "defender_cost": "Defender's cost of conflict (utility)",
     "K": "Number of rungs",
+    # settings of the repeated crisis (sweep axes, multirun overrides)
+    "perception_noise": "Perception noise (probability per round)",
+    "execution_noise": "Execution noise (probability per round)",
+    "mediation": "Mediation (probability per round)",
+    "mediation_slope": "Mediation slope (probability per round at the top rung)",
+    "rounds": "Rounds",
+    "settle_after": "Quiet rounds before settlement",
+    "discount": "Discount factor (per round)",
 }
 
 
@@ -141,7 +149,11 @@ def class_label(name: str) -> str:
 
 def param_label(name: str, *, units: bool = True) -> str:
     """Readable label of a builder parameter, with its unit unless ``units=False``."""
-    label = PARAM_LABELS.get(str(name), str(name).replace("_", " ").capitalize())
+    name = str(name)
+    for prefix in ("game.", "crisis.", "+game.", "+crisis."):  # a multirun override key names the same parameter
+        if name.startswith(prefix) and name[len(prefix):] in PARAM_LABELS:
+            name = name[len(prefix):]
+    label = PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
     if not units and label.endswith(")") and " (" in label:
         label = label[: label.rindex(" (")]
     return label
