@@ -139,7 +139,9 @@ def sweep_figures(sweep_dir: str | Path, filename: str = "results.csv") -> list[
     varying_keys = [k for k in keys if table[k].nunique(dropna=False) > 1]
     candidates = []
     for c in table.columns:
-        if c in keys or c in _BOOKKEEPING or c.endswith("_sem") or c.rsplit(".", 1)[-1] in _BOOKKEEPING:
+        parts = c.split(".")
+        if (c in keys or c in _BOOKKEEPING or parts[-1] in _BOOKKEEPING
+                or any(p.endswith(("_sem", "_std")) for p in parts)):  # uncertainty columns: bands, not outcomes
             continue
         vals = _numeric(table[c])
         if vals is not None and table[c].dtype != bool and vals.nunique() > 1:
