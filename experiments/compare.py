@@ -229,6 +229,19 @@ def _overrides_text(ov: Mapping) -> str:
     return "; ".join(f"`{k}: {json.dumps(v, ensure_ascii=False)}`" for k, v in ov.items()) or "none"
 
 
+def _different_games(rows) -> str:
+    """What differs between the variants' games ("scenarios kargil_1999, ...; 8, 11 rungs; 12, 30
+    rounds"), or "" when they share scenario, ladder and horizon."""
+    parts = []
+    for what, vals in (("scenarios", [r["scenario"] for r in rows]), ("rungs", [r["crisis"]["K"] for r in rows]),
+                       ("rounds", [len(r["crisis"]["curves"]["p_war"]) for r in rows])):
+        uniq = list(dict.fromkeys(vals))
+        if len(uniq) > 1:
+            parts.append(f"{what} " + ", ".join(str(v) for v in uniq) if what == "scenarios"
+                         else ", ".join(str(v) for v in uniq) + f" {what}")
+    return "; ".join(parts)
+
+
 def _bold_names(names) -> str:
     bold = [f"**{_md_cell(n)}**" for n in names]
     return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
@@ -265,6 +278,11 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
             cells = ["n/a"] * 10
         lines.append("| " + " | ".join(_md_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
     withc = [r for r in rows if r["crisis"]]
+    mixed = _different_games(withc)
+    if mixed:
+        lines += ["", f"**Caution: these variants are different games** ({mixed}). Rung numbers, payoffs (utilities "
+                      "of different games) and horizons do not mean the same thing across them: compare how each "
+                      "crisis ends, not the numbers side by side."]
     if withc:
         p_lo = min(r["crisis"]["p_war"] for r in withc)
         p_hi = max(r["crisis"]["p_war"] for r in withc)
@@ -287,7 +305,8 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         f"`{FIGURES['rungs']}`: the average rung of each side per round while the crisis lasts, on one rung scale "
         "for all panels.",
         f"`{FIGURES['payoffs']}`: each side's expected payoff over the whole crisis; the payoff scale is shared by "
-        "all panels, so bars can be compared across variants."])[2:]
+        "all panels" + (", but payoffs of different games are not comparable." if mixed
+                        else ", so bars can be compared across variants.")])[2:]
     lines += [_DISCLAIMER, ""]
     return "\n".join(lines)
 

@@ -32,13 +32,14 @@ _OUTCOME_COLOURS = ("#D55E00", "#009E73", "#0072B2", "#999999")
 _SIDE_COLOURS = _CATEGORY[:2]
 
 
-def _panels(rows, title: str):
-    """A figure with one panel per row (shared x and y axes) and the unused panels hidden."""
+def _panels(rows, title: str, sharex: bool = True):
+    """A figure with one panel per row (shared y axis, and x axis unless ``sharex`` is False,
+    e.g. when each panel names its own sides) and the unused panels hidden."""
     n = len(rows)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=True, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=13, fontweight="bold")
@@ -108,7 +109,7 @@ def rungs_figure(rows) -> Figure:
 def payoff_figure(rows) -> Figure:
     """Expected payoff of each side over the whole crisis, as labelled bars, one panel per variant;
     all panels share one payoff scale that includes zero and every variant's payoffs."""
-    fig, axes = _panels(rows, "Expected payoff of each side over the crisis")
+    fig, axes = _panels(rows, "Expected payoff of each side over the crisis", sharex=False)  # own side names
     vals = [p for r in rows if r["crisis"] for p in r["crisis"]["expected_payoffs"]] or [0.0]
     lo, hi = min(0.0, min(vals)), max(0.0, max(vals))
     pad = 0.12 * (hi - lo or 1.0)
@@ -117,6 +118,7 @@ def payoff_figure(rows) -> Figure:
             bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=_SIDE_COLOURS)
             ax.bar_label(bars, labels=[_num(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
             ax.set_xticks([0, 1], r["sides"])
+        ax.set_xlim(-0.6, 1.6)
         ax.axhline(0, color="black", lw=0.8)
     axes[0].set_ylim(lo - pad, hi + pad)
     axes[0].set_ylabel("expected payoff (utility)")

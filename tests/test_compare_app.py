@@ -65,6 +65,8 @@ def test_compare_writes_every_file_and_a_complete_run_per_variant(comparison):
     assert 'src="http' not in html and 'href="http' not in html
     md = (out / "summary.md").read_text()
     assert "same seed (5)" in md and "common random numbers" in md
+    # the classroom Chicken variant is another game (2 rungs, not 11): the summary warns
+    assert "Caution: these variants are different games" in md and "11, 2 rungs" in md
 
 
 def test_table_equals_the_variants_own_summaries(comparison):
@@ -161,3 +163,17 @@ def test_bad_input_on_the_command_line_gives_one_line_and_writes_nothing(tmp_pat
     assert proc.returncode == 2
     assert_user_error(proc, field, tmp_path)
     assert not finished_runs(tmp_path) and not (tmp_path / "results").exists()
+
+
+def test_payoff_panels_name_their_own_sides():
+    """Variants of different scenarios: each payoff panel labels its own two sides (the panels share
+    the payoff scale, not the side labels)."""
+    from sim.plots_compare import payoff_figure
+
+    rows = [{"name": "Cuba", "sides": ["United States", "Soviet Union"], "crisis": {"expected_payoffs": [-5.0, -7.0]}},
+            {"name": "2025", "sides": ["India", "Pakistan"], "crisis": {"expected_payoffs": [-44.0, -61.0]}}]
+    fig = payoff_figure(rows)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    labels = [[t.get_text() for t in ax.get_xticklabels()] for ax in axes]
+    assert labels == [["United States", "Soviet Union"], ["India", "Pakistan"]]
+    assert axes[0].get_ylim() == axes[1].get_ylim()
