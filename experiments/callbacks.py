@@ -141,7 +141,7 @@ def sweep_figures(sweep_dir: str | Path, filename: str = "results.csv") -> list[
     for c in table.columns:
         parts = c.split(".")
         if (c in keys or c in _BOOKKEEPING or parts[-1] in _BOOKKEEPING
-                or any(p.endswith(("_sem", "_std")) for p in parts)):  # uncertainty columns: bands, not outcomes
+                or any(p.endswith(("_sem", "_std", "_se")) for p in parts)):  # uncertainty: bands, not outcomes
             continue
         vals = _numeric(table[c])
         if vals is not None and table[c].dtype != bool and vals.nunique() > 1:
