@@ -39,6 +39,9 @@ def pure_equilibria(A, B=None, tol: float = 0.0) -> np.ndarray:
     if B is None:
         A, B = _matrices(A)
     A, B = np.asarray(A, float), np.asarray(B, float)
+    for name, M in (("A", A), ("B", B)):
+        if not np.all(np.isfinite(M)):
+            raise ConfigError(name, "payoffs must be finite numbers (found NaN or infinity)")
     return (A >= A.max(axis=-2, keepdims=True) - tol) & (B >= B.max(axis=-1, keepdims=True) - tol)
 
 

@@ -111,7 +111,9 @@ class BrinkmanshipWindow:
 
     def contains(self, r) -> np.ndarray:
         """Whether risk ``r`` (broadcast against the window) is effective and acceptable."""
-        r = np.asarray(r, dtype=float)
+        r = _finite("brinkmanship.risk", r)
+        if np.any((r < 0) | (r > 1)):
+            raise ConfigError("brinkmanship.risk", f"is a probability and must be in [0, 1], got {r.min():g} to {r.max():g}")
         return (r >= self.r_min) & (r <= self.r_max)
 
 

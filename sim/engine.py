@@ -252,7 +252,11 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     chunk = DEFAULT_CHUNK_PATHS if chunk_paths is None else _int_param("chunk_paths", chunk_paths, 1)
     n_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)) \
         if threads is None else _int_param("threads", threads, 1)
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    try:
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    except (TypeError, ValueError):
+        raise ConfigError("seed", f"must be a non-negative integer, a sequence of them, a SeedSequence or None, "
+                                  f"got {seed!r}") from None
 
     # per-point tables ------------------------------------------------------------
     batch = game.batch_shape

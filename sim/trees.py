@@ -248,13 +248,20 @@ class TreeSolution:
         return TreeSolution(self.tree, pick(self.params), np.asarray(self.value[idx]), pick(self.node_value), pick(self.choice),
                             pick(self.node_tie), np.asarray(self.tie[idx]), pick(self.probabilities), pick(self.reach))
 
+    def _point(self, index):
+        if self.shape and (not isinstance(index, tuple) or len(index) != len(self.shape)):
+            if not (isinstance(index, (int, np.integer)) and len(self.shape) == 1):
+                raise ConfigError("index", f"a batch of shape {self.shape} needs the index of one point "
+                                           f"(e.g. path({(0,) * len(self.shape)})), got {index!r}")
+        return self.at(index) if self.shape else self
+
     def path(self, index=()) -> list:
         """Equilibrium path at one point as ``[(node, mover, move, probability), ...]``.
 
         Decision nodes give the chosen move with probability 1; chance nodes list every
         branch of positive probability (the walk continues down each of them, depth first).
         """
-        s = self.at(index) if self.shape else self
+        s = self._point(index)
         nodes, out = self.tree.node, []
 
         def walk(name):
@@ -275,7 +282,7 @@ class TreeSolution:
 
     def describe(self, index=()) -> str:
         """One line per step of the equilibrium path, then the outcome probabilities."""
-        s = self.at(index) if self.shape else self
+        s = self._point(index)
         lines = [f"{n}: {who} -> {m}" + (f" (p={p:.3g})" if who == "chance" else "") for n, who, m, p in self.path(index)]
         ends = [f"{t} p={float(s.reach[t]):.3g}" for t in self.tree.terminals if float(s.reach[t]) > 0]
         return "\n".join(lines + ["outcome: " + ", ".join(ends)])

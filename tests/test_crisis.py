@@ -250,3 +250,12 @@ def test_udg_broadcasting_and_bad_input():
     with pytest.raises(ConfigError) as err:
         unilateral_deterrence(np.zeros(3), np.zeros(4))
     assert err.value.field == "payoffs.challenger"
+
+
+def test_window_contains_checks_the_probability():
+    w = brinkmanship_window(1.0, 1.0, 1.0, 1.0)
+    with pytest.raises(ConfigError):
+        w.contains(1.5)
+    with pytest.raises(ConfigError):
+        w.contains(float("nan"))
+    assert bool(w.contains(0.5))

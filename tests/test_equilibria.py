@@ -678,3 +678,10 @@ def test_nash_equilibria_input_errors():
     with pytest.raises(ConfigError) as info:
         nash_equilibria((rng.normal(size=(10, 10)), rng.normal(size=(10, 10))), "exact", reduce=False)
     assert info.value.field == "method" and "\n" not in str(info.value)
+
+
+def test_pure_equilibria_rejects_non_finite_payoffs():
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        pure_equilibria(np.array([[1.0, np.nan], [0.0, 1.0]]), np.eye(2))

@@ -383,3 +383,13 @@ def test_ladder_non_numeric_K_is_a_config_error():
         with pytest.raises(ConfigError) as info:
             ladder(K=K)
         assert info.value.field == "K"
+
+
+def test_builders_turn_shape_and_keyword_mistakes_into_one_line_errors():
+    with pytest.raises(ConfigError) as err:
+        chicken(value=np.ones(3), crash_cost=np.ones(4))
+    assert err.value.field == "chicken" and "value (3,), crash_cost (4,)" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        ladder(K=5, warcost=3)
+    assert err.value.field == "warcost" and "war_cost" in str(err.value)
+    assert chicken(value=np.ones((3, 1)), crash_cost=np.ones(4)).A.shape == (3, 4, 2, 2)  # broadcasting still works

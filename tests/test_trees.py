@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from pathlib import Path
 import pytest
 
 from sim.errors import ConfigError
@@ -277,3 +278,15 @@ def test_solve_validates_parameters():
         solve(tree, v=[1.0, np.nan])
     with pytest.raises(ConfigError, match="do not broadcast"):
         solve(tree, v=np.ones(3), c=np.ones(4))
+
+
+def test_path_of_a_batch_needs_a_point():
+    from sim.errors import ConfigError
+    from sim.trees import load_tree
+
+    tree = load_tree(Path(__file__).resolve().parent.parent / "configs" / "tree" / "brinkmanship_tree.yaml")
+    sol = solve(tree, risk=np.array([0.05, 0.5]))
+    assert [m for _, _, m, _ in sol.path(0)] == ["demand", "concede"]  # risk 0.05: pressing is credible
+    assert [m for _, _, m, _ in sol.path(1)] == ["status_quo"]          # risk 0.5: it is not
+    with pytest.raises(ConfigError):
+        sol.path()
