@@ -14,7 +14,7 @@ from .errors import ConfigError
 
 from .automaton import Strategy, _check_distribution, _check_K, _check_probabilities
 
-__all__ = ["memory_one", "memory_n", "automaton", "load"]
+__all__ = ["memory_one", "memory_n", "automaton", "load", "as_strategy"]
 
 
 def _initial_rungs(initial: Any, K: int, field_name: str) -> np.ndarray:
@@ -284,3 +284,14 @@ def _from_spec(spec: dict) -> Strategy:
 def _infer_K(table, n) -> int:
     shape = np.shape(table)
     return 2 if shape in ((4,), (2,) * (2 * int(n))) else (shape[0] if shape else 2)
+
+
+def as_strategy(spec: Any, K: int) -> Any:
+    """A :class:`Strategy` as it is; a registry name (``"grit"``) or a spec dict
+    (``{"name": "grit", "period": 2}``) loaded with ``K`` rungs; anything else unchanged (the
+    caller's check then names it)."""
+    if isinstance(spec, str):
+        return load({"name": spec}, K=K)
+    if isinstance(spec, Mapping):
+        return load(spec, K=K)
+    return spec

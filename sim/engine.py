@@ -75,6 +75,7 @@ from .games import Game
 from .engine_blocks import _Block, _worker
 from .engine_tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from . import engine_tables as _engine_tables
+from .custom_strategies import as_strategy
 from .strategies import Strategy, check_match, side_noise
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
@@ -230,6 +231,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     """
     if not isinstance(game, Game):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
+    if hasattr(game, "A"):  # registry names and spec dicts are accepted as strategies too
+        strategy_a, strategy_b = (as_strategy(st, int(np.shape(game.A)[-1])) for st in (strategy_a, strategy_b))
     K = check_match(game, strategy_a, strategy_b)
     T = _int_param("rounds", rounds, 1)
     n_paths = _int_param("paths", paths, 1)

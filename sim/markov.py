@@ -58,6 +58,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .markov_solve import _finite, _long_run
+from .custom_strategies import as_strategy
 from .strategies import Strategy, check_match, side_noise
 
 __all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
@@ -294,6 +295,14 @@ def _setup(game, strategy_a, strategy_b, settle_after, execution_noise, percepti
                 settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
 
 
+def _coerce(game, strategy_a, strategy_b):
+    """Registry names and spec dicts accepted as strategies (loaded with the game's K)."""
+    if not hasattr(game, "A"):
+        return strategy_a, strategy_b
+    K = int(np.shape(game.A)[-1])
+    return as_strategy(strategy_a, K), as_strategy(strategy_b, K)
+
+
 def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution_noise=0.0,
                   perception_noise=0.0, settle_after: int | None = None, mediation: float = 0.0,
                   mediation_slope: float = 0.0, war_risk_scale: float = 1.0) -> ProductChain:
@@ -302,6 +311,7 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
     the same chain internally (once per distinct war-risk table).
     """
+    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
     _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
                   war_risk_scale)
     d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
@@ -359,6 +369,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     The chain has ``S_A * S_B * m`` transient states; memory and time grow with its
     square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
     """
+    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
     _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
                   war_risk_scale)
     d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,

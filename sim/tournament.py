@@ -179,13 +179,9 @@ def replicator(M, x0, t_max: float, *, n_points: int = 201, threshold: float = 1
 # --------------------------------------------------------------------------- the tournament
 def _as_strategy(s, K: int):
     """A Strategy as it is, or a registry name / spec dict loaded with K rungs."""
-    from .strategies import load
+    from .custom_strategies import as_strategy
 
-    if isinstance(s, str):
-        return load({"name": s}, K=K)
-    if isinstance(s, Mapping):
-        return load(s, K=K)
-    return s
+    return as_strategy(s, K)
 
 
 def _named(strategies, K: int) -> tuple[list[str], list[Strategy]]:

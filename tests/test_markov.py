@@ -363,3 +363,19 @@ def test_monte_carlo_engine_agrees_with_exact(case):
     assert np.all(np.abs(mc.rung_distribution - rd) <= 4 * se + 1e-12)
     psd = mc.path_payoffs.std(axis=0)
     assert np.all(np.abs(mc.payoffs - exact.payoffs) <= 4 * psd / np.sqrt(n) + 1e-9)
+
+
+def test_strategies_may_be_given_by_name_or_spec():
+    """analyse and simulate accept registry names and spec dicts (as round_robin does)."""
+    from sim import games
+    from sim.engine import simulate
+    from sim.strategies import get
+
+    g = games.ladder(K=4, war_risk=0.4)
+    kw = dict(rounds=8, execution_noise=0.05, perception_noise=0.05)
+    by_obj = analyse(g, get("tit_for_tat", K=4), get("grit", K=4, period=2), **kw)
+    by_name = analyse(g, "tit_for_tat", {"name": "grit", "period": 2}, **kw)
+    np.testing.assert_array_equal(by_obj.p_war, by_name.p_war)
+    mc_obj = simulate(g, get("tit_for_tat", K=4), get("grit", K=4, period=2), paths=2000, seed=3, **kw)
+    mc_name = simulate(g, "tit_for_tat", {"name": "grit", "period": 2}, paths=2000, seed=3, **kw)
+    np.testing.assert_array_equal(mc_obj.p_war, mc_name.p_war)
