@@ -13,7 +13,13 @@ imports the builders: this keeps the import graph acyclic.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+import functools
+import inspect
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["ConfigError", "user_errors"]
 
 
 class ConfigError(ValueError):
@@ -36,3 +42,29 @@ class ConfigError(ValueError):
         """The same error with ``prefix.`` put in front of its field name."""
         field = f"{prefix}.{self.field}" if self.field else prefix
         return ConfigError(field, self.message)
+
+
+def user_errors(builder: Callable) -> Callable:
+    """Turn the two mistakes numpy and Python report in their own words into one-line
+    :class:`ConfigError` lines: an unknown keyword, and parameter arrays whose shapes do not
+    broadcast together (``chicken(value=np.ones(3), crash_cost=np.ones(4))``)."""
+    sig = inspect.signature(builder)
+
+    @functools.wraps(builder)
+    def checked(*args, **kwargs):
+        unknown = [k for k in kwargs if k not in sig.parameters]
+        if unknown:
+            raise ConfigError(unknown[0], f"is not a parameter of {builder.__name__}; allowed: {', '.join(sig.parameters)}")
+        try:
+            return builder(*args, **kwargs)
+        except ConfigError:
+            raise
+        except ValueError as exc:
+            if "broadcast" not in str(exc) and "shape mismatch" not in str(exc):
+                raise
+            bound = sig.bind_partial(*args, **kwargs).arguments
+            shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in bound.items()
+                               if k != "sides" and not isinstance(v, str) and np.ndim(v) > 0)
+            raise ConfigError(builder.__name__, f"parameter arrays do not broadcast together: {shapes}") from None
+
+    return checked

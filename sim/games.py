@@ -17,14 +17,13 @@ the user; only differences and ratios of differences matter for equilibria.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, user_errors
 from .classify import classify  # noqa: F401  (re-exported: sim.games.classify)
 
 __all__ = [
@@ -419,34 +418,8 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
 
 
 # --------------------------------------------------------------------------- user errors
-def _user_errors(builder: Callable[..., Game]) -> Callable[..., Game]:
-    """Turn the two mistakes numpy and Python report in their own words into one-line
-    :class:`ConfigError` lines: an unknown keyword, and parameter arrays whose shapes do not
-    broadcast together (``chicken(value=np.ones(3), crash_cost=np.ones(4))``)."""
-    sig = inspect.signature(builder)
-
-    @functools.wraps(builder)
-    def checked(*args, **kwargs):
-        unknown = [k for k in kwargs if k not in sig.parameters]
-        if unknown:
-            raise ConfigError(unknown[0], f"is not a parameter of {builder.__name__}; allowed: {', '.join(sig.parameters)}")
-        try:
-            return builder(*args, **kwargs)
-        except ConfigError:
-            raise
-        except ValueError as exc:
-            if "broadcast" not in str(exc) and "shape mismatch" not in str(exc):
-                raise
-            bound = sig.bind_partial(*args, **kwargs).arguments
-            shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in bound.items()
-                               if k != "sides" and not isinstance(v, str) and np.ndim(v) > 0)
-            raise ConfigError(builder.__name__, f"parameter arrays do not broadcast together: {shapes}") from None
-
-    return checked
-
-
 symmetric, prisoners_dilemma, stag_hunt, chicken, deterrence, ladder, from_matrices = (
-    _user_errors(f) for f in (symmetric, prisoners_dilemma, stag_hunt, chicken, deterrence, ladder, from_matrices))
+    user_errors(f) for f in (symmetric, prisoners_dilemma, stag_hunt, chicken, deterrence, ladder, from_matrices))
 
 
 # --------------------------------------------------------------------------- registry
