@@ -103,7 +103,7 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
                  fontsize=max(ann_fs - 1, 7.5))
     slo, shi = min(0.0, float(scores.min())), max(0.0, float(scores.max()))
     pad = 0.45 * max(shi - slo, 1e-9)
-    sax.set_xlim(slo - (pad if slo < 0 else 0), shi + (pad if shi > 0 else 0))
+    sax.set_xlim(slo - (pad if slo < 0 else 0.08 * pad), shi + (pad if shi > 0 else 0.08 * pad))  # room for the 0 tick
     sax.axvline(0, color="black", linewidth=0.8)
     sax.tick_params(axis="y", labelleft=False, length=0)
     sax.tick_params(axis="x", labelsize=8.5)
