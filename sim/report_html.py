@@ -64,7 +64,8 @@ figure{margin:1.5rem 0;padding:0;break-inside:avoid;page-break-inside:avoid}
 figure img{display:block;max-width:100%;height:auto;border:1px solid #e3e3e3}
 figcaption{font-size:.92rem;color:#333;margin-top:.4rem;max-width:48rem}.note{color:#444;font-size:.92rem}
 @media print{body{max-width:none;padding:0;font-size:10.5pt}nav{display:none}a{color:inherit;text-decoration:none}
-h2,h3{break-after:avoid;page-break-after:avoid}table,tr{break-inside:avoid}figure img{border:0}}
+h2,h3{break-after:avoid;page-break-after:avoid}tr{break-inside:avoid}figure img{border:0}
+.table-wrap{overflow:visible}table{font-size:7.5pt;width:100%;table-layout:auto}th,td{padding:.15em .3em}}
 """
 
 
