@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .config_models import validate_models
 from .config_scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, phase_records,
                               policy_records, validate_phases, validate_policies)
 from .equilibria import METHODS
@@ -340,5 +339,7 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     mp = _map(cfg.get("map"), game_cfg)
     experiment = _string("experiment", cfg.get("experiment", "run"))
+    from .config_models import validate_models  # here: config_models builds on this module's checks
+
     models = validate_models(cfg.get("models"), scenario.sides)
     return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models)

@@ -45,9 +45,9 @@ name models from :data:`MODELS`; nothing is instantiated from a ``_target_``.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
+from .config import _number, _require_mapping, _unknown_keys
 from .errors import ConfigError
 
 __all__ = ["MODELS", "validate_models"]
@@ -64,22 +64,11 @@ MODELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _mapping(name: str, value: Any) -> Mapping:
-    if not isinstance(value, Mapping):
-        raise ConfigError(name, f"must be a mapping, got {type(value).__name__}")
-    return value
-
-
-def _keys(name: str, raw: Mapping, allowed: Sequence[str]) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(f"{name}.{key}", f"unknown key; allowed keys under {name!r}: {', '.join(allowed)}")
+_mapping, _keys = _require_mapping, _unknown_keys  # the run config's own checks, shared
 
 
 def _num(name: str, value: Any, *, lo: float | None = None, hi: float | None = None, strict_lo: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(name, f"must be a finite number, got {value!r}")
-    value = float(value)
+    value = _number(name, value)
     if lo is not None and (value <= lo if strict_lo else value < lo):
         raise ConfigError(name, f"must be {'>' if strict_lo else '>='} {lo:g}, got {value:g}")
     if hi is not None and value > hi:

@@ -38,6 +38,8 @@ MODEL_FIGURES = {
     "tree": "figures/tree.png",
 }
 
+_TIE = "Some side is exactly indifferent at some step, so other outcomes are equally rational."
+
 _ESCALATION_WORDS = {
     "SQ": "the status quo holds: the Challenger does not initiate",
     "DC": "the Challenger initiates and the Defender concedes",
@@ -271,7 +273,7 @@ def _deterrence_md(s: Mapping[str, Any]) -> list[str]:
              f"(it {'prefers' if s['defender_hard'] else 'does not prefer'} conflict to conceding).",
              f"Solving backwards, the outcome is **{s['outcome']}**: {_DETERRENCE_WORDS[s['outcome']]}."]
     if s["tie"]:
-        lines.append("Some side is exactly indifferent at some step, so other outcomes are equally rational.")
+        lines.append(_TIE)
     return lines + [""]
 
 
@@ -293,7 +295,7 @@ def _escalation_md(s: Mapping[str, Any]) -> list[str]:
              f"Solving backwards, the outcome is **{s['outcome']}**: {_ESCALATION_WORDS[s['outcome']]}. "
              f"Equilibrium path: {_path_md(s['path'])}."]
     if s["tie"]:
-        lines.append("Some side is exactly indifferent at some step, so other outcomes are equally rational.")
+        lines.append(_TIE)
     return lines + [""]
 
 
