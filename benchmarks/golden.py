@@ -59,6 +59,10 @@ SUBMODULE_API = {
     "attrition_hazard": ("sim.dynamics", "attrition_hazard"),
     "simulate_attrition": ("sim.dynamics", "simulate_attrition"),
     "equilibrium_map": ("sim.sweep", "equilibrium_map"),
+    # config -> built objects (the scenario section)
+    "validate_run": ("sim.config", "validate_run"),
+    "build_game": ("sim.config", "build_game"),
+    "load_strategy": ("sim.strategies", "load"),
 }
 
 
@@ -537,8 +541,39 @@ def qre(out: dict) -> None:
             _store(out, f"qre.qre_2x2_all.{name}.lam{lam}.y", np.array([p.y for p in pts]).reshape(len(pts), 2))
 
 
+def scenarios(out: dict) -> None:
+    """Every shipped scenario composed with Hydra, validated and built: its game, its crisis
+    settings, the exact analysis of its policy pair (and of its comparison pairs), and the
+    numbers of its models block."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    configs = Path(__file__).resolve().parent.parent / "configs"
+    names = sorted(p.stem for p in (configs / "scenario").glob("*.yaml"))
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        cfgs = {n: OmegaConf.to_container(compose(config_name="run", overrides=[f"scenario={n}"]), resolve=True)
+                for n in names}
+    GlobalHydra.instance().clear()
+    for n in names:
+        rc = sub("validate_run")(cfgs[n])
+        game = sub("build_game")(rc.game, rc.scenario)
+        flat_game(out, f"scenario.{n}.game", game)
+        flat(out, f"scenario.{n}.models", rc.models)
+        if rc.crisis is None:
+            continue
+        K = game.n_actions[0]
+        kw = rc.crisis.settings()
+        flat(out, f"scenario.{n}.settings", kw)
+        pairs = [(rc.crisis.side_a, rc.crisis.side_b), *rc.crisis.compare]
+        for i, (sa, sb) in enumerate(pairs):
+            a, b = sub("load_strategy")(sa, K=K), sub("load_strategy")(sb, K=K)
+            flat(out, f"scenario.{n}.pair{i}", sim.analyse(game, a, b, **kw))
+
+
 SECTIONS = (games, classify, equilibria, strategies, simulate, analyse, tournament, grid, crisis, dynamics,
-            escalation, bargaining, trees, qre)
+            escalation, bargaining, trees, qre, scenarios)
 
 
 def compute() -> dict[str, np.ndarray]:
