@@ -27,9 +27,9 @@ import tracemalloc
 
 import numpy as np
 
-from sim import games
-from sim import strategies as st
-from sim.engine import DEFAULT_CHUNK_PATHS, simulate
+from sim.games import game as games
+from sim.repeated.strategies import named as st
+from sim.repeated.montecarlo.engine import DEFAULT_CHUNK_PATHS, simulate
 
 PAIRS = [("grit", "graduated_response"), ("conditional_deescalation", "graduated_response"),
          ("generous_tit_for_tat", "win_stay_lose_shift")]

@@ -1,7 +1,7 @@
-"""Noisy 200-round matches in the axelrod library and in sim.engine, in one run.
+"""Noisy 200-round matches in the axelrod library and in sim.repeated.montecarlo, in one run.
 
 Same process, same pair, same game, same noise: axelrod ``Match`` (noise 0.05 flips the
-played action, as our ``execution_noise=0.05``) against ``sim.engine.simulate`` with
+played action, as our ``execution_noise=0.05``) against ``sim.repeated.montecarlo.simulate`` with
 many paths.  Prints path-rounds per second for both, the ratio, and the two mean scores
 (which must agree within their standard errors).
 
@@ -20,9 +20,9 @@ import time
 
 import numpy as np
 
-from sim import games
-from sim import strategies as st
-from sim.engine import simulate
+from sim.games import game as games
+from sim.repeated.strategies import named as st
+from sim.repeated.montecarlo.engine import simulate
 
 OURS = {"TitForTat": "tit_for_tat", "WinStayLoseShift": "win_stay_lose_shift", "GTFT": "generous_tit_for_tat",
         "Grudger": "grim_trigger", "TitFor2Tats": "tit_for_two_tats", "Alternator": "alternator"}

@@ -1,4 +1,4 @@
-"""Benchmark: grid-sweep throughput (sim.grid.grid_sweep) and joblib speed-up.
+"""Benchmark: grid-sweep throughput (sim.sweeps.grid.grid_sweep) and joblib speed-up.
 
 1. 2x2 equilibrium map: a K = 2 ladder over war_cost x advantage (``game_class``,
    ``n_pure``, ``eq_level``), points per second.
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from sim.grid import grid_sweep  # noqa: E402
-from sim.strategies import load  # noqa: E402
+from sim.sweeps.grid import grid_sweep  # noqa: E402
+from sim.repeated.strategies.named import load  # noqa: E402
 
 SCENARIO = dict(K=11, advantage=20.0, damage=10.0, cost=2.0, war_risk=0.8, war_cost=100.0, risk_interaction=0.5,
                 risk_exponent=3.0)

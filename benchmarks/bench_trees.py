@@ -1,6 +1,6 @@
-"""Benchmark: batched backward induction (sim.trees.solve) vs pygambit, one game per point.
+"""Benchmark: batched backward induction (sim.crisis.trees.solve) vs pygambit, one game per point.
 
-Two trees: the Asymmetric Escalation Game (``sim.escalation.asymmetric_escalation_spec``:
+Two trees: the Asymmetric Escalation Game (``sim.crisis.escalation.asymmetric_escalation_spec``:
 5 decision nodes, 6 outcomes, 12 payoff parameters, standard normal, so generic) and the
 brinkmanship tree (``configs/tree/brinkmanship_tree.yaml``: 3 decision nodes and a chance
 node; the risk of war uniform on (0, 1), the other five parameters uniform on ranges that
@@ -8,7 +8,7 @@ make every outcome occur).
 
 For each tree:
 
-* ours: one ``sim.trees.solve(tree, **params)`` call on ``--points`` parameter points
+* ours: one ``sim.crisis.trees.solve(tree, **params)`` call on ``--points`` parameter points
   (best of ``--repeats``); it returns the subgame-perfect strategy at every decision node
   and the probability of every terminal.
 * gambit: the same extensive game built once with ``Game.new_tree`` / ``append_move`` /
@@ -58,8 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from sim.escalation import asymmetric_escalation_spec  # noqa: E402
-from sim.trees import Chance, Decision, Tree, load_tree, solve  # noqa: E402
+from sim.crisis.escalation import asymmetric_escalation_spec  # noqa: E402
+from sim.crisis.trees import Chance, Decision, Tree, load_tree, solve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BRINK_RANGES = {"value": (0.0, 20.0), "defender_value": (0.0, 20.0), "war_cost_challenger": (0.0, 40.0),
@@ -231,7 +231,7 @@ def _bench_tree(kind: str, tree: Tree, args, seeds) -> bool:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=1_000_000, help="batch size for sim.trees.solve (default 10**6)")
+    ap.add_argument("--points", type=int, default=1_000_000, help="batch size for sim.crisis.trees.solve (default 10**6)")
     ap.add_argument("--gambit-points", type=int, default=500, help="points solved one by one by pygambit (default 500)")
     ap.add_argument("--repeats", type=int, default=3, help="repeats of the batched call; best is kept (default 3)")
     ap.add_argument("--seed", type=int, default=20261124)
@@ -254,7 +254,7 @@ def main(argv=None) -> int:
     for kind, ss in zip(("escalation", "brinkmanship"), seeds):
         if kind in kinds:
             ok &= _bench_tree(kind, trees[kind](), args, ss.spawn(2))
-    print(f"\nexact SPE route (agent+SPE) agrees with sim.trees.solve on every gambit point: {ok}")
+    print(f"\nexact SPE route (agent+SPE) agrees with sim.crisis.trees.solve on every gambit point: {ok}")
     return 0 if ok else 1
 
 

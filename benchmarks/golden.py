@@ -40,29 +40,29 @@ import sim  # noqa: E402
 
 # =========================================================================== submodule entry points
 # Functions that the top-level ``sim`` package does not export.  Each entry is
-# key -> (module path, attribute).  RE-POINT HERE when modules move (e.g. "sim.qre" ->
+# key -> (module path, attribute).  RE-POINT HERE when modules move (e.g. "sim.equilibria.logit_qre" ->
 # "sim.equilibria.qre"); nothing else in this file names a submodule.
 SUBMODULE_API = {
-    "qre": ("sim.qre", "qre"),
-    "qre_trace": ("sim.qre", "trace"),
-    "qre_2x2_all": ("sim.qre", "qre_2x2_all"),
-    "product_chain": ("sim.markov", "product_chain"),
+    "qre": ("sim.equilibria", "qre"),
+    "qre_trace": ("sim.equilibria", "trace"),
+    "qre_2x2_all": ("sim.equilibria", "qre_2x2_all"),
+    "product_chain": ("sim.repeated", "product_chain"),
     "cross_check": ("sim.equilibria", "cross_check"),
     "risk_dominance_2x2": ("sim.equilibria", "risk_dominance_2x2"),
     "iterated_dominance": ("sim.equilibria", "iterated_dominance"),
     "is_degenerate": ("sim.equilibria", "is_degenerate"),
     "pareto_undominated": ("sim.equilibria", "pareto_undominated"),
-    "is_ess": ("sim.tournament", "is_ess"),
+    "is_ess": ("sim.repeated", "is_ess"),
     "ladder_war_probability": ("sim.games", "ladder_war_probability"),
-    "tying_hands_curve": ("sim.bargaining", "tying_hands_curve"),
-    "book_payoffs": ("sim.escalation", "book_payoffs"),
-    "attrition_hazard": ("sim.dynamics", "attrition_hazard"),
-    "simulate_attrition": ("sim.dynamics", "simulate_attrition"),
-    "equilibrium_map": ("sim.sweep", "equilibrium_map"),
+    "tying_hands_curve": ("sim.crisis", "tying_hands_curve"),
+    "book_payoffs": ("sim.crisis", "book_payoffs"),
+    "attrition_hazard": ("sim.crisis", "attrition_hazard"),
+    "simulate_attrition": ("sim.crisis", "simulate_attrition"),
+    "equilibrium_map": ("sim.sweeps", "equilibrium_map"),
     # config -> built objects (the scenario section)
     "validate_run": ("sim.config", "validate_run"),
     "build_game": ("sim.config", "build_game"),
-    "load_strategy": ("sim.strategies", "load"),
+    "load_strategy": ("sim.repeated.strategies", "load"),
 }
 
 
@@ -195,14 +195,14 @@ def games(out: dict) -> None:
 def classify(out: dict) -> None:
     for name, g in (("chicken", sim.chicken()), ("pd", sim.prisoners_dilemma()), ("stag_hunt", sim.stag_hunt()),
                     ("deterrence", sim.deterrence()), ("ladder_K2", sim.ladder(K=2))):
-        flat(out, f"classify.{name}", sim.classify(g))
+        flat(out, f"classify.{name}", sim.games.classify(g))
     A = _rng(21).integers(0, 4, size=(400, 2, 2)).astype(float)
     B = _rng(22).integers(0, 4, size=(400, 2, 2)).astype(float)
-    flat(out, "classify.random_int_400", sim.classify((A, B)))
+    flat(out, "classify.random_int_400", sim.games.classify((A, B)))
     A = _rng(23).normal(size=(20, 10, 2, 2))
     B = _rng(24).normal(size=(20, 10, 2, 2))
-    flat(out, "classify.random_normal_20x10", sim.classify((A, B)))
-    flat(out, "classify.ladder_K2_batch", sim.classify(sim.ladder(K=2, war_cost=np.linspace(0, 300, 61),
+    flat(out, "classify.random_normal_20x10", sim.games.classify((A, B)))
+    flat(out, "classify.ladder_K2_batch", sim.games.classify(sim.ladder(K=2, war_cost=np.linspace(0, 300, 61),
                                                                  war_risk=np.linspace(0.05, 1, 20)[:, None])))
 
 
@@ -265,7 +265,7 @@ def equilibria(out: dict) -> None:
 
 def strategies(out: dict) -> None:
     """Every registry strategy's automaton (K = 2 and K = 5), custom tables, YAML specs, noise."""
-    st = sim.strategies
+    st = sim.repeated.strategies
     for K in (2, 5):
         for name in st.names():
             flat_strategy(out, f"strategies.K{K}.{name}", st.get(name, K))
@@ -292,7 +292,7 @@ def strategies(out: dict) -> None:
 
 # Monte-Carlo cases: name -> (game, side A, side B, keyword arguments)
 def _simulate_cases():
-    st = sim.strategies
+    st = sim.repeated.strategies
     L2, L5 = sim.ladder(K=2), sim.ladder(K=5)
     return {
         "K2.tft_vs_grim": (L2, "tit_for_tat", "grim_trigger",
@@ -357,13 +357,13 @@ def analyse(out: dict) -> None:
                                                                       execution_noise=0.02, discount=0.9))
     flat(out, "analyse.K2.tft_vs_wsls_long_run_noise", sim.analyse(sim.ladder(K=2), "tit_for_tat",
                                                                    "win_stay_lose_shift", execution_noise=0.05))
-    pc = sub("product_chain")(L5, sim.strategies.get("tit_for_tat", 5), sim.strategies.get("grit", 5),
+    pc = sub("product_chain")(L5, sim.repeated.strategies.get("tit_for_tat", 5), sim.repeated.strategies.get("grit", 5),
                               execution_noise=0.05, perception_noise=0.02, settle_after=2, mediation=0.01)
     flat(out, "product_chain.K5.tft_vs_grit", pc)
 
 
 def tournament(out: dict) -> None:
-    st = sim.strategies
+    st = sim.repeated.strategies
     entrants = ["tit_for_tat", "grim_trigger", "generous_tit_for_tat", "win_stay_lose_shift", "always_escalate",
                 "always_restrain", "conditional_deescalation", "tit_for_two_tats"]
 
@@ -402,7 +402,7 @@ def tournament(out: dict) -> None:
 
 
 def grid(out: dict) -> None:
-    st = sim.strategies
+    st = sim.repeated.strategies
     base = dict(K=3, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_cost=100.0, risk_interaction=0.5,
                 risk_exponent=2.0)
     pair = (st.get("tit_for_tat", 3, start=1), st.get("conditional_deescalation", 3))

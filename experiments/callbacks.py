@@ -64,7 +64,7 @@ def _overrides(job_dir: Path) -> dict[str, str]:
 
 def aggregate(sweep_dir: str | Path, filename: str = "results.csv") -> Path | None:
     """Collect ``<sweep_dir>/*/summary.json`` into ``<sweep_dir>/<filename>``; ``None`` if no job finished."""
-    from sim.report import atomic_write_text
+    from sim.files import atomic_write_text
 
     sweep_dir = Path(sweep_dir)
     rows = []
@@ -124,8 +124,8 @@ def sweep_figures(sweep_dir: str | Path, filename: str = "results.csv") -> list[
     """
     import pandas as pd
 
-    from sim.plot_style import save
-    from sim.plots_sweep import sensitivity_curves
+    from sim.viz.style import save
+    from sim.viz.sweep import sensitivity_curves
 
     sweep_dir = Path(sweep_dir)
     table = pd.read_csv(sweep_dir / filename)

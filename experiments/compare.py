@@ -33,11 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cli import CONFIG_DIR, _group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
-from sim import plots, report  # noqa: E402
-from sim.config import validate_run  # noqa: E402
+from sim.viz import stage as plots
+
+from sim import files  # noqa: E402
+from sim.config.run import validate_run  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.plots_compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
-from sim.report_html import write_report  # noqa: E402
+from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
+from sim.report.html import write_report  # noqa: E402
 from sim.wording import _DISCLAIMER, _figure_guide, _md_cell, _num, _pct  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
@@ -317,7 +319,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     variants = validate_compare(cfg)
     out_dir = Path(out_dir)
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
     rows = []
     for v in variants:
         vdir = out_dir / "variants" / v.slug
@@ -327,7 +329,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
                        ("payoffs", payoff_figure)):
         plots.save(build(rows), out_dir / FIGURES[key])
     seed = cfg.get("seed", 0)
-    report.atomic_write_text(out_dir / "summary.md", compare_markdown(rows, seed, cfg.get("common") or {}))
+    files.atomic_write_text(out_dir / "summary.md", compare_markdown(rows, seed, cfg.get("common") or {}))
     summary = {"experiment": cfg.get("experiment", "compare"), "seed": seed, "common_random_numbers": True,
                "common": cfg.get("common") or {},
                "variants": [{k: v for k, v in r.items() if k != "crisis"}
@@ -335,7 +337,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
                                else {k: x for k, x in r["crisis"].items() if k != "curves"}} for r in rows],
                "figures": list(FIGURES.values()), "files": {"markdown": "summary.md", "report": "report.html"}}
     write_report(out_dir)  # before summary.json
-    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"comparison written to {out_dir}")
     return summary
 

@@ -25,17 +25,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cli import main  # noqa: E402
 
-from sim import plots, plots_repeated, report, report_repeated  # noqa: E402
-from sim.engine import simulate  # noqa: E402
-from sim.markov import analyse  # noqa: E402
-from sim.strategies import load as load_strategy  # noqa: E402
-from sim.classify import classify  # noqa: E402
-from sim.config import RunConfig, build_game, validate_run  # noqa: E402
-from sim.equilibria import nash_equilibria  # noqa: E402
-from sim.plots_scenario import timeline_figure  # noqa: E402
-from sim.report_html import write_report  # noqa: E402
-from sim.report_models import models_markdown, run_models  # noqa: E402
-from sim.sweep import equilibrium_map  # noqa: E402
+from sim.viz import stage as plots
+
+from sim.viz import repeated as plots_repeated
+
+from sim import files, report
+
+from sim.report import repeated as report_repeated  # noqa: E402
+from sim.repeated.montecarlo.engine import simulate  # noqa: E402
+from sim.repeated.markov.chain import analyse  # noqa: E402
+from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
+from sim.games.classify import classify  # noqa: E402
+from sim.config.run import RunConfig, build_game, validate_run  # noqa: E402
+from sim.equilibria.nash import nash_equilibria  # noqa: E402
+from sim.viz.scenario import timeline_figure  # noqa: E402
+from sim.report.html import write_report  # noqa: E402
+from sim.report.models import models_markdown, run_models  # noqa: E402
+from sim.sweeps.maps import equilibrium_map  # noqa: E402
 
 
 def _axis(rng, value: float, points: int) -> np.ndarray:
@@ -54,7 +60,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
 
     game = build_game(rc.game, rc.scenario)
     eqs = nash_equilibria(game, rc.method)
@@ -87,9 +93,9 @@ def run(cfg: dict, out_dir: Path) -> dict:
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
-    report.atomic_write_text(out_dir / "summary.md", markdown)
+    files.atomic_write_text(out_dir / "summary.md", markdown)
     write_report(out_dir)  # report.html: every figure embedded; written before summary.json
-    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
 

@@ -1,4 +1,4 @@
-"""Sweep a parameter grid of a scenario through the numpy core (sim.grid.grid_sweep).
+"""Sweep a parameter grid of a scenario through the numpy core (sim.sweeps.grid.grid_sweep).
 
     python experiments/sweep.py                                  # sweep/war_cost_x_noise: 300 x 300, exact
     python experiments/sweep.py sweep=war_cost_x_advantage       # stage-game regimes
@@ -29,13 +29,16 @@ _HERE = str(Path(__file__).resolve().parent)
 sys.path.insert(0, _HERE)
 from _cli import main  # noqa: E402
 
-from sim import plots, report  # noqa: E402
-from sim.config_sweep import SweepConfig, validate_sweep  # noqa: E402
-from sim.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
-from sim.strategies import load as load_strategy  # noqa: E402
-from sim.plots_sweep import sensitivity_curves  # noqa: E402
-from sim.report_html import write_report  # noqa: E402
-from sim.sweep import equilibrium_map, outcome_map_figure  # noqa: E402
+from sim.viz import stage as plots
+
+from sim import files  # noqa: E402
+from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
+from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
+from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
+from sim.viz.sweep import sensitivity_curves  # noqa: E402
+from sim.report.html import write_report  # noqa: E402
+from sim.sweeps.maps import equilibrium_map  # noqa: E402
+from sim.viz.map import outcome_map_figure  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
 MAX_LINES = 6
@@ -57,7 +60,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
     t0 = time.perf_counter()
 
     name = sc.game["name"]
@@ -70,12 +73,12 @@ def run(cfg: dict, out_dir: Path) -> dict:
     store = Path(sp.store) if sp.store else out_dir.parent / "points"
     table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
                        paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress)
-    report.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
+    files.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
 
     varying = [a.name for a in sp.grid.axes if a.values.size > 1]
     x = sp.x if sp.x in varying else (varying[0] if varying else None)
     y = sp.y if sp.y in varying and sp.y != x else next((v for v in varying if v != x), None)
-    files = []
+    figure_files = []
     scenario_values = dict(base, **settings)
     curve_outcomes = [o for o in sp.outcomes if o != "game_class" and not o.endswith("_sem")]
     if x and y and x != y:
@@ -90,7 +93,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
             fig = outcome_map_figure(sub, x, y, o, point=point,
                                      title=f"{sc.scenario.title}: {o.replace('_', ' ')}")
             plots.save(fig, figures / f"map_{o}.png")
-            files.append(f"figures/map_{o}.png")
+            figure_files.append(f"figures/map_{o}.png")
         if any(o in GAME_OUTCOMES for o in sp.outcomes) and x not in SETTING_PARAMETERS \
                 and y not in SETTING_PARAMETERS:
             xs = sp.grid.axes[sp.grid.names.index(x)].values
@@ -98,14 +101,14 @@ def run(cfg: dict, out_dir: Path) -> dict:
             emap = equilibrium_map(name, base, x, xs, y, ys)
             plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
                        figures / "equilibrium_map.png")
-            files.append("figures/equilibrium_map.png")
+            figure_files.append("figures/equilibrium_map.png")
         if curve_outcomes:  # x across, one line per (evenly picked) value of y; other parameters sliced
             keep = _even_pick(sp.grid.axes[sp.grid.names.index(y)].values)
             cur = sub[sub[y].isin(keep)]
             fig = sensitivity_curves(cur, x, curve_outcomes, by=y,
                                      title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
             plots.save(fig, figures / "sensitivity.png")
-            files.append("figures/sensitivity.png")
+            figure_files.append("figures/sensitivity.png")
     elif x and curve_outcomes:  # one swept parameter: curves instead of maps
         sub = table
         for other in sp.grid.axes:
@@ -114,7 +117,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         fig = sensitivity_curves(sub, x, curve_outcomes,
                                  title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
         plots.save(fig, figures / "sensitivity.png")
-        files.append("figures/sensitivity.png")
+        figure_files.append("figures/sensitivity.png")
 
     summary = {
         "experiment": sc.experiment, "seed": sc.seed, "scenario": sc.scenario.name, "game": name,
@@ -124,7 +127,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
                  for a in sp.grid.axes},
         "points": int(len(table)), "computed": int(table.attrs.get("computed", len(table))),
         "reused": int(table.attrs.get("reused", 0)), "seconds": round(time.perf_counter() - t0, 3),
-        "outcomes": list(sp.outcomes), "table": "table.csv", "figures": files,
+        "outcomes": list(sp.outcomes), "table": "table.csv", "figures": figure_files,
     }
     for o in sp.outcomes:
         col = table[o]
@@ -136,7 +139,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary[f"{o}_min"] = float(np.nanmin(vals)) if np.isfinite(vals).any() else None
         summary[f"{o}_max"] = float(np.nanmax(vals)) if np.isfinite(vals).any() else None
     write_report(out_dir)  # report.html: every figure embedded; written before summary.json
-    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
 

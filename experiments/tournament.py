@@ -28,15 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cli import main  # noqa: E402
 
-from sim import plots, report  # noqa: E402
-from sim.config import build_game  # noqa: E402
-from sim.config_tournament import TournamentConfig, build_strategies, validate_tournament  # noqa: E402
+from sim.viz import stage as plots
+
+from sim import files  # noqa: E402
+from sim.config.run import build_game  # noqa: E402
+from sim.config.tournament import TournamentConfig, build_strategies, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.plots_repeated import replicator_plot, tournament_heatmap  # noqa: E402
-from sim.report_html import write_report  # noqa: E402
-from sim.report_repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
+from sim.viz.repeated import replicator_plot, tournament_heatmap  # noqa: E402
+from sim.report.html import write_report  # noqa: E402
+from sim.report.repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
                                  tournament_summary)
-from sim.tournament import round_robin  # noqa: E402
+from sim.repeated.tournament import round_robin  # noqa: E402
 
 FIGURES = {k: REPEATED_FIGURE_FILES[k] for k in ("tournament_heatmap", "replicator")}
 _FIELDS = {"method": "tournament.equilibrium_method"}  # round_robin argument -> config field
@@ -71,7 +73,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    report.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
+    files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
 
     game = build_game(tc.game, tc.scenario)
     entrants = build_strategies(tc, game.n_actions[0])
@@ -85,11 +87,11 @@ def run(cfg: dict, out_dir: Path) -> dict:
     plots.save(tournament_heatmap(result, title=f"{title}: tournament"), out_dir / FIGURES["tournament_heatmap"])
     plots.save(replicator_plot(result.dynamics, result.names, title=f"{title}: replicator dynamics"),
                out_dir / FIGURES["replicator"])
-    report.atomic_write_text(out_dir / "tournament.csv", _csv(result.names, result.M))
+    files.atomic_write_text(out_dir / "tournament.csv", _csv(result.names, result.M))
 
     md = [f"# Tournament: {title}", "", f"Scenario `{tc.scenario.name}`; sides {tc.scenario.sides[0]} and "
           f"{tc.scenario.sides[1]}.", "", _settings_md(tc, game), tournament_markdown(result, figures=FIGURES)]
-    report.atomic_write_text(out_dir / "summary.md", "\n".join(md))
+    files.atomic_write_text(out_dir / "summary.md", "\n".join(md))
 
     summary = {
         "experiment": tc.experiment,
@@ -102,7 +104,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},
     }
     write_report(out_dir)  # report.html: every figure embedded; written before summary.json
-    report.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
 

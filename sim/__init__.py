@@ -1,48 +1,72 @@
 """escalation-sim: escalation game theory, from stage games to repeated crises.
 
-Public API (see README "API reference"):
+The package is a house with rooms (see README "Layout"); each room is a subpackage:
 
-- :mod:`sim.games`: :class:`Game`, builders (``ladder``, ``chicken``, ...), ``from_matrices``.
-- :mod:`sim.classify`: ``classify`` for the ordinal structure of 2x2 games.
-- :mod:`sim.equilibria`: ``nash_equilibria``, ``pure_equilibria``, ``nash_2x2`` and refinements.
-- :mod:`sim.strategies`: strategies as automata; ``strategies.get(name, K, **params)``.
-- :mod:`sim.engine`: ``simulate``, the vectorised Monte-Carlo core.
-- :mod:`sim.markov`: ``analyse``, the exact Markov-chain analysis of a strategy pair.
-- :mod:`sim.tournament`: ``round_robin``, meta-game equilibria, replicator dynamics, ESS.
-- :mod:`sim.grid`: ``Grid``, ``grid_sweep``: vectorised parameter sweeps into tidy tables.
-- :mod:`sim.qre`: logit quantal response equilibria (``qre``, ``trace``, ``qre_2x2_all``).
-- :mod:`sim.dynamics`: Richardson arms race, war of attrition, dollar auction.
-- :mod:`sim.crisis`: the brinkmanship window and the unilateral deterrence game.
-- :mod:`sim.trees`: escalation trees with chance nodes from config, solved backwards (batched).
-- :mod:`sim.escalation`: Zagare-Kilgour asymmetric escalation game with Hard/Soft types.
-- :mod:`sim.bargaining`: tying hands, one-sided incomplete information and audience costs (PBE).
-- :mod:`sim.report_html`: ``write_report``, the self-contained ``report.html`` of a run.
+- :mod:`sim.games`: :class:`Game`, the builders (``ladder``, ``chicken``, ...), ``build``, ``classify``.
+- :mod:`sim.equilibria`: ``nash_equilibria``, ``pure_equilibria``, ``nash_2x2``, refinements, logit QRE.
+- :mod:`sim.repeated`: ``CrisisSettings``, strategies as automata, ``simulate`` (Monte Carlo),
+  ``analyse`` (exact Markov chain), ``round_robin`` and ``replicator``.
+- :mod:`sim.crisis`: trees, brinkmanship, deterrence, asymmetric escalation, tying hands, arms races.
+- :mod:`sim.sweeps`: ``Grid``, ``grid_sweep``, ``equilibrium_map``.
+- :mod:`sim.config`: validated configs (plain dataclasses; no Hydra).
+- :mod:`sim.viz`: figures (each takes result values and returns a Figure).
+- :mod:`sim.report`: summaries in words, ``write_report`` (report.html).
+
+Every public name below is importable from ``sim`` itself.  The re-exports are lazy
+(PEP 562): ``import sim`` loads no subpackage, so it never imports matplotlib or
+scipy.integrate; a name's subpackage is imported the first time the name is used.
 """
 
-from . import strategies
-from .bargaining import TyingHands, tying_hands
-from .classify import classify
-from .crisis import brinkmanship_window, unilateral_deterrence
-from .dynamics import dollar_auction, richardson_equilibrium, richardson_stability, richardson_trajectory
-from .engine import SimulationResult, simulate
-from .equilibria import Equilibrium, nash_2x2, nash_equilibria, pure_equilibria
-from .errors import ConfigError
-from .escalation import AsymmetricEscalation, asymmetric_escalation
-from .grid import Grid, grid_sweep
-from .games import (Game, build, chicken, deterrence, from_matrices, ladder, prisoners_dilemma,
-                    stag_hunt, symmetric)
-from .markov import MarkovResult, analyse
-from .strategies import Strategy
-from .tournament import TournamentResult, replicator, round_robin
-from .trees import Tree, TreeSolution, load_tree
-from .trees import solve as solve_tree
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Game", "build", "chicken", "deterrence", "from_matrices", "ladder",
-           "prisoners_dilemma", "stag_hunt", "symmetric", "classify", "Equilibrium", "nash_2x2",
-           "nash_equilibria", "pure_equilibria", "strategies", "Strategy", "simulate", "SimulationResult",
-           "analyse", "MarkovResult", "round_robin", "replicator", "TournamentResult", "Grid", "grid_sweep",
-           "richardson_equilibrium", "richardson_stability", "richardson_trajectory",
-           "dollar_auction", "brinkmanship_window", "unilateral_deterrence", "Tree", "TreeSolution", "load_tree",
-           "solve_tree", "asymmetric_escalation", "AsymmetricEscalation", "tying_hands", "TyingHands"]
+# public name -> the subpackage (or module) that defines it
+_EXPORTS: dict[str, str] = {
+    "ConfigError": "sim.errors",
+    # games
+    **dict.fromkeys(["Game", "build", "chicken", "deterrence", "from_matrices", "ladder", "prisoners_dilemma",
+                     "stag_hunt", "symmetric", "classify", "GAMES", "builder_parameters"], "sim.games"),
+    # equilibria
+    **dict.fromkeys(["Equilibrium", "Equilibria", "nash_2x2", "nash_equilibria", "pure_equilibria", "cross_check",
+                     "is_nash", "qre", "qre_2x2_all", "QREPoint", "QRETrace"], "sim.equilibria"),
+    # repeated crisis
+    **dict.fromkeys(["Strategy", "simulate", "SimulationResult", "analyse", "MarkovResult", "round_robin",
+                     "replicator", "TournamentResult"], "sim.repeated"),
+    # crisis models
+    **dict.fromkeys(["TyingHands", "tying_hands", "brinkmanship_window", "unilateral_deterrence", "dollar_auction",
+                     "richardson_equilibrium", "richardson_stability", "richardson_trajectory", "Tree",
+                     "TreeSolution", "load_tree", "AsymmetricEscalation", "asymmetric_escalation"], "sim.crisis"),
+    # sweeps
+    **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap"], "sim.sweeps"),
+}
+_RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
+_SUBPACKAGES = {"games", "equilibria", "repeated", "crisis", "sweeps", "config", "viz", "report", "errors",
+                "wording", "files"}
+# ``sim.repeated.strategies`` (README: ``sim.repeated.strategies.get(name, K)``) is the strategies package of sim.repeated
+_ALIASES = {"strategies": "sim.repeated.strategies"}
+
+__all__ = sorted([*_EXPORTS, *_RENAMED, *_ALIASES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _RENAMED:
+        module, attr = _RENAMED[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _ALIASES:
+        value = importlib.import_module(_ALIASES[name])
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f"sim.{name}")
+    else:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    globals()[name] = value  # cache: later look-ups do not come back here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBPACKAGES)

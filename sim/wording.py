@@ -11,7 +11,7 @@ Numbers and markdown in words
     case), ``_md_cell`` (a markdown table cell), ``_join`` ("a, b and c") and the
     disclaimer that closes every report section.
 
-These names are re-exported from :mod:`sim.report` and :mod:`sim.report_repeated`, where
+These names are re-exported from :mod:`sim.report` and :mod:`sim.report.repeated`, where
 they were defined before the split.
 """
 
@@ -23,8 +23,8 @@ from typing import Any, Sequence
 __all__ = ["CLASS_LABELS", "CLASS_MEANINGS", "PARAM_LABELS", "STRATEGY_LABELS", "STRATEGY_DESCRIPTIONS",
            "class_label", "param_label", "strategy_label"]
 
-#: Readable names of the game classes of :data:`sim.classify.CLASSES` and of the regimes of
-#: :data:`sim.sweep.REGIMES`.
+#: Readable names of the game classes of :data:`sim.games.classify.CLASSES` and of the regimes of
+#: :data:`sim.sweeps.maps.REGIMES`.
 CLASS_LABELS: dict[str, str] = {
     "prisoners_dilemma": "Prisoner's Dilemma",
     "chicken": "Chicken",
@@ -93,7 +93,7 @@ PARAM_LABELS: dict[str, str] = {
 }
 
 
-#: Readable names of the registered strategies (:data:`sim.strategies.REGISTRY`).
+#: Readable names of the registered strategies (:data:`sim.repeated.strategies.REGISTRY`).
 STRATEGY_LABELS: dict[str, str] = {
     "always_restrain": "always restrain",
     "always_escalate": "always escalate",

@@ -1,4 +1,4 @@
-"""Tests for sim.bargaining (tying-hands crisis bargaining, PBE) and its figure.
+"""Tests for sim.crisis.bargaining (tying-hands crisis bargaining, PBE) and its figure.
 
 The brute-force checker below is written from the game tree alone (terminal payoffs,
 sequential rationality, Bayes' rule) and shares no formula with the module.
@@ -14,10 +14,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.optimize import brentq
 
-from sim.bargaining import (COMMITTED, POOLING_DETERRED, SEMI_SEPARATING, SEPARATING, PARAMS, tying_hands,
+from sim.crisis.bargaining import (COMMITTED, POOLING_DETERRED, SEMI_SEPARATING, SEPARATING, PARAMS, tying_hands,
                             tying_hands_curve, tying_hands_from_params)
 from sim.errors import ConfigError
-from sim.plots_bargaining import tying_hands_figure
+from sim.viz.bargaining import tying_hands_figure
 
 TOL = 1e-9
 

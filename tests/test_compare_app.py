@@ -168,7 +168,7 @@ def test_bad_input_on_the_command_line_gives_one_line_and_writes_nothing(tmp_pat
 def test_payoff_panels_name_their_own_sides():
     """Variants of different scenarios: each payoff panel labels its own two sides (the panels share
     the payoff scale, not the side labels)."""
-    from sim.plots_compare import payoff_figure
+    from sim.viz.compare import payoff_figure
 
     rows = [{"name": "Cuba", "sides": ["United States", "Soviet Union"], "crisis": {"expected_payoffs": [-5.0, -7.0]}},
             {"name": "2025", "sides": ["India", "Pakistan"], "crisis": {"expected_payoffs": [-44.0, -61.0]}}]

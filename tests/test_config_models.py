@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config_models import MODELS, validate_models
+from sim.config.models import MODELS, validate_models
 from sim.errors import ConfigError
 
 SIDES = ("United States", "Soviet Union")

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.crisis import CB, CF, DC, OUTCOMES, SQ, brinkmanship_window, unilateral_deterrence
+from sim.crisis.brinkmanship import CB, CF, DC, OUTCOMES, SQ, brinkmanship_window, unilateral_deterrence
 from sim.errors import ConfigError
 
 # ------------------------------------------------------------------------------ brinkmanship

@@ -12,9 +12,10 @@ from hypothesis import strategies as hs
 from unittest import mock
 
 import sim
-from sim import engine, games
-from sim import strategies as st
-from sim.engine import _walker, simulate
+from sim.repeated.montecarlo import engine
+from sim.games import game as games
+from sim.repeated.strategies import named as st
+from sim.repeated.montecarlo.engine import _walker, simulate
 from sim.errors import ConfigError
 
 AXL_OURS = {"TitForTat": "tit_for_tat", "Grudger": "grim_trigger", "Defector": "always_escalate",

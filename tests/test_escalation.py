@@ -1,5 +1,5 @@
 """Tests for sim/escalation.py: Zagare and Kilgour's Unilateral Deterrence and Asymmetric
-Escalation Games built as sim.trees specs."""
+Escalation Games built as sim.crisis.trees specs."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.crisis import OUTCOMES as CRISIS_OUTCOMES
-from sim.crisis import unilateral_deterrence
+from sim.crisis.brinkmanship import OUTCOMES as CRISIS_OUTCOMES
+from sim.crisis.brinkmanship import unilateral_deterrence
 from sim.errors import ConfigError
-from sim.escalation import (
+from sim.crisis.escalation import (
     DEFENDER_TYPES,
     ESCALATION_OUTCOMES,
     UNILATERAL_OUTCOMES,
@@ -24,7 +24,7 @@ from sim.escalation import (
     types_table,
     unilateral_deterrence_spec,
 )
-from sim.trees import Tree, load_tree
+from sim.crisis.trees import Tree, load_tree
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "tree"
 
@@ -205,10 +205,10 @@ def test_tree_figure_highlights_the_path_escalation(ch_type, def_type, path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.plots_tree import PATH_WIDTH, tree_figure
+    from sim.viz.tree import PATH_WIDTH, tree_figure
 
     tree = Tree.from_spec(asymmetric_escalation_spec(*book_payoffs(ch_type, def_type)))
-    from sim.trees import solve
+    from sim.crisis.trees import solve
 
     fig = tree_figure(tree, solve(tree), title="Asymmetric Escalation Game", player_names=["Ch", "Def"])
     fig.savefig(io.BytesIO(), format="png")
@@ -224,8 +224,8 @@ def test_tree_figure_unilateral_and_errors():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.plots_tree import PATH_WIDTH, tree_figure
-    from sim.trees import solve
+    from sim.viz.tree import PATH_WIDTH, tree_figure
+    from sim.crisis.trees import solve
 
     tree = Tree.from_spec(unilateral_deterrence_spec())
     # default Hard/Hard: SQ; with u_Def(DC) = 2.5 > u_Def(CF) = 2 Def is Soft and concedes,

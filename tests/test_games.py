@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sim.classify import classify
-from sim.equilibria import pure_equilibria
+from sim.games.classify import classify
+from sim.equilibria.nash import pure_equilibria
 from sim.errors import ConfigError
-from sim.games import (GAMES, Game, build, builder_parameters, chicken, deterrence, from_matrices, ladder,
+from sim.games.game import (GAMES, Game, build, builder_parameters, chicken, deterrence, from_matrices, ladder,
                        ladder_war_probability, prisoners_dilemma, stag_hunt, symmetric)
 
 PROPS = settings(max_examples=60, deadline=None, derandomize=True, database=None,

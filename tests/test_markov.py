@@ -1,7 +1,7 @@
-"""Exact Markov-chain analysis of strategy pairs (sim.markov) against independent facts.
+"""Exact Markov-chain analysis of strategy pairs (sim.repeated.markov) against independent facts.
 
-Strategy automata are built locally (the registry in sim.strategies is not used here),
-so these tests check sim.markov alone.
+Strategy automata are built locally (the registry in sim.repeated.strategies is not used here),
+so these tests check sim.repeated.markov alone.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from sim.errors import ConfigError
-from sim.games import Game, ladder, prisoners_dilemma
-from sim.markov import analyse, product_chain
-from sim.strategies import noise_matrix as _confusion
-from sim.strategies import Strategy
+from sim.games.game import Game, ladder, prisoners_dilemma
+from sim.repeated.markov.chain import analyse, product_chain
+from sim.repeated.strategies.named import noise_matrix as _confusion
+from sim.repeated.strategies.named import Strategy
 
 
 # --------------------------------------------------------------------------- local automata
@@ -115,7 +115,7 @@ def test_memory_one_batch_of_games_matches_press_dyson():
 
 
 def test_registry_memory_one_matches_press_dyson():
-    import sim.strategies as st
+    import sim.repeated.strategies.named as st
     if not hasattr(st, "memory_one"):
         pytest.skip("strategy registry not yet available")
     rng = np.random.default_rng(1)
@@ -330,7 +330,7 @@ MC_CASES = {
 
 
 def _war_pd():
-    from sim.games import Game, prisoners_dilemma
+    from sim.games.game import Game, prisoners_dilemma
 
     g = prisoners_dilemma()
     wp = np.array([[0.0, 0.01], [0.01, 0.04]])
@@ -343,8 +343,8 @@ def _war_pd():
 @pytest.mark.parametrize("case", list(MC_CASES))
 def test_monte_carlo_engine_agrees_with_exact(case):
     """Both kinds of noise, war risk, settlement and mediation: MC within 4 standard errors of exact."""
-    from sim import strategies
-    from sim.engine import simulate
+    from sim.repeated.strategies import named as strategies
+    from sim.repeated.montecarlo.engine import simulate
 
     make, name_a, name_b, K = MC_CASES[case]
     game = make()
@@ -367,9 +367,9 @@ def test_monte_carlo_engine_agrees_with_exact(case):
 
 def test_strategies_may_be_given_by_name_or_spec():
     """analyse and simulate accept registry names and spec dicts (as round_robin does)."""
-    from sim import games
-    from sim.engine import simulate
-    from sim.strategies import get
+    from sim.games import game as games
+    from sim.repeated.montecarlo.engine import simulate
+    from sim.repeated.strategies.named import get
 
     g = games.ladder(K=4, war_risk=0.4)
     kw = dict(rounds=8, execution_noise=0.05, perception_noise=0.05)

@@ -12,10 +12,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim import games
-from sim.equilibria import nash_equilibria, pure_equilibria
-from sim.plots import equilibrium_map_figure, payoff_heatmap, save
-from sim.sweep import REGIMES, EquilibriumMap, equilibrium_map
+from sim.games import game as games
+from sim.equilibria.nash import nash_equilibria, pure_equilibria
+from sim.viz.stage import equilibrium_map_figure, payoff_heatmap, save
+from sim.sweeps.maps import REGIMES, EquilibriumMap, equilibrium_map
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -184,7 +184,7 @@ def test_save_failure_leaves_no_temp_file_and_keeps_the_old_file(tmp_path):
 
 def test_plots_do_not_touch_pyplot():
     code = ("import sys, numpy as np; from sim import games; from sim.equilibria import nash_equilibria; "
-            "import sim.plots as p; g = games.chicken(); p.payoff_heatmap(g, nash_equilibria(g)); "
+            "import sim.viz as p; g = games.chicken(); p.payoff_heatmap(g, nash_equilibria(g)); "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -10,12 +10,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim import games
-from sim import strategies as S
-from sim.markov import analyse
-from sim.plots_repeated import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
+from sim.games import game as games
+from sim.repeated.strategies import named as S
+from sim.repeated.markov.chain import analyse
+from sim.viz.repeated import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
                                 trajectory_fan)
-from sim.tournament import round_robin
+from sim.repeated.tournament import round_robin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LADDER = games.ladder(K=5, war_risk=0.3, sides=("India", "Pakistan"))
@@ -280,7 +280,7 @@ def test_every_figure_saves_as_png(tmp_path, tournament):
 
 
 def test_real_simulation_result_is_accepted():
-    engine = pytest.importorskip("sim.engine")
+    from sim.repeated.montecarlo import engine
     sim = engine.simulate(LADDER, S.get("tit_for_tat", K=5), S.get("conditional_deescalation", K=5), rounds=8,
                           paths=2000, execution_noise=0.1, settle_after=2, seed=7, keep_paths=True)
     fig = trajectory_fan(sim, sample_paths=3)

@@ -1,4 +1,4 @@
-"""Sweep-level figures (sim.plots_sweep), the sweep app's sensitivity figure and the
+"""Sweep-level figures (sim.viz.sweep), the sweep app's sensitivity figure and the
 multirun callback's figures."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection, QuadMesh  # noqa: E402
 
-from sim.plots_sweep import Z95, sensitivity_curves, small_multiples  # noqa: E402
+from sim.viz.sweep import Z95, sensitivity_curves, small_multiples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ROOT / "experiments" / "sweep.py"

@@ -2,7 +2,7 @@
 
 Expected values are closed forms derived in the docstrings below, limits proved by
 McKelvey and Palfrey (1995), Nash equilibria from nashpy, or the fixed-point condition
-re-derived here with numpy (``_softmax`` below), independently of ``sim.qre``.
+re-derived here with numpy (``_softmax`` below), independently of ``sim.equilibria.logit_qre``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.equilibria import nash_equilibria, risk_dominance_2x2
+from sim.equilibria.nash import nash_equilibria, risk_dominance_2x2
 from sim.errors import ConfigError
-from sim.games import chicken, from_matrices, prisoners_dilemma, stag_hunt, symmetric
-from sim.qre import QREPoint, QRETrace, logit_response, plot_correspondence, qre, qre_2x2_all, trace
+from sim.games.game import chicken, from_matrices, prisoners_dilemma, stag_hunt, symmetric
+from sim.equilibria.logit_qre import QREPoint, QRETrace, logit_response, qre, qre_2x2_all, trace
+from sim.viz.qre import plot_correspondence
 
 LAMS = np.concatenate([[0.0], np.logspace(-2, 2.5, 30)])
 MATCHING_PENNIES = from_matrices([[1.0, -1.0], [-1.0, 1.0]])
@@ -31,7 +32,7 @@ def _softmax(v):
 
 
 def _residual(A, B, lam, x, y) -> float:
-    """max |x - softmax(lam A y)|, |y - softmax(lam x B)|, computed without sim.qre."""
+    """max |x - softmax(lam A y)|, |y - softmax(lam x B)|, computed without sim.equilibria.logit_qre."""
     A, B = np.asarray(A), np.asarray(B)
     return max(np.abs(x - _softmax(lam * (A @ y))).max(), np.abs(y - _softmax(lam * (x @ B))).max())
 

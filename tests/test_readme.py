@@ -37,11 +37,11 @@ def test_classroom_walkthrough_numbers():
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from sim.bargaining import tying_hands_from_params
-    from sim.config import build_game, validate_run
-    from sim.equilibria import nash_equilibria
-    from sim.markov import analyse
-    from sim.strategies import load
+    from sim.crisis.bargaining import tying_hands_from_params
+    from sim.config.run import build_game, validate_run
+    from sim.equilibria.nash import nash_equilibria
+    from sim.repeated.markov.chain import analyse
+    from sim.repeated.strategies.named import load
 
     configs = README.parent / "configs"
     GlobalHydra.instance().clear()
@@ -82,9 +82,9 @@ def test_readme_commands_compose_and_validate():
     sys.path.insert(0, str(README.parent / "experiments"))
     import _cli
     import compare
-    from sim.config import validate_run
-    from sim.config_sweep import validate_sweep
-    from sim.config_tournament import validate_tournament
+    from sim.config.run import validate_run
+    from sim.config.sweep import validate_sweep
+    from sim.config.tournament import validate_tournament
 
     apps = {"run": validate_run, "tournament": validate_tournament, "sweep": validate_sweep,
             "compare": compare.validate_compare}

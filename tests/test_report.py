@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from sim import games
-from sim.classify import classify
-from sim.equilibria import nash_equilibria
-from sim.report import atomic_write_json, atomic_write_text, stage_markdown, stage_summary
-from sim.sweep import equilibrium_map
+from sim.games import game as games
+from sim.games.classify import classify
+from sim.equilibria.nash import nash_equilibria
+from sim.files import atomic_write_json, atomic_write_text
+from sim.report import stage_markdown, stage_summary
+from sim.sweeps.maps import equilibrium_map
 
 SCENARIO = {
     "name": "test_crisis",

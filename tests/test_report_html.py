@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
-from sim.report_html import figure_explanations, markdown_to_html, render_report, write_report
+from sim.report.html import figure_explanations, markdown_to_html, render_report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "experiments" / "run.py"

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from sim import games
-from sim.config_models import validate_models
-from sim.report_models import MODEL_FIGURES, models_markdown, run_models
+from sim.games import game as games
+from sim.config.models import validate_models
+from sim.report.models import MODEL_FIGURES, models_markdown, run_models
 from sim.wording import _pct
 
 SIDES = ("United States", "Soviet Union")
@@ -187,7 +187,7 @@ def test_brinkmanship_tree_config_threshold_is_the_closed_form():
     Solved for 2,001 risks in one batch."""
     from pathlib import Path
 
-    from sim.trees import load_tree, solve
+    from sim.crisis.trees import load_tree, solve
 
     tree = load_tree(Path(__file__).resolve().parent.parent / "configs" / "tree" / "brinkmanship_tree.yaml")
     risk = np.linspace(0.0, 0.5, 2001)

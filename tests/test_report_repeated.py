@@ -9,13 +9,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import games
-from sim import strategies as S
-from sim.markov import analyse
-from sim.report import _pct, atomic_write_json
-from sim.report_repeated import (crisis_markdown, crisis_summary, mean_rungs, rung_quantiles, rung_shares,
+from sim.games import game as games
+from sim.repeated.strategies import named as S
+from sim.repeated.markov.chain import analyse
+from sim.files import atomic_write_json
+from sim.wording import _pct
+from sim.report.repeated import (crisis_markdown, crisis_summary, mean_rungs, rung_quantiles, rung_shares,
                                  tournament_markdown, tournament_summary)
-from sim.tournament import round_robin
+from sim.repeated.tournament import round_robin
 
 SIDES = ("India", "Pakistan")
 LADDER = games.ladder(K=5, war_risk=0.3, sides=SIDES)

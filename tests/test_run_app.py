@@ -15,8 +15,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config import build_game, validate_run
-from sim.equilibria import is_nash, nash_equilibria
+from sim.config.run import build_game, validate_run
+from sim.equilibria.nash import is_nash, nash_equilibria
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -132,8 +132,8 @@ def test_default_run_shows_the_crisis_unfolding(tmp_path):
     se = np.sqrt(main["p_war"] * (1 - main["p_war"]) / 4000)
     assert abs(mc["p_war"] - main["p_war"]) <= 4 * se + 1e-12
     # independent check of the exact numbers: recompute with the library from the saved config
-    from sim.markov import analyse
-    from sim.strategies import load
+    from sim.repeated.markov.chain import analyse
+    from sim.repeated.strategies.named import load
 
     cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
     game = build_game(cfg["game"])

@@ -16,8 +16,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config import ConfigError, ScenarioConfig, build_game, validate_run
-from sim.config_scenario import Phase
+from sim.config.run import ConfigError, ScenarioConfig, build_game, validate_run
+from sim.config.scenario import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -226,7 +226,7 @@ def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path):
 # --------------------------------------------------------------------------- summary.md and the figure
 def _summary(composed, name):
     from sim import report
-    from sim.equilibria import nash_equilibria
+    from sim.equilibria.nash import nash_equilibria
 
     rc = validate_run(composed[name])
     game = build_game(rc.game, rc.scenario)
@@ -257,7 +257,7 @@ def _points(fig, i):
 
 
 def test_timeline_draws_one_point_per_reported_phase(composed):
-    from sim.plots_scenario import CONTESTED_LABEL, timeline_figure
+    from sim.viz.scenario import CONTESTED_LABEL, timeline_figure
 
     rc = validate_run(composed["india_pakistan_2025"])
     labels = rc.scenario.rung_labels
@@ -277,7 +277,7 @@ def test_timeline_draws_one_point_per_reported_phase(composed):
 
 
 def test_timeline_rejects_a_scenario_without_phases():
-    from sim.plots_scenario import timeline_figure
+    from sim.viz.scenario import timeline_figure
 
     with pytest.raises(ValueError, match="no phases"):
         timeline_figure(ScenarioConfig("x", "X", ("A", "B")), ["a", "b"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import games
-from sim import strategies as st
-from sim.engine import simulate
+from sim.games import game as games
+from sim.repeated.strategies import named as st
+from sim.repeated.montecarlo.engine import simulate
 from sim.errors import ConfigError
 
 

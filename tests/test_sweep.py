@@ -1,4 +1,4 @@
-"""Grid sweeps (sim.grid), the sweep app, multirun aggregation and resume."""
+"""Grid sweeps (sim.sweeps.grid), the sweep app, multirun aggregation and resume."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config_sweep import validate_sweep
+from sim.config.sweep import validate_sweep
 from sim.errors import ConfigError
-from sim.grid import Grid, _progress, grid_sweep, point_seed
-from sim.markov import analyse
-from sim.strategies import get
+from sim.sweeps.grid import Grid, _progress, grid_sweep, point_seed
+from sim.repeated.markov.chain import analyse
+from sim.repeated.strategies.named import get
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -62,7 +62,7 @@ def test_exact_sweep_equals_points_run_one_by_one_and_the_kernel():
     for o in CRISIS + ["n_pure", "eq_level"]:
         np.testing.assert_allclose(table[o].to_numpy(float), single[o].to_numpy(float), rtol=1e-12, atol=1e-12)
     # and one point against analyse directly
-    from sim.games import ladder
+    from sim.games.game import ladder
 
     r = table.iloc[7]
     res = analyse(ladder(**dict(BASE, war_cost=r.war_cost, war_risk=r.war_risk)), *PAIR,
@@ -295,7 +295,7 @@ def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
 
 def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():
     """The MC table's probabilities lie within 4 of their reported binomial SEs of the exact table."""
-    from sim.grid import grid_sweep
+    from sim.sweeps.grid import grid_sweep
 
     pair = (get("tit_for_tat", K=3), get("conditional_deescalation", K=3))
     grid = {"war_risk": [0.2, 0.5, 0.8], "perception_noise": [0.05, 0.2]}

@@ -16,7 +16,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config_tournament import build_strategies, validate_tournament
+from sim.config.tournament import build_strategies, validate_tournament
 from sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

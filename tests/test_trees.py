@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ConfigError
-from sim.trees import Tree, load_tree, solve
+from sim.crisis.trees import Tree, load_tree, solve
 
 
 def brinkmanship_spec():
@@ -282,7 +282,7 @@ def test_solve_validates_parameters():
 
 def test_path_of_a_batch_needs_a_point():
     from sim.errors import ConfigError
-    from sim.trees import load_tree
+    from sim.crisis.trees import load_tree
 
     tree = load_tree(Path(__file__).resolve().parent.parent / "configs" / "tree" / "brinkmanship_tree.yaml")
     sol = solve(tree, risk=np.array([0.05, 0.5]))

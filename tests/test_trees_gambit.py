@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_trees import GambitTree, _compare, _draw, _run_gambit, _solvers  # noqa: E402
 
-from sim.escalation import asymmetric_escalation_spec  # noqa: E402
-from sim.trees import Tree, load_tree, solve  # noqa: E402
+from sim.crisis.escalation import asymmetric_escalation_spec  # noqa: E402
+from sim.crisis.trees import Tree, load_tree, solve  # noqa: E402
 
 
 @pytest.mark.parametrize("kind", ["escalation", "brinkmanship"])

@@ -1,0 +1,345 @@
+"""Validated, typed run configs (plain dataclasses; this module never imports Hydra).
+
+A config arrives as a plain nested ``dict`` (``OmegaConf.to_container(cfg, resolve=True)``
+in the entry points, or written by hand in Python).  :func:`validate_run` checks every
+field, turns each mistake into a one-line :class:`~sim.errors.ConfigError` naming the
+field and what is allowed, and returns a :class:`RunConfig`.
+
+Game parameters are not duplicated here as dataclass fields: the builder's signature in
+the registry :data:`sim.games.GAMES` is the one source of truth for which keys a game
+accepts (DESIGN.md example 5, "constructor arguments equal config fields"), and the
+builder checks their ranges.  That is also why we do not register per-game structured
+configs in Hydra's ConfigStore: they would be a second copy of the signatures.  Configs
+only ever *name* registered games; nothing is instantiated from a ``_target_``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, phase_records,
+                              policy_records, validate_phases, validate_policies)
+from sim.equilibria.nash import METHODS
+from sim.errors import ConfigError
+from sim.games.game import GAMES, Game, build, builder_parameters
+
+__all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game",
+           "validate_crisis"]
+
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models")
+
+
+def _require_mapping(name: str, value: Any) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ConfigError(name, f"must be a mapping of keys to values, got {type(value).__name__}")
+    return value
+
+
+def _unknown_keys(name: str, given: Mapping, allowed) -> None:
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(f"{name}.{key}" if name else str(key),
+                              f"unknown key; allowed keys{' under ' + repr(name) if name else ''}: {', '.join(allowed)}")
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(name, f"must be finite, got {value!r}")
+    return float(value)
+
+
+def _string(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(name, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """A named crisis: who the sides are, what the rungs mean, and a sourced narrative.
+
+    ``narrative`` presents each government's statements and claims as claims; ``sources``
+    lists where each fact comes from.  ``rung_labels`` (optional) names the game's rungs.
+    ``phases`` (optional) is the dated phase table, each row with each side's reported
+    rung and 1-based references into ``sources``; ``stated_policies`` (optional) maps a
+    side to its publicly stated policy and the registered strategy expressing it (schema
+    in :mod:`sim.config.scenario`).
+    """
+
+    name: str
+    title: str
+    sides: tuple[str, str]
+    narrative: str = ""
+    sources: tuple[str, ...] = ()
+    rung_labels: tuple[str, ...] = ()
+    parameter_notes: Mapping[str, str] = field(default_factory=dict)
+    phases: tuple[Phase, ...] = ()
+    stated_policies: Mapping[str, StatedPolicy] = field(default_factory=dict)
+
+    def to_summary(self) -> dict[str, Any]:
+        """The scenario as a JSON-able dict for ``summary.json`` (phases with ISO ``start``/``end``)."""
+        return {"name": self.name, "title": self.title, "sides": list(self.sides), "narrative": self.narrative,
+                "sources": list(self.sources), "rung_labels": list(self.rung_labels),
+                "parameter_notes": dict(self.parameter_notes),
+                "phases": phase_records(self.phases), "stated_policies": policy_records(self.stated_policies)}
+
+
+@dataclass(frozen=True)
+class MapConfig:
+    """An equilibrium map: parameters on the axes, their ranges and the grid size.
+
+    ``x_range`` / ``y_range`` of ``None`` mean ``[0, 2 * scenario value]`` (``[0, 1]`` if
+    the value is 0).  ``x = None`` (or ``y = None``) turns the map off, e.g. for a game
+    given as matrices, which has no scalar parameters to sweep.
+    """
+
+    x: str | None = "war_cost"
+    y: str | None = "advantage"
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    points: int = 200
+
+
+@dataclass(frozen=True)
+class CrisisConfig:
+    """The repeated crisis of a run: each side's strategy, the settings, policy pairs to compare.
+
+    ``side_a`` / ``side_b`` / each entry of ``compare`` are strategy specs for
+    :func:`sim.repeated.strategies.load` (a registered name with parameters, or a user automaton /
+    memory-n table); the other fields are the keyword arguments of
+    :func:`sim.repeated.montecarlo.simulate` and :func:`sim.repeated.markov.analyse` (semantics in
+    ``docs/repeated-model.md``).  ``paths`` Monte-Carlo paths give spreads and sample
+    paths; the probabilities reported come from the exact analysis.
+    """
+
+    side_a: Mapping[str, Any]
+    side_b: Mapping[str, Any]
+    rounds: int = 30
+    paths: int = 20000
+    sample_paths: int = 5
+    execution_noise: Any = 0.0
+    perception_noise: Any = 0.0
+    settle_after: int | None = None
+    mediation: float = 0.0
+    mediation_slope: float = 0.0
+    discount: float = 1.0
+    compare: tuple = ()
+
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments shared by ``simulate`` and ``analyse``."""
+        return dict(rounds=self.rounds, execution_noise=self.execution_noise, perception_noise=self.perception_noise,
+                    settle_after=self.settle_after, mediation=self.mediation, mediation_slope=self.mediation_slope,
+                    discount=self.discount)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything ``experiments/run.py`` needs, validated."""
+
+    experiment: str
+    seed: int
+    scenario: ScenarioConfig
+    game: Mapping[str, Any]
+    map: MapConfig
+    method: str = "support"
+    crisis: CrisisConfig | None = None
+    models: Mapping[str, Any] = field(default_factory=dict)  # validated blocks, see sim.config.models
+
+
+def _scenario(raw: Any) -> ScenarioConfig:
+    raw = _require_mapping("scenario", raw)
+    allowed = ("name", "title", "sides", "narrative", "sources", "rung_labels", "parameter_notes", "phases",
+               "stated_policies")
+    _unknown_keys("scenario", raw, allowed)
+    name = _string("scenario.name", raw.get("name"))
+    sides = raw.get("sides", ("A", "B"))
+    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s for s in sides):
+        raise ConfigError("scenario.sides", f"must be a list of two names, got {sides!r}")
+    sources = raw.get("sources") or ()
+    if not isinstance(sources, (list, tuple)) or not all(isinstance(s, str) for s in sources):
+        raise ConfigError("scenario.sources", "must be a list of strings (one source per entry)")
+    labels = raw.get("rung_labels") or ()
+    if not isinstance(labels, (list, tuple)) or not all(isinstance(s, str) for s in labels):
+        raise ConfigError("scenario.rung_labels", "must be a list of strings, one per rung")
+    notes = raw.get("parameter_notes") or {}
+    _require_mapping("scenario.parameter_notes", notes)
+    check_source_numbers(sources)
+    phases = validate_phases(raw.get("phases"), sides, len(sources), len(labels) or None)
+    policies = validate_policies(raw.get("stated_policies"), sides, len(sources))
+    return ScenarioConfig(name, str(raw.get("title") or name), (sides[0], sides[1]), str(raw.get("narrative") or ""),
+                          tuple(sources), tuple(labels), {str(k): str(v) for k, v in notes.items()},
+                          phases, policies)
+
+
+def _range(name: str, value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError(name, f"must be [low, high] or null, got {value!r}")
+    lo, hi = _number(f"{name}[0]", value[0]), _number(f"{name}[1]", value[1])
+    if not lo < hi:
+        raise ConfigError(name, f"needs low < high, got [{lo:g}, {hi:g}]")
+    return lo, hi
+
+
+def _map(raw: Any, game: Mapping[str, Any]) -> MapConfig:
+    raw = _require_mapping("map", raw or {})
+    _unknown_keys("map", raw, ("x", "y", "x_range", "y_range", "points"))
+    name = game["name"]
+    numeric = [p for p in builder_parameters(name)
+               if isinstance(game.get(p), (int, float)) and not isinstance(game.get(p), bool) and p != "K"]
+    x = raw.get("x", MapConfig.x)
+    y = raw.get("y", MapConfig.y)
+    if x is None or y is None:
+        return MapConfig(None, None, None, None, 0)
+    for key, val in (("map.x", x), ("map.y", y)):
+        if val not in numeric:
+            raise ConfigError(key, f"{val!r} is not a numeric parameter of game {name!r}; allowed: {', '.join(numeric)}")
+    if x == y:
+        raise ConfigError("map.y", f"must differ from map.x (both are {x!r})")
+    points = raw.get("points", MapConfig.points)
+    if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 2000:
+        raise ConfigError("map.points", f"must be an integer in [2, 2000], got {points!r}")
+    return MapConfig(x, y, _range("map.x_range", raw.get("x_range")), _range("map.y_range", raw.get("y_range")), points)
+
+
+def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = None) -> Game:
+    """Build the configured game, with the scenario's side names and rung labels.
+
+    Raises a one-line :class:`ConfigError` for an unknown game, an unknown or out-of-range
+    parameter, ragged or non-finite payoffs.
+    """
+    game_cfg = dict(_require_mapping("game", game_cfg))
+    name = game_cfg.pop("name", None)
+    if name not in GAMES:
+        raise ConfigError("game.name", f"unknown game {name!r}; allowed: {', '.join(sorted(GAMES))}")
+    for key, value in game_cfg.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"game.{key}", f"must be finite, got {value!r}")
+    game = build(name, **game_cfg)
+    if scenario is None:
+        return game
+    labels_a, labels_b = game.labels_a, game.labels_b
+    check_phase_rungs(scenario.phases, min(game.n_actions))  # rungs are checked once K is known
+    if scenario.rung_labels:
+        ka, kb = game.n_actions
+        if len(scenario.rung_labels) != ka or ka != kb:
+            raise ConfigError("scenario.rung_labels", f"needs one label per rung; the game has {ka} x {kb} rungs, "
+                                                      f"got {len(scenario.rung_labels)} labels")
+        labels_a = labels_b = scenario.rung_labels
+    return dataclasses.replace(game, sides=scenario.sides, labels_a=labels_a, labels_b=labels_b)
+
+
+def _int(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(name, f"must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def _noise(name: str, value: Any, K: int) -> Any:
+    """A rate in [0, 1], a (K, K) confusion matrix, or a pair of those (side A, side B)."""
+    from sim.repeated.strategies.named import side_noise
+
+    side_noise(K, value, name)  # validates with a one-line ConfigError
+    return value
+
+
+def _strategy_spec(name: str, spec: Any, K: int) -> dict:
+    from sim.repeated.strategies.named import load
+
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    spec = dict(_require_mapping(name, spec))
+    try:
+        load(spec, K=K)
+    except ConfigError as err:
+        field = name + err.field[len("strategy"):] if err.field.startswith("strategy.") else name
+        raise ConfigError(field, err.message if err.field.startswith("strategy") else str(err)) from None
+    return spec
+
+
+def _endings(prefix: str, raw: Mapping) -> tuple[int | None, float, float, float]:
+    """``settle_after``, ``mediation``, ``mediation_slope`` and ``discount`` of a crisis node, checked."""
+    settle = raw.get("settle_after")
+    if settle is not None:
+        settle = _int(f"{prefix}.settle_after", settle, 1, 10_000)
+    mediation = _number(f"{prefix}.mediation", raw.get("mediation", 0.0))
+    if not 0 <= mediation <= 1:
+        raise ConfigError(f"{prefix}.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
+    slope = _number(f"{prefix}.mediation_slope", raw.get("mediation_slope", 0.0))
+    if mediation + slope < 0:
+        raise ConfigError(f"{prefix}.mediation_slope",
+                          f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
+    discount = _number(f"{prefix}.discount", raw.get("discount", 1.0))
+    if not 0 < discount <= 1:
+        raise ConfigError(f"{prefix}.discount", f"must be in (0, 1], got {discount:g}")
+    return settle, mediation, slope, discount
+
+
+def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
+    """Check the ``crisis`` node for a game with K rungs per side (``None`` turns it off)."""
+    if raw is None:
+        return None
+    raw = _require_mapping("crisis", raw)
+    allowed = ("side_a", "side_b", "rounds", "paths", "sample_paths", "execution_noise", "perception_noise",
+               "settle_after", "mediation", "mediation_slope", "discount", "compare")
+    _unknown_keys("crisis", raw, allowed)
+    for key in ("side_a", "side_b"):
+        if raw.get(key) is None:
+            raise ConfigError(f"crisis.{key}", "needs a strategy (a registered name, e.g. tit_for_tat, or a spec)")
+    side_a = _strategy_spec("crisis.side_a", raw["side_a"], K)
+    side_b = _strategy_spec("crisis.side_b", raw["side_b"], K)
+    settle, mediation, slope, discount = _endings("crisis", raw)
+    compare = raw.get("compare") or []
+    if not isinstance(compare, (list, tuple)):
+        raise ConfigError("crisis.compare", "must be a list of [side A strategy, side B strategy] pairs")
+    pairs = []
+    for i, pair in enumerate(compare):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ConfigError(f"crisis.compare[{i}]", f"must be a pair [side A strategy, side B strategy], got {pair!r}")
+        pairs.append((_strategy_spec(f"crisis.compare[{i}][0]", pair[0], K),
+                      _strategy_spec(f"crisis.compare[{i}][1]", pair[1], K)))
+    return CrisisConfig(
+        side_a, side_b,
+        rounds=_int("crisis.rounds", raw.get("rounds", 30), 1, 100_000),
+        paths=_int("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
+        sample_paths=_int("crisis.sample_paths", raw.get("sample_paths", 5), 0, 100),
+        execution_noise=_noise("crisis.execution_noise", raw.get("execution_noise", 0.0), K),
+        perception_noise=_noise("crisis.perception_noise", raw.get("perception_noise", 0.0), K),
+        settle_after=settle, mediation=mediation, mediation_slope=slope, discount=discount, compare=tuple(pairs))
+
+
+def _seed(cfg: Mapping[str, Any]) -> int:
+    """The top-level ``seed`` of an entry point's config: a non-negative integer."""
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    return seed
+
+
+def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
+    """Check a whole run config (plain dict, without Hydra's own ``hydra`` node)."""
+    cfg = _require_mapping("config", cfg)
+    _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, RUN_KEYS)
+    seed = _seed(cfg)
+    method = cfg.get("method", "support")
+    if method not in METHODS:
+        raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    scenario = _scenario(cfg.get("scenario"))
+    game_cfg = dict(_require_mapping("game", cfg.get("game")))
+    game = build_game(game_cfg, scenario)  # validates names, keys, ranges and labels
+    ka, kb = game.n_actions
+    crisis = None
+    if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
+        crisis = validate_crisis(cfg.get("crisis"), ka)
+    mp = _map(cfg.get("map"), game_cfg)
+    experiment = _string("experiment", cfg.get("experiment", "run"))
+    from sim.config.models import validate_models  # here: config_models builds on this module's checks
+
+    models = validate_models(cfg.get("models"), scenario.sides)
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models)

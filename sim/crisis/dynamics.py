@@ -1,0 +1,433 @@
+"""Arms races and escalation traps: Richardson, the war of attrition, the dollar auction.
+
+All functions are pure kernels on numpy arrays (no files, no printing, no global RNG);
+randomness only comes from a passed :class:`numpy.random.Generator` or
+:class:`numpy.random.SeedSequence`.  Bad inputs raise :class:`sim.errors.ConfigError`
+with a one-line message naming the field.
+
+Richardson arms race (L. F. Richardson 1960, *Arms and Insecurity*)
+    Armament levels ``x`` (side A) and ``y`` (side B) evolve as::
+
+        dx/dt = k y - a x + g        k: defence (reaction) coefficient of A
+        dy/dt = l x - b y + h        a: fatigue / cost coefficient of A
+                                     g: grievance of A (any sign), likewise l, b, h for B
+
+    ``k, l, a, b >= 0``.  The equilibrium (intersection of the nullclines) is::
+
+        x* = (k h + b g) / (a b - k l),   y* = (l g + a h) / (a b - k l)
+
+    and exists uniquely iff ``a b != k l``.  The Jacobian is ``[[-a, k], [l, -b]]``
+    with trace ``-(a + b)`` and determinant ``a b - k l``; its eigenvalues are
+    ``-(a + b)/2 +- sqrt((a - b)^2/4 + k l)`` (real when ``k l >= 0``).  The
+    equilibrium is asymptotically stable iff both are negative, i.e. (for non-negative
+    coefficients) iff ``a b > k l``: mutual restraint outweighs mutual reaction.  When
+    ``a b < k l`` trajectories run away (an unbounded arms race or disarmament to the
+    boundary, depending on the start).  Functions accept scalars or broadcastable
+    arrays (parameter batches).
+
+War of attrition (J. Maynard Smith 1974, *J. Theor. Biol.* 47; D. T. Bishop and
+C. Cannings 1978, *J. Theor. Biol.* 70)
+    Two contestants for a prize ``V`` both pay ``c`` per unit time until one quits.
+    The symmetric evolutionarily stable strategy is to quit at a random time with
+    constant hazard ``c / V`` (exponential, mean ``V / c``): at that hazard the
+    expected gain of staying ``dt`` longer, ``(c / V) dt * V``, exactly equals its cost
+    ``c dt``, so every quitting time earns the same expected payoff (zero).  A contest
+    between two such players lasts the minimum of two independent exponentials:
+    exponential with rate ``2 c / V`` and mean ``V / (2 c)``.
+
+Dollar auction (M. Shubik 1971, *J. Conflict Resolution* 15; B. O'Neill 1986,
+"International escalation and the dollar auction", *J. Conflict Resolution* 30, 33-50)
+    Two players alternately bid for a prize ``stake``; each bid must exceed the current
+    high bid by a whole number of increments and may not exceed the common ``budget``.
+    The auction ends when the player to move passes: the high bidder wins the stake and
+    *both* players pay their last bids.  With stake ``s`` and budget ``b`` in units of
+    the increment, :func:`dollar_auction` solves the game by backward induction over
+    the states ``(current high bid x, mover's own standing bid y < x)``.  Following
+    O'Neill, a player indifferent between bidding and passing passes, and among equally
+    good bids chooses the lowest.  O'Neill's result (checked in the tests, not used by
+    the solver): for ``s > 1`` and ``b >= s`` the first bidder opens with
+    ``((b - 1) mod (s - 1)) + 1`` increments and the second bidder passes at once.
+    Example: a $1 stake, $2.50 budgets and 5-cent increments give ``s = 20``,
+    ``b = 50`` and an opening bid of 12 increments = $0.60.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from sim.errors import ConfigError
+from sim.games.game import _as_float_array
+
+__all__ = [
+    "RichardsonParams",
+    "RichardsonStability",
+    "RichardsonTrajectory",
+    "DollarAuctionResult",
+    "richardson_equilibrium",
+    "richardson_stability",
+    "richardson_trajectory",
+    "richardson_phase_portrait",
+    "attrition_hazard",
+    "simulate_attrition",
+    "dollar_auction",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _nonnegative(value, field: str) -> np.ndarray:
+    arr = _as_float_array(field, value)
+    if np.any(arr < 0):
+        raise ConfigError(field, f"must be >= 0, got {arr.min():g}")
+    return arr
+
+
+def _positive(value, field: str) -> np.ndarray:
+    arr = _as_float_array(field, value)
+    if np.any(arr <= 0):
+        raise ConfigError(field, f"must be > 0, got {arr.min():g}")
+    return arr
+
+
+def _as_generator(rng) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng must be a numpy Generator or SeedSequence, got {type(rng).__name__}")
+
+
+# ---------------------------------------------------------------- Richardson model
+
+
+@dataclass(frozen=True)
+class RichardsonParams:
+    """Coefficients of the Richardson model (scalars or broadcastable arrays)."""
+
+    k: object
+    l: object  # noqa: E741 - Richardson's own symbol
+    a: object
+    b: object
+    g: object
+    h: object
+
+    @classmethod
+    def coerce(cls, params) -> "RichardsonParams":
+        """Accept a :class:`RichardsonParams`, a mapping with keys k, l, a, b, g, h, or a
+        6-sequence in that order."""
+        if isinstance(params, cls):
+            return params
+        names = [f.name for f in fields(cls)]
+        if isinstance(params, Mapping):
+            unknown = sorted(set(params) - set(names))
+            if unknown:
+                raise ConfigError(str(unknown[0]), f"unknown Richardson coefficient; allowed: {', '.join(names)}")
+            missing = [n for n in names if n not in params]
+            if missing:
+                raise ConfigError(missing[0], "missing Richardson coefficient")
+            return cls(**{n: params[n] for n in names})
+        try:
+            values = list(params)
+        except TypeError:
+            raise ConfigError("richardson", "params must be a mapping with keys k, l, a, b, g, h") from None
+        if len(values) != 6:
+            raise ConfigError("richardson", f"params must have 6 values (k, l, a, b, g, h), got {len(values)}")
+        return cls(*values)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Validated, broadcast float arrays ``(k, l, a, b, g, h)``."""
+        k = _nonnegative(self.k, "k")
+        l = _nonnegative(self.l, "l")  # noqa: E741
+        a = _nonnegative(self.a, "a")
+        b = _nonnegative(self.b, "b")
+        g = _as_float_array("g", self.g)
+        h = _as_float_array("h", self.h)
+        try:
+            return tuple(np.broadcast_arrays(k, l, a, b, g, h))
+        except ValueError:
+            raise ConfigError("richardson", "coefficient arrays have incompatible shapes") from None
+
+
+def _determinant(k, l, a, b):  # noqa: E741
+    det = a * b - k * l
+    scale = np.maximum(np.abs(a * b), np.abs(k * l))
+    singular = np.abs(det) <= 1e-12 * np.where(scale > 0, scale, 1.0)
+    return det, singular
+
+
+def richardson_equilibrium(k, l, a, b, g, h) -> tuple[np.ndarray, np.ndarray]:  # noqa: E741
+    """Equilibrium ``(x*, y*)`` of the Richardson model, broadcast over parameter batches.
+
+    Raises :class:`ConfigError` if any ``a b - k l`` is zero (no unique equilibrium).
+    """
+    k, l, a, b, g, h = RichardsonParams(k, l, a, b, g, h).arrays()  # noqa: E741
+    det, singular = _determinant(k, l, a, b)
+    if np.any(singular):
+        raise ConfigError("richardson", "a*b - k*l is 0: the nullclines are parallel and there is no unique equilibrium")
+    return (k * h + b * g) / det, (l * g + a * h) / det
+
+
+@dataclass(frozen=True)
+class RichardsonStability:
+    """Linear stability of the Richardson equilibrium (arrays of the batch shape)."""
+
+    eigenvalues: np.ndarray  # shape batch + (2,), complex, sorted by real part
+    trace: np.ndarray
+    determinant: np.ndarray  # a b - k l
+    stable: np.ndarray  # bool: both eigenvalues have negative real part
+
+
+def richardson_stability(k, l, a, b, g=0.0, h=0.0) -> RichardsonStability:  # noqa: E741
+    """Eigenvalues of the Jacobian ``[[-a, k], [l, -b]]`` and the stability verdict.
+
+    ``g`` and ``h`` do not affect stability; they are accepted so a parameter set can be
+    passed unchanged.  Stable iff trace < 0 and determinant > 0, which for
+    non-negative coefficients is ``a b > k l``.
+    """
+    k, l, a, b, _, _ = RichardsonParams(k, l, a, b, g, h).arrays()  # noqa: E741
+    trace = -(a + b)
+    det = a * b - k * l
+    root = np.sqrt((trace / 2.0) ** 2 - det + 0j)
+    eig = np.stack([trace / 2.0 - root, trace / 2.0 + root], axis=-1)
+    stable = (trace < 0) & (det > 0) & ~_determinant(k, l, a, b)[1]
+    return RichardsonStability(eigenvalues=eig, trace=trace, determinant=det, stable=stable)
+
+
+@dataclass(frozen=True)
+class RichardsonTrajectory:
+    """A solved trajectory: ``t`` has shape ``(n,)``; ``x`` and ``y`` batch + ``(n,)``."""
+
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+
+def richardson_trajectory(params, x0, t_max: float, n: int = 201, *, rtol: float = 1e-8,
+                          atol: float = 1e-10) -> RichardsonTrajectory:
+    """Integrate the Richardson system from ``x0 = (x, y)`` over ``[0, t_max]`` with
+    :func:`scipy.integrate.solve_ivp` (RK45), sampled at ``n`` evenly spaced times.
+
+    ``params`` is a :class:`RichardsonParams`, a mapping or a 6-sequence; coefficient
+    arrays and ``x0`` of shape batch + ``(2,)`` broadcast, and the whole batch is
+    integrated as one stacked linear system.
+    """
+    k, l, a, b, g, h = RichardsonParams.coerce(params).arrays()  # noqa: E741
+    start = _as_float_array("x0", x0)
+    if start.ndim == 0 or start.shape[-1] != 2:
+        raise ConfigError("x0", f"must be a pair (x, y) or an array of pairs, got shape {start.shape}")
+    t_max = float(_positive(t_max, "t_max"))
+    if int(n) != n or n < 2:
+        raise ConfigError("n", f"must be an integer >= 2, got {n!r}")
+    try:
+        shape = np.broadcast_shapes(k.shape, start.shape[:-1])
+    except ValueError:
+        raise ConfigError("x0", "shape does not broadcast with the coefficient arrays") from None
+    coef = [np.broadcast_to(c, shape).ravel() for c in (k, l, a, b, g, h)]
+    k1, l1, a1, b1, g1, h1 = coef
+    s0 = np.broadcast_to(start, shape + (2,)).reshape(-1, 2)
+    m = s0.shape[0]
+
+    def rhs(_t, z):
+        x, y = z[:m], z[m:]
+        return np.concatenate([k1 * y - a1 * x + g1, l1 * x - b1 * y + h1])
+
+    t_eval = np.linspace(0.0, t_max, int(n))
+    sol = solve_ivp(rhs, (0.0, t_max), np.concatenate([s0[:, 0], s0[:, 1]]), t_eval=t_eval,
+                    rtol=rtol, atol=atol)
+    if not sol.success:  # pragma: no cover - linear system, should not happen
+        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+    x = sol.y[:m].reshape(shape + (int(n),))
+    y = sol.y[m:].reshape(shape + (int(n),))
+    return RichardsonTrajectory(t=sol.t, x=x, y=y)
+
+
+def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_max: float = 20.0,
+                              title: str | None = None, sides=("A", "B"), units: str = "arms"):
+    """Phase portrait of one (scalar) Richardson system as a matplotlib ``Figure``.
+
+    Shows the direction field, both nullclines (``dx/dt = 0``: ``k y = a x - g``;
+    ``dy/dt = 0``: ``b y = l x + h``), the equilibrium (filled if stable, hollow if
+    not) and trajectories from ``starts`` (default: eight points on the edge of the
+    plotting box).  Limits default to a box around the equilibrium.  ``sides`` and
+    ``units`` only name the axes ("x: <units> of <side A>").
+    """
+    from matplotlib.figure import Figure
+
+    p = RichardsonParams.coerce(params)
+    k, l, a, b, g, h = (float(v) if v.ndim == 0 else None for v in p.arrays())  # noqa: E741
+    if None in (k, l, a, b, g, h):
+        raise ConfigError("richardson", "a phase portrait needs scalar coefficients, not a batch")
+    stab = richardson_stability(k, l, a, b)
+    eq = None
+    if not _determinant(k, l, a, b)[1]:
+        xs, ys = richardson_equilibrium(k, l, a, b, g, h)
+        eq = (float(xs), float(ys))
+    if xlim is None or ylim is None:
+        span = 2.0 * max(1.0, *(abs(v) for v in eq)) if eq is not None else 10.0
+        lo = min(0.0, *(v for v in eq)) * 1.5 if eq is not None else 0.0
+        xlim = xlim or (lo, max(span, lo + span))
+        ylim = ylim or (lo, max(span, lo + span))
+    (x_lo, x_hi), (y_lo, y_hi) = xlim, ylim
+
+    fig = Figure(figsize=(6.0, 5.0))
+    ax = fig.add_subplot(1, 1, 1)
+    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, 17), np.linspace(y_lo, y_hi, 17))
+    u, v = k * gy - a * gx + g, l * gx - b * gy + h
+    norm = np.hypot(u, v)
+    norm[norm == 0] = 1.0
+    ax.quiver(gx, gy, u / norm, v / norm, color="0.75", angles="xy", width=0.003)
+
+    line = np.linspace(x_lo, x_hi, 200)
+    if k > 0:
+        ax.plot(line, (a * line - g) / k, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+    elif a > 0:
+        ax.axvline(g / a, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+    if b > 0:
+        ax.plot(line, (l * line + h) / b, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+    elif l > 0:
+        ax.axvline(-h / l, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+
+    if starts is None:
+        fx = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
+        fy = np.array([0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5])
+        starts = np.stack([x_lo + fx * (x_hi - x_lo), y_lo + fy * (y_hi - y_lo)], axis=-1)
+    starts = _as_float_array("starts", starts).reshape(-1, 2)
+    traj = richardson_trajectory(p, starts, t_max, 400)
+    for i in range(starts.shape[0]):
+        ax.plot(traj.x[i], traj.y[i], color="0.2", lw=0.9, label="trajectories" if i == 0 else None)
+        ax.plot(starts[i, 0], starts[i, 1], "o", color="0.2", ms=3)
+
+    if eq is not None:
+        stable = bool(stab.stable)
+        ax.plot(*eq, "o", ms=9, color="black", mfc="black" if stable else "white",
+                label=f"equilibrium ({'stable' if stable else 'unstable'})", zorder=5)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel(f"x: {units} of {sides[0]}")
+    ax.set_ylabel(f"y: {units} of {sides[1]}")
+    verdict = "stable: ab > kl" if bool(stab.stable) else "unstable: ab <= kl"
+    ax.set_title(title or f"Richardson arms race ({verdict})")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# -------------------------------------------------------------- war of attrition
+
+
+def attrition_hazard(V, c) -> np.ndarray:
+    """Quitting hazard ``c / V`` of the symmetric war-of-attrition equilibrium
+    (exponential quitting time with mean ``V / c``), broadcast over batches."""
+    V = _positive(V, "V")
+    c = _positive(c, "c")
+    return c / V
+
+
+def simulate_attrition(V, c, n: int, rng) -> np.ndarray:
+    """Lengths of ``n`` contests between two equilibrium players, for each ``(V, c)``.
+
+    Each player's quitting time is drawn from the exponential equilibrium with hazard
+    ``c / V``; the contest ends at the earlier of the two, so lengths are exponential
+    with mean ``V / (2 c)``.  Returns an array of shape ``broadcast(V, c).shape + (n,)``.
+    ``rng`` is a :class:`numpy.random.Generator` or :class:`numpy.random.SeedSequence`.
+    """
+    hazard = attrition_hazard(V, c)
+    if int(n) != n or n < 1:
+        raise ConfigError("n", f"must be an integer >= 1, got {n!r}")
+    gen = _as_generator(rng)
+    scale = (1.0 / hazard)[..., None]
+    size = hazard.shape + (int(n),)
+    first = gen.exponential(1.0, size) * scale
+    second = gen.exponential(1.0, size) * scale
+    return np.minimum(first, second)
+
+
+# ----------------------------------------------------------------- dollar auction
+
+
+@dataclass(frozen=True)
+class DollarAuctionResult:
+    """Backward-induction solution of the dollar auction.
+
+    Money amounts are in the caller's units; ``*_units`` are in increments.
+    ``best_bid[x]`` is the bid (in increments) a mover makes over a high bid of ``x``
+    if they bid at all (``0`` at ``x = budget``), and ``bids[x, y]`` says whether the
+    mover with standing bid ``y`` bids over ``x`` (entries with ``y >= x`` are False,
+    except the opening state ``[0, 0]``).
+    """
+
+    stake_units: int
+    budget_units: int
+    increment: float
+    opening_bid_units: int  # 0 if the first player does not bid
+    opening_bid: float
+    path_units: tuple[int, ...]  # equilibrium sequence of bids
+    payoff_first: float
+    payoff_second: float
+    best_bid: np.ndarray
+    bids: np.ndarray
+
+
+def _units(value, field: str, increment: float) -> int:
+    val = float(_positive(value, field))
+    units = val / increment
+    r = round(units)
+    if r < 1 or abs(units - r) > 1e-9 * max(1.0, abs(units)):
+        raise ConfigError(field, f"must be a positive whole multiple of the increment {increment:g}, got {val:g}")
+    return int(r)
+
+
+def dollar_auction(stake, budget, increment=1) -> DollarAuctionResult:
+    """Solve the dollar auction with equal budgets by backward induction.
+
+    State ``(x, y)``: current high bid ``x`` (held by the other player) and the mover's
+    own standing bid ``y < x`` (``0`` if they have not bid); ``(0, 0)`` is the opening.
+    Passing gives the mover ``-y`` and the other ``stake - x`` (nothing to either at
+    the opening).  Bidding ``z`` in ``(x, budget]`` hands the move to the other player
+    in state ``(z, x)``.  Because the continuation after a bid of ``z`` does not depend
+    on ``y``, the best bid over ``x`` is computed once per ``x`` and the dynamic program
+    runs in ``O(budget^2)``.  Ties go to passing, then to the lowest bid (O'Neill 1986).
+    """
+    inc = float(_positive(increment, "increment"))
+    s = _units(stake, "stake", inc)
+    bmax = _units(budget, "budget", inc)
+
+    size = bmax + 1
+    V = np.full((size, size), np.nan)  # payoff to the mover in state (x, y)
+    W = np.full((size, size), np.nan)  # payoff to the other player (high bidder)
+    best_bid = np.zeros(size, dtype=int)
+    best_val = np.full(size, -np.inf)
+    bids = np.zeros((size, size), dtype=bool)
+    for x in range(bmax, -1, -1):
+        ys = np.arange(max(x, 1))
+        pass_mover = -ys.astype(float)
+        pass_other = np.full(ys.shape, float(s - x) if x > 0 else 0.0)
+        if x < bmax:
+            cont = W[x + 1:, x]  # payoff to a bidder of z = x+1..bmax over x
+            j = int(np.argmax(cont))  # first maximum: lowest of equally good bids
+            best_bid[x], best_val[x] = x + 1 + j, cont[j]
+            bid = best_val[x] > pass_mover  # strict: indifferent players pass
+            V[x, ys] = np.where(bid, best_val[x], pass_mover)
+            W[x, ys] = np.where(bid, V[best_bid[x], x], pass_other)
+            bids[x, ys] = bid
+        else:
+            V[x, ys], W[x, ys] = pass_mover, pass_other
+
+    path = []
+    x, y = 0, 0
+    while bids[x, y]:
+        z = int(best_bid[x])
+        path.append(z)
+        x, y = z, x
+    opening = path[0] if path else 0
+    return DollarAuctionResult(
+        stake_units=s, budget_units=bmax, increment=inc,
+        opening_bid_units=opening, opening_bid=opening * inc, path_units=tuple(path),
+        payoff_first=float(V[0, 0]) * inc, payoff_second=float(W[0, 0]) * inc,
+        best_bid=best_bid, bids=bids,
+    )

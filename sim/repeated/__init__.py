@@ -1,0 +1,12 @@
+"""The repeated crisis: settings, strategies as automata, the Monte-Carlo engine, the exact Markov analysis, tournaments."""
+
+from __future__ import annotations
+
+from .stats import ENDINGS, rung_shares, mean_rungs, rung_quantiles
+from .tournament import TournamentResult, ReplicatorResult, round_robin, replicator, is_ess
+from .markov import *  # noqa: F401,F403  (its __all__)
+from .montecarlo import *  # noqa: F401,F403  (its __all__)
+from .strategies import *  # noqa: F401,F403  (its __all__)
+
+from . import markov, montecarlo, strategies
+__all__ = ["ENDINGS", "rung_shares", "mean_rungs", "rung_quantiles", "TournamentResult", "ReplicatorResult", "round_robin", "replicator", "is_ess"] + markov.__all__ + montecarlo.__all__ + strategies.__all__

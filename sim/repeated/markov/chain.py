@@ -1,0 +1,330 @@
+"""Exact analysis of a repeated crisis as a Markov chain on the product state.
+
+Two automata (:class:`sim.repeated.strategies.Strategy`) playing the repeated crisis of
+``docs/repeated-model.md`` form one Markov chain.  Its transient states are the triples
+``(s_A, s_B, c)``: the two automaton states and the counter ``c = 0 .. m-1`` of
+consecutive rounds at ``(0, 0)`` (``m = settle_after``; one counter value when settlement
+is off).  Three absorbing states follow them: **war**, **settled**, **mediated**.  The
+transient states are flattened in C order, ``index = (s_A * S_B + s_B) * m + c``.
+
+Algorithm
+---------
+1. Execution: ``exec_A[s, x] = sum_i action_A[s, i] * E_A[i, x]`` (same for B), with
+   ``E`` the execution confusion matrix.  Perception is folded into the transitions:
+   ``T_A[s, x, y, s2] = sum_v P_A[y, v] * transition_A[s, x, v, s2]`` (A executed ``x``, B
+   executed ``y``, A saw ``v``), and ``T_B[s, y, x, s2]`` likewise.
+2. Ending rules in the fixed order war -> mediation -> settlement: after a round at
+   ``(x, y)`` war comes with ``w[x, y]``, mediation with ``(1 - w) * mu(x, y)``, and the
+   crisis goes on with ``cont = (1 - w) * (1 - mu)``; then the (0, 0) counter moves and
+   reaching ``m`` settles.
+3. One round (``einsum`` over the tables)::
+
+       Q[(a, b) -> (a2, b2)] = sum_{x, y} exec_A[a, x] exec_B[b, y] cont[x, y]
+                                          T_A[a, x, y, a2] T_B[b, y, x, b2]
+
+   split into the (0, 0) cell (counter ``c -> c + 1``) and all other cells
+   (counter ``-> 0``).  ``exits[:, (war, settled, mediated)]`` are the one-round
+   absorption probabilities and ``rewards`` the expected stage payoff of a round played
+   in each state, ``E[base[x, y] + w[x, y] * war_payoff]``.
+4. Finite horizon (``rounds=T``): the distribution ``v_t`` over transient states is
+   pushed forward ``T`` times; everything else is a linear read-out of ``v_t``.
+5. Long run (``rounds=None``): the communicating classes of the full chain
+   (``scipy.sparse.csgraph``) split states into closed classes (the three absorbing
+   states and any closed class of the transient states, e.g. noise-free mutual
+   restraint without war risk) and the rest.  Each closed class gets its stationary
+   distribution (``pi (P - I) = 0``, ``sum pi = 1``); the absorption probabilities into
+   closed classes come from the fundamental matrix, ``(I - Q_TT)^{-1} R_TC`` (Kemeny
+   and Snell 1960, ch. 3).  Their product is the Cesaro limit of the distribution, which
+   gives the eventual ending probabilities and the long-run per-round payoff.  Expected
+   total discounted payoffs are ``v0 (I - delta Q)^{-1} r``; with ``delta = 1`` this is
+   finite when the crisis ends with probability one.
+
+Batches: everything is vectorised over the game's batch dimensions.  The chain depends on
+the game only through the war probabilities, so it is built once per distinct war-risk
+table (``np.unique``), advanced with batched ``matmul`` and solved with batched
+``np.linalg.solve``; the graph analysis of step 5 runs once per distinct zero pattern.
+
+Where things live: this module builds the chain (steps 1-3: :func:`product_chain`,
+:class:`ProductChain`) and assembles :class:`MarkovResult` in :func:`analyse`; the
+finite-horizon and long-run solvers (steps 4-5: ``_finite``, ``_long_run``,
+``_long_run_group``, ``_solve``) live in :mod:`sim.repeated.markov.solve`, and the result types
+(:class:`ProductChain`, :class:`MarkovResult`) in :mod:`sim.repeated.markov.result`; all are importable from here.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.repeated.markov.result import MarkovResult, ProductChain
+from sim.repeated.markov.solve import _finite, _long_run
+from sim.repeated.strategies.custom import as_strategy
+from sim.repeated.strategies.named import Strategy, check_match, side_noise
+
+__all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
+
+ENDINGS = ("war", "settled", "mediated")
+
+
+def _is_int(v, lo: int) -> bool:
+    return (not isinstance(v, bool) and isinstance(v, (int, np.integer, float, np.floating))
+            and float(v).is_integer() and int(v) >= lo)
+
+
+def _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope,
+                  discount, war_risk_scale):
+    K = check_match(game, strategy_a, strategy_b)
+    if rounds is not None and not _is_int(rounds, 1):
+        raise ConfigError("rounds", f"must be an integer >= 1 or None (long run), got {rounds!r}")
+    if settle_after is not None and not _is_int(settle_after, 1):
+        raise ConfigError("settle_after", f"must be an integer >= 1 or None, got {settle_after!r}")
+    for name, v in (("mediation", mediation), ("mediation_slope", mediation_slope), ("discount", discount),
+                    ("war_risk_scale", war_risk_scale)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+            raise ConfigError(name, f"must be a finite number, got {v!r}")
+    if not 0.0 <= mediation <= 1.0:
+        raise ConfigError("mediation", f"must be a probability in [0, 1], got {mediation:g}")
+    if mediation + min(mediation_slope, 0.0) < 0.0:
+        raise ConfigError("mediation_slope", f"mediation + mediation_slope must be >= 0 (a probability), "
+                                             f"got {mediation + mediation_slope:g}")
+    if not 0.0 < discount <= 1.0:
+        raise ConfigError("discount", f"must be in (0, 1], got {discount:g}")
+    if war_risk_scale < 0:
+        raise ConfigError("war_risk_scale", f"must be >= 0, got {war_risk_scale:g}")
+    return K
+
+
+def _stage(game, war_risk_scale):
+    """Flattened stage data: payoffs incl. expected war payoff, war risk, batch shape."""
+    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    batch = A.shape[:-2]
+    K = A.shape[-1]
+    if game.war_probability is None:
+        w = np.zeros(A.shape)
+    else:
+        w = np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
+    wpay = np.zeros(batch + (2,)) if game.war_payoff is None else \
+        np.broadcast_to(np.asarray(game.war_payoff, float), batch + (2,))
+    ws = war_risk_scale * w
+    if np.any(ws > 1 + 1e-12):
+        raise ConfigError("war_risk_scale", f"scaled war probability reaches {ws.max():g} > 1; "
+                                            "lower war_risk_scale")
+    ws = np.minimum(ws, 1.0)
+    # base = A - w * war_payoff (the stage payoffs without the expected war term), then the
+    # expected war payoff of the round at the scaled risk is added back
+    Ae = A - w * wpay[..., 0, None, None] + ws * wpay[..., 0, None, None]
+    Be = B - w * wpay[..., 1, None, None] + ws * wpay[..., 1, None, None]
+    N = int(np.prod(batch, dtype=int))
+    return Ae.reshape(N, K, K), Be.reshape(N, K, K), ws.reshape(N, K, K), batch
+
+
+# --------------------------------------------------------------------------- the kernel
+def _tables(strategy_a, strategy_b, exec_noise, perc_noise, K):
+    EA, EB = side_noise(K, exec_noise, "execution_noise")
+    PA, PB = side_noise(K, perc_noise, "perception_noise")
+    exec_a = strategy_a.action @ EA
+    exec_b = strategy_b.action @ EB
+    # T_A[a, x, y, a2]: A executed x, B executed y, A saw v ~ P_A[y, v]
+    TA = np.einsum("yv,axvc->axyc", PA, strategy_a.transition)
+    # T_B[b, y, x, b2]: B executed y, A executed x, B saw v ~ P_B[x, v]
+    TB = np.einsum("xv,byvd->byxd", PB, strategy_b.transition)
+    return exec_a, exec_b, TA, TB
+
+
+def _mediation_table(K, mu0, mu1):
+    s = np.arange(K, dtype=float) / (K - 1)
+    return np.minimum(1.0, mu0 + mu1 * np.maximum(s[:, None], s[None, :]))
+
+
+def _pair_kernel(cont, exec_a, exec_b, TA, TB):
+    """R[g, a, b, a2, b2] = sum_xy exec_a[a, x] exec_b[b, y] cont[g, x, y] T_A[a, x, y, a2] T_B[b, y, x, b2].
+
+    Done as one batched matmul over the K*K rung pairs.
+    """
+    G, K = cont.shape[0], cont.shape[-1]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    la = cont[:, None, :, :, None] * (exec_a[:, :, None, None] * TA)[None]  # (G, a, x, y, a2)
+    la = la.transpose(0, 1, 4, 2, 3).reshape(G, SA * SA, K * K)
+    lb = (exec_b[:, :, None, None] * TB).transpose(2, 1, 0, 3).reshape(K * K, SB * SB)  # (x, y, b, b2)
+    R = (la @ lb).reshape(G, SA, SA, SB, SB)
+    return R.transpose(0, 1, 3, 2, 4)
+
+
+def _chain_kernel(w, exec_a, exec_b, TA, TB, mu, m, settle):
+    """Q (G, n, n) and exits (G, n, 3) for war tables w (G, K, K)."""
+    G = w.shape[0]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    cont = (1.0 - w) * (1.0 - mu)
+    if settle:
+        cont_n = cont.copy()
+        cont_n[:, 0, 0] = 0.0
+        Rn = _pair_kernel(cont_n, exec_a, exec_b, TA, TB)  # counter resets
+        R0 = np.einsum("a,b,g,ac,bd->gabcd", exec_a[:, 0], exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0], TB[:, 0, 0])
+        Q = np.zeros((G, SA, SB, m, SA, SB, m))
+        Q[..., 0] = Rn[:, :, :, None]
+        for c in range(m - 1):
+            Q[:, :, :, c, :, :, c + 1] = R0
+    else:
+        Q = _pair_kernel(cont, exec_a, exec_b, TA, TB)
+    n = SA * SB * m
+    exits = np.zeros((G, SA, SB, m, 3))
+    exits[..., 0] = np.einsum("ax,by,gxy->gab", exec_a, exec_b, w)[..., None]
+    exits[..., 2] = np.einsum("ax,by,gxy->gab", exec_a, exec_b, (1.0 - w) * mu)[..., None]
+    if settle:
+        exits[:, :, :, m - 1, 1] = exec_a[None, :, 0, None] * exec_b[None, None, :, 0] * cont[:, 0, 0, None, None]
+    return Q.reshape(G, n, n), exits.reshape(G, n, 3)
+
+
+def _rewards(Ae, Be, exec_a, exec_b, m):
+    """(N, n, 2) expected payoff of a round in each transient state."""
+    r = np.stack([np.einsum("ax,by,gxy->gab", exec_a, exec_b, Ae),
+                  np.einsum("ax,by,gxy->gab", exec_a, exec_b, Be)], -1)
+    r = np.broadcast_to(r[:, :, :, None, :], r.shape[:3] + (m, 2))
+    return r.reshape(r.shape[0], -1, 2)
+
+
+def _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+           mediation_slope, war_risk_scale):
+    K = game.A.shape[-1]
+    Ae, Be, ws, batch = _stage(game, war_risk_scale)
+    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, execution_noise, perception_noise, K)
+    mu = _mediation_table(K, float(mediation), float(mediation_slope))
+    settle = settle_after is not None
+    m = int(settle_after) if settle else 1
+    SA, SB = strategy_a.n_states, strategy_b.n_states
+    v0 = np.zeros((SA, SB, m))
+    v0[:, :, 0] = np.outer(strategy_a.initial, strategy_b.initial)
+    return dict(K=K, Ae=Ae, Be=Be, ws=ws, batch=batch, exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, mu=mu,
+                settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
+
+
+def _coerce(game, strategy_a, strategy_b):
+    """Registry names and spec dicts accepted as strategies (loaded with the game's K)."""
+    if not hasattr(game, "A"):
+        return strategy_a, strategy_b
+    K = int(np.shape(game.A)[-1])
+    return as_strategy(strategy_a, K), as_strategy(strategy_b, K)
+
+
+def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution_noise=0.0,
+                  perception_noise=0.0, settle_after: int | None = None, mediation: float = 0.0,
+                  mediation_slope: float = 0.0, war_risk_scale: float = 1.0) -> ProductChain:
+    """The one-round transition of a strategy pair (see :class:`ProductChain`).
+
+    Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
+    the same chain internally (once per distinct war-risk table).
+    """
+    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
+    _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
+                  war_risk_scale)
+    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+               mediation_slope, war_risk_scale)
+    Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
+    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
+    b, n = d["batch"], Q.shape[-1]
+    return ProductChain(Q.reshape(b + (n, n)), exits.reshape(b + (n, 3)), r.reshape(b + (n, 2)), d["v0"],
+                        d["exec_a"], d["exec_b"], d["shape"])
+
+
+# --------------------------------------------------------------------------- public entry
+def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
+            execution_noise=0.0, perception_noise=0.0, settle_after: int | None = None,
+            mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
+            war_risk_scale: float = 1.0) -> MarkovResult:
+    """Exact distribution of outcomes of a strategy pair in the repeated crisis.
+
+    Implements ``docs/repeated-model.md`` exactly (the Monte-Carlo engine's process), as a
+    Markov chain on the product of the two automata (see the module docstring for the
+    algorithm).
+
+    Parameters
+    ----------
+    game : Game
+        One game or a batch, ``A.shape == (..., K, K)``.  ``war_probability`` and
+        ``war_payoff`` (ladder games) give the per-round war risk and the war payoff.
+    strategy_a, strategy_b : Strategy
+        Automata over the game's K rungs (side A = rows, side B = columns).
+    rounds : int or None
+        Horizon T; ``None`` for the long run (see :class:`MarkovResult`).
+    execution_noise, perception_noise : float, (K, K) array, or a pair of them
+        Per side (a single value applies to both): a rate ``e`` (with probability ``e`` a
+        uniformly random other rung) or a row-stochastic confusion matrix ``M[true, result]``.
+    settle_after : int or None
+        m: settled after m consecutive rounds with both sides executing rung 0.
+    mediation, mediation_slope : float
+        Per-round probability of mediation ``min(1, mu0 + mu1 * max(x, y) / (K - 1))``.
+    discount : float in (0, 1]
+        Round t is weighted by ``discount ** (t - 1)``.
+    war_risk_scale : float >= 0
+        Multiplies the game's war probabilities (the result must stay <= 1).
+
+    Returns
+    -------
+    MarkovResult
+
+    Raises
+    ------
+    ConfigError
+        On a bad argument (one line naming it).
+
+    Notes
+    -----
+    The chain has ``S_A * S_B * m`` transient states; memory and time grow with its
+    square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
+    """
+    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
+    _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
+                  war_risk_scale)
+    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
+               mediation_slope, war_risk_scale)
+    batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
+    N = d["ws"].shape[0]
+    # one chain per distinct war-risk table
+    wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    wu = wu.reshape(-1, K, K)
+    Q, exits = _chain_kernel(wu, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], m, d["settle"])
+    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], m)  # (N, n, 2)
+
+    if rounds is not None:
+        T = int(rounds)
+        rung, active, ended, occ = _finite(Q, exits, d["v0"], d["exec_a"], d["exec_b"], shape, T, float(discount))
+        pay = np.einsum("gn,gnj->gj", occ[inv], r)
+        out = dict(rung_distribution=rung[inv].reshape(batch + (T, 2, K)),
+                   p_active=active[inv].reshape(batch + (T,)),
+                   p_war=ended[inv, :, 0].reshape(batch + (T,)),
+                   p_settled=ended[inv, :, 1].reshape(batch + (T,)),
+                   p_mediated=ended[inv, :, 2].reshape(batch + (T,)),
+                   payoffs=pay.reshape(batch + (2,)))
+        out["total_payoffs"] = out["payoffs"]
+        out["expected_rounds"] = out["p_active"].sum(-1)
+        return MarkovResult(**out, rounds=T, state_shape=shape)
+
+    limit, occ_disc, occ1, surely = _long_run(Q, exits, d["v0"], wu, float(discount))
+    n = Q.shape[-1]
+    stat = limit[:, :n][inv]  # (N, n)
+    SA, SB, _ = shape
+    vab = stat.reshape(N, SA, SB, m).sum(-1)
+    rung = np.stack([vab.sum(2) @ d["exec_a"], vab.sum(1) @ d["exec_b"]], 1)
+    per_round = np.einsum("gn,gnj->gj", stat, r)
+    total = np.einsum("gn,gnj->gj", np.nan_to_num(occ_disc[inv], nan=0.0), r)
+    finite = ~np.isnan(occ_disc[inv, 0])
+    scale = np.abs(r).max(axis=(1, 2))
+    sign = np.where(np.abs(per_round) <= 1e-12 * np.maximum(scale, 1.0)[:, None], np.nan, np.sign(per_round))
+    total = np.where(finite[:, None], total, sign * np.inf)
+    exp_rounds = np.where(surely[inv], np.nan_to_num(occ1[inv], nan=0.0).sum(-1), np.inf)
+    return MarkovResult(
+        rung_distribution=rung.reshape(batch + (2, K)),
+        p_active=stat.sum(-1).reshape(batch),
+        p_war=limit[inv, n].reshape(batch),
+        p_settled=limit[inv, n + 1].reshape(batch),
+        p_mediated=limit[inv, n + 2].reshape(batch),
+        payoffs=per_round.reshape(batch + (2,)),
+        total_payoffs=total.reshape(batch + (2,)),
+        expected_rounds=exp_rounds.reshape(batch),
+        rounds=None,
+        state_shape=shape,
+        absorbed_surely=surely[inv].reshape(batch),
+        stationary=stat.reshape(batch + shape),
+    )

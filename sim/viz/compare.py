@@ -1,0 +1,125 @@
+"""Figures of a comparison of 2 to 6 variants (``experiments/compare.py``).
+
+Every function takes the comparison rows (one dict per variant, as built by
+``experiments/compare.py``'s ``variant_row`` from each variant's ``summary.json``) and
+returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state; save
+with :func:`sim.viz.style.save`).  Nothing here runs a variant or reads files.
+
+Each figure has one panel per variant (up to three per row) and **all panels share their
+scales** (``sharex``/``sharey`` and one y-range fixed on the first panel), so heights and
+curves can be compared across variants directly.  A variant without a repeated crisis gets
+a panel that says so.  Side colours are the first two of :mod:`sim.viz.style`'s
+colour-blind-safe categorical palette.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.viz.style import _CATEGORY
+from sim.wording import _num, _pct
+
+__all__ = ["OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure"]
+
+#: The ways a crisis ends, as (key in a row's ``crisis`` dict, label), in table and bar order.
+OUTCOMES = (("p_war", "War"), ("p_settled", "Settled"), ("p_mediated", "Mediated"),
+            ("p_still_in_crisis", "Still in crisis"))
+_OUTCOME_COLOURS = ("#D55E00", "#009E73", "#0072B2", "#999999")
+_SIDE_COLOURS = _CATEGORY[:2]
+
+
+def _panels(rows, title: str, sharex: bool = True):
+    """A figure with one panel per row (shared y axis, and x axis unless ``sharex`` is False,
+    e.g. when each panel names its own sides) and the unused panels hidden."""
+    n = len(rows)
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    for ax, r in zip(axes, rows):
+        ax.set_title("\n".join(_title_lines(r["name"], 38)), fontsize=10)
+        ax.grid(alpha=0.3)
+        if r["crisis"] is None:
+            ax.text(0.5, 0.5, "no repeated crisis", ha="center", va="center", transform=ax.transAxes)
+    return fig, axes[:n]
+
+
+def _title_lines(text: str, width: int) -> list[str]:
+    """At most three wrapped lines of a panel title (one empty line for an empty name)."""
+    return textwrap.wrap(text, width)[:3] or [""]
+
+
+def outcome_figure(rows) -> Figure:
+    """How each variant's crisis ends: the share of runs ending in war, settled, mediated or still
+    in crisis, as labelled bars; one panel per variant, all panels on the same 0-100% scale."""
+    fig, axes = _panels(rows, "How the crisis ends, variant by variant")
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            vals = [100 * r["crisis"][k] for k, _ in OUTCOMES]
+            bars = ax.bar(range(4), vals, color=_OUTCOME_COLOURS)
+            ax.bar_label(bars, labels=[_pct(v / 100) for v in vals], fontsize=8)
+        ax.set_xticks(range(4), [lab for _, lab in OUTCOMES], rotation=20)
+    axes[0].set_ylim(0, 105)
+    axes[0].set_ylabel("share of runs (%)")
+    return fig
+
+
+def curves_figure(rows) -> Figure:
+    """P(war / settled / mediated by round t) of each variant, one panel per variant; the panels
+    share the round axis and the 0-1 probability axis."""
+    fig, axes = _panels(rows, "How the chances build up round by round")
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            c = r["crisis"]["curves"]
+            t = np.arange(1, len(c["p_war"]) + 1)
+            for key, lab, col in (("p_war", "war", "#D55E00"), ("p_settled", "settled", "#009E73"),
+                                  ("p_mediated", "mediated", "#0072B2")):
+                ax.plot(t, c[key], color=col, label=lab, lw=2)
+        ax.set_xlabel("round")
+    axes[0].set_ylim(0, 1)
+    axes[0].set_ylabel("probability by this round")
+    axes[0].legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def rungs_figure(rows) -> Figure:
+    """Mean rung of each side per round while the crisis lasts, one panel per variant; the panels
+    share the round axis and one rung scale (0 to the highest top rung of any variant)."""
+    fig, axes = _panels(rows, "Average rung while the crisis lasts")
+    top = max([r["crisis"]["K"] - 1 for r in rows if r["crisis"]] or [1])
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            for j, (side, col) in enumerate(zip(r["sides"], _SIDE_COLOURS)):
+                y = np.array([np.nan if u is None else u for u in r["crisis"]["curves"]["mean_rung"][side]], float)
+                ax.plot(np.arange(1, len(y) + 1), y, color=col, lw=2, ls=("-", "--")[j], label=side)
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_xlabel("round")
+    axes[0].set_ylim(0, top)
+    axes[0].set_ylabel("mean rung (0 = restraint)")
+    return fig
+
+
+def payoff_figure(rows) -> Figure:
+    """Expected payoff of each side over the whole crisis, as labelled bars, one panel per variant;
+    all panels share one payoff scale that includes zero and every variant's payoffs."""
+    fig, axes = _panels(rows, "Expected payoff of each side over the crisis", sharex=False)  # own side names
+    vals = [p for r in rows if r["crisis"] for p in r["crisis"]["expected_payoffs"]] or [0.0]
+    lo, hi = min(0.0, min(vals)), max(0.0, max(vals))
+    pad = 0.12 * (hi - lo or 1.0)
+    for ax, r in zip(axes, rows):
+        if r["crisis"]:
+            bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=_SIDE_COLOURS)
+            ax.bar_label(bars, labels=[_num(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
+            ax.set_xticks([0, 1], r["sides"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.axhline(0, color="black", lw=0.8)
+    axes[0].set_ylim(lo - pad, hi + pad)
+    axes[0].set_ylabel("expected payoff (utility)")
+    return fig

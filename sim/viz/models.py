@@ -1,0 +1,93 @@
+"""Figures of the analytic crisis models of a run's ``models:`` block.
+
+* :func:`brinkmanship_figure` - the Schelling/Powell window of risk (``sim.crisis``):
+  which risks of war are *effective* (make the Defender concede) and *acceptable* (worth
+  running for the Challenger), and how the window moves with the Challenger's stake.
+* :func:`richardson_time_figure` - the Richardson arms levels of both sides over time
+  (``sim.crisis.dynamics``), with the equilibrium levels as dashed lines when it is stable.
+
+Figures are :class:`matplotlib.figure.Figure` objects (no pyplot state); save them with
+:func:`sim.viz.style.save`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.crisis.brinkmanship import brinkmanship_window
+from sim.viz.style import _CATEGORY
+
+__all__ = ["brinkmanship_figure", "richardson_time_figure"]
+
+
+def brinkmanship_figure(params: dict, *, challenger: str, defender: str, title: str | None = None) -> Figure:
+    """Two panels: the window on the risk axis [0, 1], and the window against the stake.
+
+    ``params`` holds ``value, defender_value, war_cost_challenger, war_cost_defender`` and
+    an optional ``risk`` (the scenario's reading of the risk run, drawn as a marker).
+    Left: the effective risks ``[r_min, 1]`` (blue), the acceptable risks ``[0, r_max]``
+    (orange) and their overlap, the window (green).  Right: ``r_min`` and ``r_max`` as the
+    Challenger's stake ``value`` runs from 0 to three times its configured value; the
+    window is open where the orange curve lies above the blue line.
+    """
+    v, vd = params["value"], params["defender_value"]
+    cc, cd = params["war_cost_challenger"], params["war_cost_defender"]
+    w = brinkmanship_window(v, cc, cd, vd)
+    r_min, r_max = float(w.r_min), float(w.r_max)
+    blue, orange, green = _CATEGORY[0], _CATEGORY[1], _CATEGORY[2]
+
+    fig = Figure(figsize=(10.5, 3.8), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    ax.barh(2, 1 - r_min, left=r_min, height=0.6, color=blue, alpha=0.8)
+    ax.barh(1, r_max, left=0, height=0.6, color=orange, alpha=0.8)
+    if r_min <= r_max:
+        ax.barh(0, max(r_max - r_min, 0.004), left=r_min, height=0.6, color=green)
+        ax.text(min((r_min + r_max) / 2, 0.9), -0.55, f"window {r_min:.2f} to {r_max:.2f}", ha="center", va="top")
+    else:
+        ax.text(0.5, 0, "no risk is both effective and acceptable", ha="center", va="center")
+    ax.set_yticks([2, 1, 0], [f"effective: {defender}\nwould concede (r >= {r_min:.2f})",
+                              f"acceptable: {challenger}\nwould run it (r <= {r_max:.2f})", "both (the window)"])
+    risk = params.get("risk")
+    if risk is not None:
+        ax.axvline(risk, color="black", ls="--", lw=1.5, label=f"scenario's reading of the risk run: {risk:.2f}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize="small")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-1.0, 2.6)
+    ax.set_xlabel("risk of war generated (probability)")
+    ax.set_title("Which risks of war work?")
+
+    stakes = np.linspace(0.0, 3.0 * max(v, 1e-9), 301)
+    curve = brinkmanship_window(stakes, cc, cd, vd)
+    ax2.plot(stakes, curve.r_max, color=orange, lw=2, label=f"largest risk {challenger} accepts (r_max)")
+    ax2.plot(stakes, curve.r_min, color=blue, lw=2, label=f"smallest risk that moves {defender} (r_min)")
+    ax2.fill_between(stakes, curve.r_min, curve.r_max, where=curve.exists, color=green, alpha=0.3,
+                     label="window open")
+    ax2.axvline(v, color="0.4", ls=":", lw=1.2, label=f"this scenario's stake ({v:g})")
+    ax2.set_xlabel(f"{challenger}'s gain if {defender} concedes (utility)")
+    ax2.set_ylabel("risk of war (probability)")
+    ax2.set_ylim(0, 1)
+    ax2.set_title("The window against the stake")
+    ax2.legend(fontsize="small", loc="upper left")
+    fig.suptitle(title or f"Brinkmanship: {challenger} challenges, {defender} defends")
+    return fig
+
+
+def richardson_time_figure(traj, equilibrium: tuple[float, float] | None, *, sides: Sequence[str],
+                           units: str, title: str | None = None) -> Figure:
+    """Arms levels ``x(t)`` and ``y(t)`` of both sides from a :class:`RichardsonTrajectory`
+    of one start; dashed lines at the equilibrium levels if ``equilibrium`` is given."""
+    fig = Figure(figsize=(7.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    for i, (series, side) in enumerate(((traj.x, sides[0]), (traj.y, sides[1]))):
+        color = _CATEGORY[i]
+        ax.plot(traj.t, np.ravel(series), color=color, lw=2, label=side)
+        if equilibrium is not None:
+            ax.axhline(equilibrium[i], color=color, ls="--", lw=1, label=f"{side}'s equilibrium level")
+    ax.set_xlabel("time (model time units)")
+    ax.set_ylabel(units)
+    ax.set_title(title or "Arms levels over time (Richardson model)")
+    ax.legend(fontsize="small")
+    return fig

@@ -1,0 +1,47 @@
+"""Figure of the logit QRE correspondence (:func:`sim.equilibria.logit_qre.trace`): each rung's probability
+against the precision lambda, one panel per side.  Also importable as
+``sim.equilibria.logit_qre.plot_correspondence``."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sim.errors import ConfigError
+from sim.equilibria.logit_qre import QRETrace
+
+__all__ = ["plot_correspondence"]
+
+
+def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
+                        labels_a: Sequence[str] | None = None, labels_b: Sequence[str] | None = None):
+    """A figure of the principal QRE branch: each rung's probability against lambda.
+
+    One panel per side, one line per rung, log-scaled lambda axis (points with
+    ``lam = 0`` cannot be drawn on it and are left out).  Built with
+    :class:`matplotlib.figure.Figure` directly (no pyplot state).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(tr, QRETrace):
+        raise ConfigError("trace", f"must be a QRETrace, got {type(tr).__name__}")
+    keep = tr.lambdas > 0
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, probs, side, labels in ((axes[0], tr.x, sides[0], labels_a), (axes[1], tr.y, sides[1], labels_b)):
+        k = probs.shape[1]
+        labels = list(labels) if labels is not None else (
+            ["restrain", "escalate"] if k == 2 else [f"rung {r}" for r in range(k)])
+        for r in range(k):
+            ax.plot(tr.lambdas[keep], probs[keep, r], label=labels[r])
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("precision lambda (1 / payoff unit)")
+        ax.set_title(f"side {side}")
+        ax.legend(fontsize="small")
+    axes[0].set_ylabel("probability of rung (logit QRE)")
+    fig.suptitle("Logit QRE, principal branch")
+    return fig

@@ -1,0 +1,163 @@
+"""The scenario's history as a figure: each side's reported rung against the date.
+
+:func:`timeline_figure` draws the dated phase table of a scenario (``scenario.phases``,
+schema in :mod:`sim.config.scenario`) as a step plot: one line per side, a marker per
+reported phase, rung labels on the vertical axis and dates on the horizontal.  Rungs that
+rest on one side's claim (a phase's ``contested`` list) get a hollow marker.  Like the
+other plot modules it builds a :class:`matplotlib.figure.Figure` without pyplot, computes
+nothing, and leaves saving to :func:`sim.viz.style.save`.
+
+Artists carry a ``gid``: ``"timeline-<i>"`` (the step line of side ``i``, 0 or 1),
+``"reported-<i>"`` (filled markers) and ``"contested-<i>"`` (hollow markers), and
+``"phase-number"`` (the row numbers of the phase table along the top).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Mapping, Sequence
+
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.config.scenario import Phase, parse_date
+from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _tick_labels, _wrap
+
+__all__ = ["timeline_figure", "CONTESTED_LABEL"]
+
+#: Legend entry of the hollow markers.
+CONTESTED_LABEL = "contested (claimed by one side)"
+
+_MARKERS = ("o", "s")
+_STYLES = ("-", "--")
+_OFFSET = 0.12  # vertical nudge (in rungs) so the two sides' lines stay visible when equal
+
+
+def _phases(scenario: Any) -> tuple[tuple[str, str], list[dict[str, Any]]]:
+    """Side names and phases as plain dicts (``start``, ``rungs``, ``contested``) from any scenario form.
+
+    Accepts a :class:`~sim.config.ScenarioConfig`, a raw scenario config mapping (as in the
+    YAML) or the ``scenario`` dict of ``summary.json``.
+    """
+    if isinstance(scenario, Mapping):
+        sides, raw = scenario.get("sides"), scenario.get("phases") or []
+    else:
+        sides, raw = getattr(scenario, "sides", None), getattr(scenario, "phases", ())
+    if not sides or len(sides) != 2:
+        raise ValueError(f"the scenario must name two sides, got {sides!r}")
+    out = []
+    for i, ph in enumerate(raw):
+        if isinstance(ph, Phase):
+            out.append({"start": ph.start, "rungs": dict(ph.rungs), "contested": set(ph.contested)})
+            continue
+        _, start, _ = parse_date(f"scenario.phases[{i}].date", ph.get("date", ph.get("start")))
+        out.append({"start": start, "rungs": dict(ph.get("rungs") or {}), "contested": set(ph.get("contested") or ())})
+    if not out:
+        raise ValueError("the scenario has no phases to draw; add a dated phase table (scenario.phases)")
+    return (str(sides[0]), str(sides[1])), out
+
+
+def _positions(phases: Sequence[Mapping[str, Any]]) -> list[float]:
+    """Matplotlib date numbers of the phases; phases starting the same day are spread across that day."""
+    counts: dict[_dt.date, int] = {}
+    for ph in phases:
+        counts[ph["start"]] = counts.get(ph["start"], 0) + 1
+    seen: dict[_dt.date, int] = {}
+    xs = []
+    for ph in phases:
+        k = seen.get(ph["start"], 0)
+        seen[ph["start"]] = k + 1
+        xs.append(float(mdates.date2num(ph["start"])) + k / counts[ph["start"]])
+    return xs
+
+
+def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | None = None) -> Figure:
+    """Step plot of each side's reported rung against the date of each phase.
+
+    Parameters
+    ----------
+    scenario : ScenarioConfig or mapping
+        A validated :class:`~sim.config.ScenarioConfig`, a raw scenario config mapping or
+        the ``scenario`` dict of ``summary.json``; its ``sides`` and ``phases`` are drawn.
+    rung_labels : sequence of str
+        The game's rung labels, ``K`` of them (the vertical axis shows the whole ladder,
+        so the distance to the top rung stays visible).
+    title : str, optional
+        Figure title (wrapped to the figure width).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.  Each side's rung holds from a phase's start until the next phase in
+        which that side's rung is reported; phases without a reported rung for a side
+        draw no marker for it.  Filled markers are rungs as reported; hollow ones rest on
+        one side's claim (legend entry :data:`CONTESTED_LABEL`, shown when there are
+        any).  Numbers along the top are the rows of the scenario's phase table, in order.
+    """
+    sides, phases = _phases(scenario)
+    K = len(rung_labels)
+    if K < 2:
+        raise ValueError(f"rung_labels needs at least two labels, got {K}")
+    xs = _positions(phases)
+    span = max(xs) - min(xs)
+    pad = max(1.0, 0.04 * span)
+
+    fig = Figure(figsize=(11.0, 3.2 + 0.36 * K), layout="constrained")
+    ax = fig.add_subplot()
+    handles = []
+    for i, side in enumerate(sides):
+        colour, offset = _CATEGORY[i], (_OFFSET if i == 0 else -_OFFSET)
+        pts = [(x, int(ph["rungs"][side]), side in ph["contested"]) for x, ph in zip(xs, phases)
+               if ph["rungs"].get(side) is not None]
+        for x, r, _ in pts:
+            if not 0 <= r < K:
+                raise ValueError(f"{side}'s rung {r} is outside the ladder's {K} rungs")
+        if not pts:
+            continue
+        px = [p[0] for p in pts] + [max(xs) + pad]
+        py = [p[1] + offset for p in pts] + [pts[-1][1] + offset]
+        ax.step(px, py, where="post", color=colour, linestyle=_STYLES[i], linewidth=2.2, gid=f"timeline-{i}",
+                zorder=3, path_effects=_STROKE)
+        solid = [(x, r + offset) for x, r, c in pts if not c]
+        hollow = [(x, r + offset) for x, r, c in pts if c]
+        if solid:
+            ax.scatter(*zip(*solid), marker=_MARKERS[i], s=70, color=colour, edgecolors="white", linewidths=1.0,
+                       zorder=5, gid=f"reported-{i}")
+        if hollow:
+            ax.scatter(*zip(*hollow), marker=_MARKERS[i], s=80, facecolors="white", edgecolors=colour,
+                       linewidths=2.0, zorder=6, gid=f"contested-{i}")
+        handles.append(Line2D([], [], color=colour, linestyle=_STYLES[i], linewidth=2.2, marker=_MARKERS[i],
+                              markersize=8, markeredgecolor="white", label=f"{side}: rung as reported"))
+    if any(ph["contested"] for ph in phases):
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=8, markerfacecolor="white",
+                              markeredgecolor="#3a3a3a", markeredgewidth=2.0, label=CONTESTED_LABEL))
+
+    for n, x in enumerate(xs, start=1):
+        ax.axvline(x, color="#d0d0d0", linewidth=0.8, zorder=1)
+        ax.text(x, K - 0.45, str(n), ha="center", va="bottom", fontsize=_BASE_FONT - 2, color="#555555",
+                gid="phase-number", clip_on=False)
+    ax.set_ylim(-0.5, K - 0.5)
+    ax.set_yticks(range(K))
+    ax.set_yticklabels(_tick_labels(list(rung_labels), 46, ladder=K > 2), fontsize=_BASE_FONT - 1)
+    ax.set_ylabel("Rung (reported)", fontsize=_BASE_FONT + 1)
+    ax.set_xlim(min(xs) - pad, max(xs) + pad)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    years = sorted({ph["start"].year for ph in phases})
+    if len(years) == 1:  # one year: "22 Apr" ticks, the year once in the axis label
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        when = f"Date in {years[0]}"
+    else:
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+        when = "Date"
+    ax.tick_params(axis="x", labelsize=_BASE_FONT - 1)
+    ax.set_xlabel(f"{when} (numbers along the top: rows of the phase table)", fontsize=_BASE_FONT)
+    ax.grid(axis="y", color="#ececec", linewidth=0.8, zorder=0)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
+               fontsize=_BASE_FONT - 1)
+    if title:
+        fig.suptitle(_wrap(title, 90), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return fig
