@@ -63,6 +63,7 @@ SUBMODULE_API = {
     "validate_run": ("sim.config", "validate_run"),
     "build_game": ("sim.config", "build_game"),
     "load_strategy": ("sim.repeated.strategies", "load"),
+    "payoff_matrices": ("sim.games", "payoff_matrices"),
 }
 
 
@@ -128,7 +129,13 @@ def flat_frame(out: dict, prefix: str, df) -> None:
 
 
 def flat_game(out: dict, prefix: str, g) -> None:
-    for name in ("A", "B", "war_probability", "war_payoff"):
+    # "A", "B": the one-round normal form (stage payoffs plus the expected war payoff); before the
+    # subpackage move Game.A held it directly, now Game.A holds the stage payoffs and
+    # sim.games.payoff_matrices gives the normal form (bit for bit the same numbers).
+    A, B = sub("payoff_matrices")(g)
+    flat(out, f"{prefix}.A", A)
+    flat(out, f"{prefix}.B", B)
+    for name in ("war_probability", "war_payoff"):
         flat(out, f"{prefix}.{name}", getattr(g, name))
 
 
@@ -154,7 +161,8 @@ def flat_strategy(out: dict, prefix: str, s) -> None:
 
 
 def _matrices(game):
-    return (game.A, game.B) if hasattr(game, "A") else game
+    """The game's one-round normal form (what ``(game.A, game.B)`` was before the move)."""
+    return sub("payoff_matrices")(game) if hasattr(game, "A") else game
 
 
 # =========================================================================== the calls
@@ -239,7 +247,7 @@ def equilibria(out: dict) -> None:
 
     # batched solvers
     lad = sim.ladder(K=5, war_cost=np.linspace(0, 300, 31), war_risk=np.linspace(0.05, 1.0, 11)[:, None])
-    _store(out, "pure_equilibria.ladder_K5_batch", sim.pure_equilibria(lad.A, lad.B))
+    _store(out, "pure_equilibria.ladder_K5_batch", sim.pure_equilibria(*_matrices(lad)))
     A = _rng(32).integers(0, 3, size=(200, 3, 3)).astype(float)
     B = _rng(33).integers(0, 3, size=(200, 3, 3)).astype(float)
     _store(out, "pure_equilibria.random_int_3x3", sim.pure_equilibria(A, B))

@@ -75,8 +75,8 @@ def test_constant_war_risk_is_geometric_and_payoffs_add_up():
     se = np.sqrt(exact * (1 - exact) / n)
     assert np.all(np.abs(res.p_war - exact) <= 4 * se + 1e-12)
     np.testing.assert_allclose(res.p_active, np.r_[1, 1 - res.p_war[:-1]])
-    # per round: stage payoff without the expected war term, plus war payoff on the war round
-    base = game.A[0, 0] - p * (-10.0)
+    # per round: the stage payoff (Game.A keeps war apart), plus the war payoff on the war round
+    base = game.A[0, 0]
     exact_pay = np.sum((1 - p) ** (t - 1) * (base + p * -10.0))
     assert abs(res.payoffs[0] - exact_pay) < 4 * res.payoff_sem[0]
     assert res.war_time_mean == pytest.approx(np.sum(t * np.diff(exact, prepend=0)) / exact[-1], rel=0.03)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,8 +19,8 @@ from hypothesis import strategies as st
 from sim.games.classify import classify
 from sim.equilibria.nash import pure_equilibria
 from sim.errors import ConfigError
-from sim.games.game import (GAMES, Game, build, builder_parameters, chicken, deterrence, from_matrices, ladder,
-                       ladder_war_probability, prisoners_dilemma, stag_hunt, symmetric)
+from sim.games import (GAMES, Game, build, builder_parameters, chicken, deterrence, from_matrices, ladder,
+                       ladder_war_probability, payoff_matrices, prisoners_dilemma, stag_hunt, symmetric)
 
 PROPS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
@@ -101,8 +103,9 @@ def test_ladder_K2_is_rapoport_guyer_form(p):
     g = ladder(K=2, **p)
     R, S, T, P = ladder_K2_rstp(p["advantage"], p["damage"], p["cost"], p["war_risk"], p["war_cost"],
                                 p["risk_interaction"])
-    np.testing.assert_allclose(g.A, [[R, S], [T, P]], rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(g.B, g.A.T, rtol=1e-12, atol=1e-9)
+    A, B = payoff_matrices(g)
+    np.testing.assert_allclose(A, [[R, S], [T, P]], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(B, A.T, rtol=1e-12, atol=1e-9)
 
 
 def _region(advantage, cost, war_risk, war_cost, k):
@@ -124,7 +127,7 @@ def test_ladder_K2_regions_on_each_side_of_each_boundary(war_cost, war_risk, k, 
         expected = "harmony" if side == "below_hi" else "prisoners_dilemma"
     g = ladder(K=2, advantage=cost + margin, damage=damage, cost=cost, war_risk=war_risk, war_cost=war_cost,
                risk_interaction=k)
-    R, S, T, P = rstp(g.A)
+    R, S, T, P = rstp(payoff_matrices(g)[0])
     ordering = {"prisoners_dilemma": T > R > P > S, "chicken": T > R > S > P,
                 "harmony": (R > T) and (S > P) and (R > S)}
     assert ordering[expected], (expected, R, S, T, P)
@@ -153,6 +156,7 @@ def _potential(K, advantage, cost, war_cost, p):
 @given(K=st.integers(2, 7), p=ladder_params)
 def test_ladder_is_an_exact_potential_game(K, p):
     g = ladder(K=K, **p)
+    g = SimpleNamespace(**dict(zip("AB", payoff_matrices(g))))  # the one-round normal form
     wp = ladder_war_probability(K, p["war_risk"], p["risk_interaction"], p["risk_exponent"])
     Phi = _potential(K, p["advantage"], p["cost"], p["war_cost"], wp)
     scale = 1.0 + np.abs(g.A).max() + np.abs(Phi).max()
@@ -174,7 +178,8 @@ def test_ladder_is_an_exact_potential_game(K, p):
 @PROPS
 @given(K=st.integers(2, 7), p=ladder_params)
 def test_ladder_always_has_a_pure_equilibrium(K, p):
-    g = ladder(K=K, **p)
+    game = ladder(K=K, **p)
+    g = SimpleNamespace(**dict(zip("AB", payoff_matrices(game))))  # the one-round normal form
     wp = ladder_war_probability(K, p["war_risk"], p["risk_interaction"], p["risk_exponent"])
     Phi = _potential(K, p["advantage"], p["cost"], p["war_cost"], wp)
     # Monderer and Shapley (1996): a maximiser of the potential is a pure Nash equilibrium.
@@ -182,7 +187,7 @@ def test_ladder_always_has_a_pure_equilibrium(K, p):
     scale = 1e-9 * (1 + np.abs(g.A).max() + np.abs(g.B).max())
     assert g.A[x, y] >= g.A[:, y].max() - scale
     assert g.B[x, y] >= g.B[x, :].max() - scale
-    assert pure_equilibria(g, tol=scale).any()
+    assert pure_equilibria(game, tol=scale).any()
 
 
 @PROPS
@@ -204,8 +209,12 @@ def test_ladder_expected_war_cost_is_linear_in_war_cost():
     base = ladder(K=5, war_cost=0.0)
     for W in (10.0, 250.0):
         g = ladder(K=5, war_cost=W)
-        np.testing.assert_allclose(g.A - base.A, -W * g.war_probability, atol=1e-12)
-        np.testing.assert_allclose(g.B - base.B, -W * g.war_probability, atol=1e-12)
+        # the stage payoffs do not depend on the war cost: war is kept apart (no fold/unfold)
+        np.testing.assert_array_equal(g.A, base.A)
+        np.testing.assert_array_equal(g.B, base.B)
+        A, B = payoff_matrices(g)
+        np.testing.assert_allclose(A - base.A, -W * g.war_probability, atol=1e-12)
+        np.testing.assert_allclose(B - base.B, -W * g.war_probability, atol=1e-12)
         np.testing.assert_allclose(g.war_payoff, [-W, -W])
     np.testing.assert_allclose(base.war_probability, ladder_war_probability(5, 0.3, 0.5, 2.0))
 
@@ -277,8 +286,10 @@ def test_payoffs_are_bilinear_forms():
     y = np.array([0.6, 0.1, 0.3])
     ua, ub = g.payoffs(x, y)
     for i in range(2):
-        assert ua[i] == pytest.approx(x @ g.A[i] @ y, abs=1e-12)
-        assert ub[i] == pytest.approx(x @ g.B[i] @ y, abs=1e-12)
+        A = g.A[i] + g.war_probability[i] * g.war_payoff[i, 0]  # stage plus expected war payoff
+        B = g.B[i] + g.war_probability[i] * g.war_payoff[i, 1]
+        assert ua[i] == pytest.approx(x @ A @ y, abs=1e-12)
+        assert ub[i] == pytest.approx(x @ B @ y, abs=1e-12)
 
 
 def test_payoff_arrays_are_read_only():

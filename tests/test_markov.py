@@ -61,10 +61,9 @@ def memory_one(p, p0=1.0):
 
 
 def war_game(p, R=3.0, S=0.0, T=5.0, P=1.0, war_payoff=-10.0):
-    """PD stage game with constant per-round war risk p (A, B include the expected war term)."""
+    """PD stage game with constant per-round war risk p (stage payoffs; war kept apart)."""
     w = np.full((2, 2), float(p))
-    A0 = np.array([[R, S], [T, P]])
-    A = A0 + w * war_payoff
+    A = np.array([[R, S], [T, P]])
     return Game(A, A.T.copy(), war_probability=w, war_payoff=np.array([war_payoff, war_payoff]))
 
 
@@ -335,9 +334,8 @@ def _war_pd():
     g = prisoners_dilemma()
     wp = np.array([[0.0, 0.01], [0.01, 0.04]])
     war = np.array([-20.0, -20.0])
-    # A, B include the expected war term, as the ladder builder does
-    return Game(g.A + wp * war[0], g.B + wp * war[1], g.sides, name="pd_with_war", war_probability=wp,
-                war_payoff=war)
+    # stage payoffs, war probability and war payoff kept apart, as the ladder builder does
+    return Game(g.A, g.B, g.sides, name="pd_with_war", war_probability=wp, war_payoff=war)
 
 
 @pytest.mark.parametrize("case", list(MC_CASES))

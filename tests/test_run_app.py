@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 
 from sim.config.run import build_game, validate_run
 from sim.equilibria.nash import is_nash, nash_equilibria
+from sim.games import payoff_matrices
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -106,7 +107,7 @@ def test_default_run_as_a_subprocess(tmp_path):
     eqs = summary["equilibria"]
     assert len(eqs) == len(nash_equilibria(game))
     for e in eqs:
-        assert is_nash(game.A, game.B, np.array(e["x"]), np.array(e["y"]))
+        assert is_nash(*payoff_matrices(game), np.array(e["x"]), np.array(e["y"]))
     md = (out / "summary.md").read_text()
     assert "India" in md and "Pakistan" in md
     # a second run never overwrites the first

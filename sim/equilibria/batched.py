@@ -9,16 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.games import payoff_matrices
 
 __all__ = ["pure_equilibria", "Nash2x2", "nash_2x2", "risk_dominance_2x2"]
 
 
 def _matrices(game) -> tuple[np.ndarray, np.ndarray]:
-    if hasattr(game, "A"):
-        A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    else:
-        A, B = (np.asarray(m, float) for m in game)
-    return A, B
+    return payoff_matrices(game)
 
 
 # --------------------------------------------------------------------------- batched solvers

@@ -81,6 +81,7 @@ from scipy import linalg, optimize
 from scipy.special import expit, logsumexp, softmax
 
 from sim.errors import ConfigError
+from sim.games import payoff_matrices
 
 __all__ = [
     "QREPoint",
@@ -121,13 +122,7 @@ class QRETrace:
 
 # --------------------------------------------------------------------------- validation
 def _single(game) -> tuple[np.ndarray, np.ndarray]:
-    if hasattr(game, "A"):
-        A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    else:
-        try:
-            A, B = (np.asarray(m, float) for m in game)
-        except (TypeError, ValueError):
-            raise ConfigError("game", "must be a Game or a pair (A, B) of payoff matrices") from None
+    A, B = payoff_matrices(game)
     if A.ndim != 2 or A.shape != B.shape:
         raise ConfigError("game", f"QRE takes one game with A, B of shape (K_A, K_B), got {A.shape} and {B.shape}; "
                                   "index a batch to pick one game")

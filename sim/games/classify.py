@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sim.games.game import payoff_matrices
 
 __all__ = ["CLASSES", "TYPES", "Classification", "classify"]
 
@@ -104,7 +105,7 @@ def classify(game) -> Classification:
     Classification
         Arrays of the batch shape; ``.name`` gives the class names.
     """
-    A, B = (game.A, game.B) if hasattr(game, "A") else (np.asarray(game[0], float), np.asarray(game[1], float))
+    A, B = payoff_matrices(game)
     if A.shape[-2:] != (2, 2):
         raise ValueError(f"classify needs 2x2 games, got action shape {A.shape[-2:]}")
     ta, tie_a = _side_type(A[..., 0, 0], A[..., 0, 1], A[..., 1, 0], A[..., 1, 1])

@@ -24,7 +24,6 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from sim.errors import ConfigError, user_errors
-from sim.games.classify import classify  # noqa: F401  (re-exported: sim.games.classify)
 
 __all__ = [
     "Game",
@@ -36,6 +35,7 @@ __all__ = [
     "deterrence",
     "ladder",
     "ladder_war_probability",
+    "payoff_matrices",
     "GAMES",
     "build",
     "builder_parameters",
@@ -90,7 +90,10 @@ class Game:
     Attributes
     ----------
     A, B : ndarray, float64, shape ``(..., K_A, K_B)``
-        Payoffs of side A (rows) and side B (columns).  Same shape.
+        Stage payoffs of side A (rows) and side B (columns) of one round, *not* counting a
+        slide into war (that is ``war_probability`` and ``war_payoff``).  Same shape.  The
+        one-round normal form that equilibria, classification and figures analyse is
+        :func:`payoff_matrices` (these plus the expected war payoff).
     sides : (str, str)
         Names of side A and side B.
     labels_a, labels_b : tuple of str
@@ -101,10 +104,9 @@ class Game:
         The builder's arguments, so that ``build(**game.to_config())`` rebuilds it.
     war_probability : ndarray or None, shape ``(..., K_A, K_B)``
         Probability that a round played at ``(x, y)`` slides into war (ladder games).
-        ``A`` and ``B`` already include the expected war cost of one round,
-        ``war_probability * war_payoff``; the repeated-crisis engine separates the two.
     war_payoff : ndarray or None, shape ``(..., 2)``
-        One-off payoff to (A, B) when war breaks out.
+        One-off payoff to (A, B) when war breaks out (paid in the round it breaks out, on
+        top of that round's stage payoffs).
     """
 
     A: np.ndarray
@@ -194,19 +196,50 @@ class Game:
         return out
 
     def payoffs(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Expected payoffs ``x @ A @ y`` and ``x @ B @ y`` of mixed strategies.
+        """Expected one-round payoffs ``x @ A_e @ y`` and ``x @ B_e @ y`` of mixed strategies,
+        with ``(A_e, B_e) = payoff_matrices(self)`` (war risk included).
 
         ``x`` has shape ``(..., K_A)``, ``y`` shape ``(..., K_B)``; broadcasts with the batch.
         """
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        ua = np.einsum("...i,...ij,...j->...", x, self.A, y)
-        ub = np.einsum("...i,...ij,...j->...", x, self.B, y)
+        A, B = payoff_matrices(self)
+        ua = np.einsum("...i,...ij,...j->...", x, A, y)
+        ub = np.einsum("...i,...ij,...j->...", x, B, y)
         return ua, ub
 
     def __repr__(self) -> str:  # short: batches can be huge
         return (f"Game(name={self.name!r}, sides={self.sides}, batch_shape={self.batch_shape}, "
                 f"n_actions={self.n_actions})")
+
+
+def payoff_matrices(game) -> tuple[np.ndarray, np.ndarray]:
+    """The one-round normal form ``(A_e, B_e)`` of a :class:`Game` or of a pair ``(A, B)``.
+
+    For a game with war risk, ``A_e = A + war_probability * war_payoff[..., 0]`` (and
+    ``B_e`` with ``war_payoff[..., 1]``): the stage payoffs plus the expected payoff of a
+    slide into war this round (Schelling 1960, ch. 8; Powell 1990).  Without war risk, and
+    for a pair of matrices, the payoffs themselves (as float64 arrays).  This is the one
+    place where a game becomes matrices: equilibria, classification, QRE, tournaments and
+    figures all read it; the repeated crisis reads ``A``, ``B`` and the war terms apart.
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape ``(..., K_A, K_B)``, float64
+    """
+    if isinstance(game, Game):
+        A, B = game.A, game.B
+        if game.war_probability is None or game.war_payoff is None:
+            return A, B
+        p, w = game.war_probability, np.asarray(game.war_payoff, dtype=np.float64)
+        return A + p * w[..., 0, None, None], B + p * w[..., 1, None, None]
+    if hasattr(game, "A") and hasattr(game, "B"):
+        return np.asarray(game.A, dtype=np.float64), np.asarray(game.B, dtype=np.float64)
+    try:
+        A, B = (np.asarray(m, dtype=np.float64) for m in game)
+    except (TypeError, ValueError):
+        raise ConfigError("game", "must be a Game or a pair (A, B) of payoff matrices") from None
+    return A, B
 
 
 # --------------------------------------------------------------------------- builders
@@ -371,6 +404,11 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
                   - cost    * s_x             # cost of one's own action (resources, reputation)
                   - war_cost * p(x, y)        # expected cost of a slide into war this round
 
+    The first three terms are the stage payoffs ``Game.A``; the war terms are kept apart
+    (``Game.war_probability = p``, ``Game.war_payoff = (-war_cost, -war_cost)``), and
+    :func:`payoff_matrices` adds them back for the one-round normal form above.  The
+    repeated crisis charges ``war_cost`` once, in the round war breaks out.
+
     with ``p`` the war probability of :func:`ladder_war_probability`.  Units: ``advantage``
     is the value of holding the whole ladder over an opponent at rung 0; ``damage`` and
     ``cost`` are per full ladder; ``war_cost`` is the one-off loss if war breaks out;
@@ -405,11 +443,8 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     p = ladder_war_probability(K, war_risk, risk_interaction, risk_exponent)
     s = np.arange(K, dtype=float) / (K - 1)
     sx, sy = s[:, None], s[None, :]
-    war = W[..., None, None] * p
-    A = g * (sx - sy) - d * sy - c * sx - war
-    B = np.swapaxes(g * (sx - sy) - d * sy - c * sx, -1, -2) - war
-    A, B = np.broadcast_arrays(A, B)
-    p = np.broadcast_to(p, A.shape)
+    stage = g * (sx - sy) - d * sy - c * sx
+    A, B, p = np.broadcast_arrays(stage, np.swapaxes(stage, -1, -2), p * np.ones_like(W)[..., None, None])
     war_payoff = np.stack(np.broadcast_arrays(-W, -W), -1)
     labels = _labels("labels", labels, K, _default_labels(K))
     params = dict(K=K, advantage=advantage, damage=damage, cost=cost, war_risk=war_risk, war_cost=war_cost,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .stats import ENDINGS, rung_shares, mean_rungs, rung_quantiles
+from .settings import CrisisSettings, Ending, ENDINGS, MAX_ROUNDS, MAX_SETTLE_AFTER
+from .stats import rung_shares, mean_rungs, rung_quantiles
 from .tournament import TournamentResult, ReplicatorResult, round_robin, replicator, is_ess
 from .markov import *  # noqa: F401,F403  (its __all__)
 from .montecarlo import *  # noqa: F401,F403  (its __all__)
 from .strategies import *  # noqa: F401,F403  (its __all__)
 
 from . import markov, montecarlo, strategies
-__all__ = ["ENDINGS", "rung_shares", "mean_rungs", "rung_quantiles", "TournamentResult", "ReplicatorResult", "round_robin", "replicator", "is_ess"] + markov.__all__ + montecarlo.__all__ + strategies.__all__
+__all__ = ["CrisisSettings", "Ending", "ENDINGS", "MAX_ROUNDS", "MAX_SETTLE_AFTER", "rung_shares", "mean_rungs", "rung_quantiles", "TournamentResult", "ReplicatorResult", "round_robin", "replicator", "is_ess"] + markov.__all__ + montecarlo.__all__ + strategies.__all__

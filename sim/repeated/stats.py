@@ -10,11 +10,11 @@ fields that exact :class:`~sim.repeated.markov.MarkovResult` and Monte-Carlo
 from __future__ import annotations
 
 import numpy as np
+from sim.repeated.settings import ENDINGS
 
 __all__ = ["ENDINGS", "rung_shares", "mean_rungs", "rung_quantiles"]
 
 
-ENDINGS = ("war", "settled", "mediated")
 
 
 # --------------------------------------------------------------------------- derived arrays

@@ -16,10 +16,11 @@ crisis, computed exactly by :func:`sim.repeated.markov.analyse`.  On the meta-ga
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 import hashlib
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -27,8 +28,10 @@ from scipy.integrate import solve_ivp
 from sim.equilibria.nash import Equilibria, nash_equilibria
 from sim.errors import ConfigError
 from sim.repeated.markov.chain import analyse
-from sim.repeated.strategies.named import side_noise
+from sim.repeated.settings import CrisisSettings
 from sim.repeated.strategies.named import Strategy
+
+_DEFAULT_ROUNDS: Any = object()  # round_robin's rounds when not given: 200, or settings.rounds
 
 __all__ = ["TournamentResult", "ReplicatorResult", "round_robin", "replicator", "is_ess"]
 
@@ -222,10 +225,10 @@ def _is_symmetric(game) -> bool:
     return True
 
 
-def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = True, execution_noise=0.0,
-                perception_noise=0.0, equilibria: bool = True, equilibrium_method: str = "support",
-                t_max: float = 200.0, survival_threshold: float = 1e-3, paths: int = 10_000, seed=None,
-                **kwargs) -> TournamentResult:
+def round_robin(game, strategies, *, rounds: int | None = _DEFAULT_ROUNDS, settings: CrisisSettings | None = None,
+                exact: bool = True, execution_noise=None, perception_noise=None, equilibria: bool = True,
+                equilibrium_method: str = "support", t_max: float = 200.0, survival_threshold: float = 1e-3,
+                paths: int = 10_000, seed=None, **kwargs) -> TournamentResult:
     """Round robin of strategies in the repeated crisis, and its meta-game.
 
     Parameters
@@ -236,6 +239,10 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
         The entrants (a list is named by ``Strategy.name``, duplicates numbered).
     rounds : int or None
         Rounds per match; ``None`` for the long run (see ``TournamentResult.score_kind``).
+        Default 200, or ``settings.rounds`` when ``settings`` is given.
+    settings : CrisisSettings, optional
+        The crisis settings of every match (:class:`sim.repeated.CrisisSettings`); keyword
+        settings, where given, override its fields.
     exact : bool
         Exact expected payoffs through :func:`sim.repeated.markov.analyse`; ``False``: Monte-Carlo
         means over ``paths`` paths through :func:`sim.repeated.montecarlo.simulate` (needs ``rounds``).
@@ -267,26 +274,28 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
     is played and ``M[i, j]`` averages i's payoff over the two roles (side A against j as
     side B, and side B against j as side A), which makes the meta-game symmetric.
     """
-    if not exact and rounds is None:
+    allowed = {"settle_after", "mediation", "mediation_slope", "discount", "war_risk_scale"}
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown round_robin option; allowed: {', '.join(sorted(allowed))}")
+    if rounds is _DEFAULT_ROUNDS:
+        rounds = settings.rounds if isinstance(settings, CrisisSettings) else 200
+    cs = dataclasses.replace(CrisisSettings.resolve(settings, execution_noise=execution_noise,
+                                                    perception_noise=perception_noise, **kwargs), rounds=rounds)
+    if not exact and cs.rounds is None:
         raise ConfigError("rounds", "Monte-Carlo tournaments (exact=False) need a number of rounds")
     if not hasattr(game, "A"):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
     if game.A.ndim != 2:
         raise ConfigError("game", f"round_robin takes one game, got a batch of shape {game.A.shape[:-2]}; "
                                   "index the batch")
-    allowed = {"settle_after", "mediation", "mediation_slope", "discount", "war_risk_scale"}
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown round_robin option; allowed: {', '.join(sorted(allowed))}")
     names, strats = _named(strategies, int(np.asarray(game.A).shape[-1]))
     N = len(strats)
-    opts = dict(rounds=rounds, execution_noise=execution_noise, perception_noise=perception_noise, **kwargs)
+    opts = dict(settings=cs)
 
     results = {}
     K = game.A.shape[-1]
-    symmetric = _is_symmetric(game) and all(
-        np.array_equal(*side_noise(K, spec, name))
-        for name, spec in (("execution_noise", execution_noise), ("perception_noise", perception_noise)))
+    symmetric = _is_symmetric(game) and all(np.array_equal(*side) for side in cs.noise(K))
     pairs = [(i, j) for i in range(N) for j in range(i, N)] if symmetric else \
         [(i, j) for i in range(N) for j in range(N)]
     for i, j in pairs:
@@ -304,7 +313,7 @@ def round_robin(game, strategies, *, rounds: int | None = 200, exact: bool = Tru
             results[i, j] = r if (a, b) == (i, j) else SimpleNamespace(payoffs=np.asarray(r.payoffs)[::-1])
 
     score_kind = "total"
-    if rounds is None and kwargs.get("discount", 1.0) == 1.0 and \
+    if cs.rounds is None and cs.discount == 1.0 and \
             not all(bool(r.absorbed_surely) for r in results.values()):
         score_kind = "per_round"
     field = "total_payoffs" if score_kind == "total" else "payoffs"

@@ -24,6 +24,7 @@ from sim.viz.style import save
 from sim.equilibria.logit_qre import trace
 from sim.viz.qre import plot_correspondence
 from sim.wording import _DISCLAIMER, _figure_guide, _num, _pct
+from sim.games import payoff_matrices
 
 __all__ = ["MODEL_FIGURES", "run_models", "models_markdown"]
 
@@ -156,8 +157,9 @@ def _tree(p: Mapping[str, Any], out_dir: Path) -> dict:
 
 def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dict:
     lams = np.concatenate([[0.0], np.logspace(-2, np.log10(p["lambda_max"]), 120)])
-    scale = max(float(np.ptp(game.A)), float(np.ptp(game.B)), 1e-12)
-    tr = trace((np.asarray(game.A) / scale, np.asarray(game.B) / scale), lams)
+    A, B = payoff_matrices(game)
+    scale = max(float(np.ptp(A)), float(np.ptp(B)), 1e-12)
+    tr = trace((A / scale, B / scale), lams)
     fig = plot_correspondence(tr, sides=sides, labels_a=game.labels_a, labels_b=game.labels_b)
     fig.axes[0].set_xlabel("precision lambda (per payoff range)")
     fig.axes[1].set_xlabel("precision lambda (per payoff range)")
@@ -167,7 +169,7 @@ def _qre(p: Mapping[str, Any], game, sides: Sequence[str], out_dir: Path) -> dic
         from sim.equilibria.logit_qre import qre_2x2_all
 
         every = [{sides[0]: q.x.tolist(), sides[1]: q.y.tolist()}
-                 for q in qre_2x2_all((np.asarray(game.A) / scale, np.asarray(game.B) / scale), p["lambda_max"])]
+                 for q in qre_2x2_all((A / scale, B / scale), p["lambda_max"])]
     return {"lambda_max": p["lambda_max"], "payoff_scale": scale, "all_at_lambda_max": every,
             "top_option": {sides[0]: str(game.labels_a[-1]), sides[1]: str(game.labels_b[-1])},
             "at_lambda_max": {sides[0]: tr.x[-1].tolist(), sides[1]: tr.y[-1].tolist()},

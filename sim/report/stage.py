@@ -17,6 +17,7 @@ import numpy as np
 from sim.config.scenario import phase_records, policy_records
 from sim.files import to_jsonable
 from sim.wording import class_label, param_label
+from sim.games import payoff_matrices
 
 __all__ = ["FIGURE_FILES", "MAX_LISTED", "stage_summary"]
 
@@ -148,7 +149,7 @@ def stage_summary(*, scenario: Mapping[str, Any], game, equilibria, classificati
 
     if getattr(game, "is_batch", False):
         raise ValueError(f"stage_summary takes one game, got a batch of shape {game.batch_shape}")
-    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    A, B = payoff_matrices(game)
     la, lb = tuple(game.labels_a), tuple(game.labels_b)
     sides = tuple(scenario.get("sides") or game.sides)
     sides = (str(sides[0]), str(sides[1])) if len(sides) >= 2 else tuple(game.sides)

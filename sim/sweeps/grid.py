@@ -42,6 +42,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.games.game import build, builder_parameters
+from sim.games import payoff_matrices
 
 __all__ = ["Axis", "Grid", "grid_sweep", "point_seed", "point_key", "GAME_OUTCOMES", "CRISIS_OUTCOMES",
            "MC_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS", "sweepable_parameters"]
@@ -230,8 +231,9 @@ def _evaluate(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarray], st
     params = dict(base)
     params.update({k: pts[k] for k in game_names})
     g = build(game, **params)
-    A = np.broadcast_to(g.A, (n,) + g.A.shape[-2:])
-    B = np.broadcast_to(g.B, (n,) + g.B.shape[-2:])
+    Ae, Be = payoff_matrices(g)
+    A = np.broadcast_to(Ae, (n,) + Ae.shape[-2:])
+    B = np.broadcast_to(Be, (n,) + Be.shape[-2:])
     out: dict[str, np.ndarray] = {}
     if any(o in GAME_OUTCOMES for o in outcomes):
         kind, regime, names, n_pure, level, p_top = equilibrium_outcomes(A, B)

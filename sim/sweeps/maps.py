@@ -16,6 +16,7 @@ from sim.games.classify import CLASSES, classify
 from sim.equilibria.nash import nash_2x2, pure_equilibria
 from sim.errors import ConfigError
 from sim.games.game import build, builder_parameters
+from sim.games import payoff_matrices
 
 __all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map", "equilibrium_outcomes"]
 
@@ -104,7 +105,8 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
     grid[x_name] = xv[None, :]
     grid[y_name] = yv[:, None]
     g = build(game, **grid)
-    A, B = np.broadcast_to(g.A, (yv.size, xv.size) + g.A.shape[-2:]), np.broadcast_to(g.B, (yv.size, xv.size) + g.B.shape[-2:])
+    Ae, Be = payoff_matrices(g)
+    A, B = (np.broadcast_to(M, (yv.size, xv.size) + M.shape[-2:]) for M in (Ae, Be))
     kind, regime, names, n_pure, level, p_top = equilibrium_outcomes(A, B)
     return EquilibriumMap(game, dict(params), x_name, y_name, xv, yv, point, kind, regime, names, n_pure, level,
                           p_top, A.shape[-2])

@@ -40,6 +40,7 @@ from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _decimals,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.map import CLASS_COLOURS, CLASS_HATCHES, equilibrium_map_figure
 from sim.wording import _cap, _num, _pct
+from sim.games import payoff_matrices
 
 
 __all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "payoff_heatmap", "equilibrium_map_figure", "save"]
@@ -102,7 +103,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
     """
     if getattr(game, "is_batch", False):
         raise ValueError(f"payoff_heatmap draws one game, got a batch of shape {game.batch_shape}; index it first")
-    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    A, B = payoff_matrices(game)
     ka, kb = A.shape
     side_a, side_b = game.sides
     la, lb = tuple(game.labels_a), tuple(game.labels_b)

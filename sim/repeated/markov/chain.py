@@ -56,73 +56,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.errors import ConfigError
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
 from sim.repeated.strategies.custom import as_strategy
-from sim.repeated.strategies.named import Strategy, check_match, side_noise
+from sim.repeated.settings import CrisisSettings
+from sim.repeated.strategies.named import Strategy, check_match
 
 __all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
 
-ENDINGS = ("war", "settled", "mediated")
-
-
-def _is_int(v, lo: int) -> bool:
-    return (not isinstance(v, bool) and isinstance(v, (int, np.integer, float, np.floating))
-            and float(v).is_integer() and int(v) >= lo)
-
-
-def _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope,
-                  discount, war_risk_scale):
-    K = check_match(game, strategy_a, strategy_b)
-    if rounds is not None and not _is_int(rounds, 1):
-        raise ConfigError("rounds", f"must be an integer >= 1 or None (long run), got {rounds!r}")
-    if settle_after is not None and not _is_int(settle_after, 1):
-        raise ConfigError("settle_after", f"must be an integer >= 1 or None, got {settle_after!r}")
-    for name, v in (("mediation", mediation), ("mediation_slope", mediation_slope), ("discount", discount),
-                    ("war_risk_scale", war_risk_scale)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
-            raise ConfigError(name, f"must be a finite number, got {v!r}")
-    if not 0.0 <= mediation <= 1.0:
-        raise ConfigError("mediation", f"must be a probability in [0, 1], got {mediation:g}")
-    if mediation + min(mediation_slope, 0.0) < 0.0:
-        raise ConfigError("mediation_slope", f"mediation + mediation_slope must be >= 0 (a probability), "
-                                             f"got {mediation + mediation_slope:g}")
-    if not 0.0 < discount <= 1.0:
-        raise ConfigError("discount", f"must be in (0, 1], got {discount:g}")
-    if war_risk_scale < 0:
-        raise ConfigError("war_risk_scale", f"must be >= 0, got {war_risk_scale:g}")
-    return K
-
-
-def _stage(game, war_risk_scale):
-    """Flattened stage data: payoffs incl. expected war payoff, war risk, batch shape."""
+def _stage(game, cs: CrisisSettings):
+    """Flattened stage data: each round's expected payoffs at the scaled war risk
+    (stage payoffs plus ``ws * war_payoff``: war pays once, in the round it breaks out), the
+    scaled war risk ``ws`` and the batch shape."""
     A, B = np.asarray(game.A, float), np.asarray(game.B, float)
     batch = A.shape[:-2]
     K = A.shape[-1]
-    if game.war_probability is None:
-        w = np.zeros(A.shape)
-    else:
-        w = np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
+    w = np.zeros(A.shape) if game.war_probability is None else \
+        np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
     wpay = np.zeros(batch + (2,)) if game.war_payoff is None else \
         np.broadcast_to(np.asarray(game.war_payoff, float), batch + (2,))
-    ws = war_risk_scale * w
-    if np.any(ws > 1 + 1e-12):
-        raise ConfigError("war_risk_scale", f"scaled war probability reaches {ws.max():g} > 1; "
-                                            "lower war_risk_scale")
-    ws = np.minimum(ws, 1.0)
-    # base = A - w * war_payoff (the stage payoffs without the expected war term), then the
-    # expected war payoff of the round at the scaled risk is added back
-    Ae = A - w * wpay[..., 0, None, None] + ws * wpay[..., 0, None, None]
-    Be = B - w * wpay[..., 1, None, None] + ws * wpay[..., 1, None, None]
+    ws = cs.war_probability(w)
+    Ae = A + ws * wpay[..., 0, None, None]
+    Be = B + ws * wpay[..., 1, None, None]
     N = int(np.prod(batch, dtype=int))
     return Ae.reshape(N, K, K), Be.reshape(N, K, K), ws.reshape(N, K, K), batch
 
 
 # --------------------------------------------------------------------------- the kernel
-def _tables(strategy_a, strategy_b, exec_noise, perc_noise, K):
-    EA, EB = side_noise(K, exec_noise, "execution_noise")
-    PA, PB = side_noise(K, perc_noise, "perception_noise")
+def _tables(strategy_a, strategy_b, cs: CrisisSettings, K):
+    (EA, EB), (PA, PB) = cs.noise(K)
     exec_a = strategy_a.action @ EA
     exec_b = strategy_b.action @ EB
     # T_A[a, x, y, a2]: A executed x, B executed y, A saw v ~ P_A[y, v]
@@ -130,11 +92,6 @@ def _tables(strategy_a, strategy_b, exec_noise, perc_noise, K):
     # T_B[b, y, x, b2]: B executed y, A executed x, B saw v ~ P_B[x, v]
     TB = np.einsum("xv,byvd->byxd", PB, strategy_b.transition)
     return exec_a, exec_b, TA, TB
-
-
-def _mediation_table(K, mu0, mu1):
-    s = np.arange(K, dtype=float) / (K - 1)
-    return np.minimum(1.0, mu0 + mu1 * np.maximum(s[:, None], s[None, :]))
 
 
 def _pair_kernel(cont, exec_a, exec_b, TA, TB):
@@ -184,14 +141,13 @@ def _rewards(Ae, Be, exec_a, exec_b, m):
     return r.reshape(r.shape[0], -1, 2)
 
 
-def _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
-           mediation_slope, war_risk_scale):
+def _setup(game, strategy_a, strategy_b, cs: CrisisSettings):
     K = game.A.shape[-1]
-    Ae, Be, ws, batch = _stage(game, war_risk_scale)
-    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, execution_noise, perception_noise, K)
-    mu = _mediation_table(K, float(mediation), float(mediation_slope))
-    settle = settle_after is not None
-    m = int(settle_after) if settle else 1
+    Ae, Be, ws, batch = _stage(game, cs)
+    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, cs, K)
+    mu = cs.mediation_table(K)
+    settle = cs.settle_after is not None
+    m = cs.settle_after if settle else 1
     SA, SB = strategy_a.n_states, strategy_b.n_states
     v0 = np.zeros((SA, SB, m))
     v0[:, :, 0] = np.outer(strategy_a.initial, strategy_b.initial)
@@ -207,19 +163,21 @@ def _coerce(game, strategy_a, strategy_b):
     return as_strategy(strategy_a, K), as_strategy(strategy_b, K)
 
 
-def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution_noise=0.0,
-                  perception_noise=0.0, settle_after: int | None = None, mediation: float = 0.0,
-                  mediation_slope: float = 0.0, war_risk_scale: float = 1.0) -> ProductChain:
+def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings: CrisisSettings | None = None,
+                  execution_noise=None, perception_noise=None, settle_after: int | None = None,
+                  mediation: float | None = None, mediation_slope: float | None = None,
+                  war_risk_scale: float | None = None) -> ProductChain:
     """The one-round transition of a strategy pair (see :class:`ProductChain`).
 
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
     the same chain internally (once per distinct war-risk table).
     """
     strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
-    _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
-                  war_risk_scale)
-    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
-               mediation_slope, war_risk_scale)
+    cs = CrisisSettings.resolve(settings, execution_noise=execution_noise, perception_noise=perception_noise,
+                                settle_after=settle_after, mediation=mediation, mediation_slope=mediation_slope,
+                                war_risk_scale=war_risk_scale)
+    check_match(game, strategy_a, strategy_b)
+    d = _setup(game, strategy_a, strategy_b, cs)
     Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
     r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
     b, n = d["batch"], Q.shape[-1]
@@ -229,9 +187,9 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution
 
 # --------------------------------------------------------------------------- public entry
 def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
-            execution_noise=0.0, perception_noise=0.0, settle_after: int | None = None,
-            mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
-            war_risk_scale: float = 1.0) -> MarkovResult:
+            settings: CrisisSettings | None = None, execution_noise=None, perception_noise=None,
+            settle_after: int | None = None, mediation: float | None = None, mediation_slope: float | None = None,
+            discount: float | None = None, war_risk_scale: float | None = None) -> MarkovResult:
     """Exact distribution of outcomes of a strategy pair in the repeated crisis.
 
     Implements ``docs/repeated-model.md`` exactly (the Monte-Carlo engine's process), as a
@@ -247,6 +205,8 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
         Automata over the game's K rungs (side A = rows, side B = columns).
     rounds : int or None
         Horizon T; ``None`` for the long run (see :class:`MarkovResult`).
+    settings : CrisisSettings, optional
+        The crisis settings at once; the keyword settings, where given, override its fields.
     execution_noise, perception_noise : float, (K, K) array, or a pair of them
         Per side (a single value applies to both): a rate ``e`` (with probability ``e`` a
         uniformly random other rung) or a row-stochastic confusion matrix ``M[true, result]``.
@@ -274,10 +234,12 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
     """
     strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
-    _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
-                  war_risk_scale)
-    d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
-               mediation_slope, war_risk_scale)
+    cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
+                                perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
+                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
+    check_match(game, strategy_a, strategy_b)
+    d = _setup(game, strategy_a, strategy_b, cs)
+    rounds, discount = cs.rounds, cs.discount
     batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
     N = d["ws"].shape[0]
     # one chain per distinct war-risk table

@@ -72,6 +72,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.games.game import Game
+from sim.repeated.settings import CrisisSettings
 from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from sim.repeated.montecarlo import tables as _engine_tables
@@ -155,21 +156,12 @@ def _int_param(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
-def _float_param(name: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ConfigError(name, f"must be finite, got {value!r}")
-    return v
-
-
 # =========================================================================== public
-def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int, paths: int,
-             execution_noise: Any = 0.0, perception_noise: Any = 0.0, settle_after: int | None = None,
-             mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
-             war_risk_scale: float = 1.0, seed: Any = None, keep_paths: bool = False,
+def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
+             paths: int, settings: CrisisSettings | None = None, execution_noise: Any = None,
+             perception_noise: Any = None, settle_after: int | None = None, mediation: float | None = None,
+             mediation_slope: float | None = None, discount: float | None = None,
+             war_risk_scale: float | None = None, seed: Any = None, keep_paths: bool = False,
              chunk_paths: int | None = None, threads: int | None = None,
              point_seeds: Any = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
@@ -184,6 +176,10 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
         Automata of side A (rows) and side B (columns), with the game's K.
     rounds, paths : int >= 1
         Rounds T per crisis, and paths per parameter point.
+    settings : CrisisSettings, optional
+        The crisis settings at once (:class:`sim.repeated.CrisisSettings`); the keyword
+        settings below, where given, override its fields.  ``rounds`` is required (here or in
+        ``settings``): Monte Carlo has no long run.
     execution_noise, perception_noise : float, pair, (K, K) matrix or pair of matrices
         Per side (a single value applies to both).  A rate e: with probability e the
         result is a uniformly random other rung (a flip for K = 2, as in axelrod); a
@@ -191,7 +187,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     settle_after : int >= 1 or None
         Settled after this many consecutive rounds with both executed rungs 0.
     mediation, mediation_slope : float
-        Third-party ending probability after a round, ``min(1, mu0 + mu1 max(x, y)/(K-1))``;
+        Third-party ending probability after a round, ``min(1, mediation + mediation_slope max(x, y)/(K-1))``;
         must be >= 0 at every rung pair.
     discount : float in (0, 1]
         Round t's payoffs are weighted by ``discount ** (t - 1)``.
@@ -234,24 +230,15 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     if hasattr(game, "A"):  # registry names and spec dicts are accepted as strategies too
         strategy_a, strategy_b = (as_strategy(st, int(np.shape(game.A)[-1])) for st in (strategy_a, strategy_b))
     K = check_match(game, strategy_a, strategy_b)
-    T = _int_param("rounds", rounds, 1)
+    cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
+                                perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
+                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
+    if cs.rounds is None:
+        raise ConfigError("rounds", "must be an integer >= 1 for a Monte-Carlo simulation (the long run is "
+                                    "analyse(..., rounds=None))")
+    T = cs.rounds
     n_paths = _int_param("paths", paths, 1)
-    delta = _float_param("discount", discount)
-    if not 0.0 < delta <= 1.0:
-        raise ConfigError("discount", f"must be in (0, 1], got {delta:g}")
-    E_a, E_b = side_noise(K, execution_noise, "execution_noise")
-    P_a, P_b = side_noise(K, perception_noise, "perception_noise")
-    settle = None if settle_after is None else _int_param("settle_after", settle_after, 1)
-    mu0 = _float_param("mediation", mediation)
-    mu1 = _float_param("mediation_slope", mediation_slope)
-    if not 0.0 <= mu0 <= 1.0:
-        raise ConfigError("mediation", f"is a probability and must be in [0, 1], got {mu0:g}")
-    if mu0 + mu1 < 0:
-        raise ConfigError("mediation_slope",
-                          f"makes the mediation probability negative at the top rung: {mu0:g} + {mu1:g} < 0")
-    scale = _float_param("war_risk_scale", war_risk_scale)
-    if scale < 0:
-        raise ConfigError("war_risk_scale", f"must be >= 0, got {scale:g}")
+    (E_a, E_b), (P_a, P_b) = cs.noise(K)
     chunk = DEFAULT_CHUNK_PATHS if chunk_paths is None else _int_param("chunk_paths", chunk_paths, 1)
     n_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)) \
         if threads is None else _int_param("threads", threads, 1)
@@ -268,20 +255,14 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     B = game.B.reshape(G, K, K)
     if game.war_probability is not None:
         wp = np.broadcast_to(game.war_probability, game.A.shape).reshape(G, K, K)
-        if not np.all((wp >= 0) & (wp <= 1)):
-            raise ConfigError("game.war_probability", "must be probabilities in [0, 1]")
         wpay = np.broadcast_to(game.war_payoff, batch + (2,)).reshape(G, 2) if game.war_payoff is not None \
             else np.zeros((G, 2))
     else:
         wp = np.zeros((G, K, K))
         wpay = np.zeros((G, 2))
-    base = np.stack([A - wp * wpay[:, 0, None, None], B - wp * wpay[:, 1, None, None]], -1)
-    pw = wp * scale
-    if np.any(pw > 1 + 1e-12):
-        raise ConfigError("war_risk_scale", f"war_risk_scale * war_probability must be <= 1, got {pw.max():g}")
-    pw = np.clip(pw, 0.0, 1.0)
-    rung = np.arange(K)
-    mu = np.clip(mu0 + mu1 * np.maximum(rung[:, None], rung[None, :]) / (K - 1), 0.0, 1.0)
+    base = np.stack([A, B], -1)  # stage payoffs; war pays war_payoff once, when it breaks out
+    pw = cs.war_probability(wp)
+    mu = cs.mediation_table(K)
     p_end = pw + (1 - pw) * mu
     thr_war = np.rint(pw * _ONE).astype(np.int64)
     thr_end = np.rint(p_end * _ONE).astype(np.int64)
@@ -289,7 +270,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
                  tables=_pair_tables((strategy_a, strategy_b), (E_a, E_b), (P_a, P_b)),
                  base=np.ascontiguousarray(base), war_payoff=np.ascontiguousarray(wpay, dtype=float),
                  thr_war=thr_war, thr_end=thr_end, has_war=bool(np.any(pw > 0)), has_med=bool(np.any(mu > 0)),
-                 settle=settle, weights=delta ** np.arange(T, dtype=float), keep_paths=bool(keep_paths))
+                 settle=cs.settle_after, weights=cs.discount ** np.arange(T, dtype=float), keep_paths=bool(keep_paths))
 
     # blocks of paths over threads ---------------------------------------------------
     N = G * n_paths

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.repeated.strategies.named import Strategy
+from sim.repeated.settings import Ending
 
 _ONE = 1 << 31  # uniforms are 31-bit integers in [0, 2**31)
-_CODE_WAR, _CODE_MEDIATED, _CODE_SETTLED = 1, 2, 3  # how a path ended
+# how a path ended: the codes of sim.repeated.settings.Ending (0 = still active)
+_CODE_WAR, _CODE_SETTLED, _CODE_MEDIATED = int(Ending.WAR), int(Ending.SETTLED), int(Ending.MEDIATED)
 
 def _walker(prob: np.ndarray, values: np.ndarray, M: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Alias tables for rows of ``prob`` (rows, m) over outcome ``values`` (rows, m).
