@@ -571,13 +571,16 @@ def scenarios(out: dict) -> None:
         flat(out, f"scenario.{n}.models", rc.models)
         if rc.crisis is None:
             continue
-        K = game.n_actions[0]
-        kw = rc.crisis.settings()
+        # the crisis settings the config validated (a CrisisSettings since the move; the
+        # fields stored are the ones the config had before it)
+        cs = rc.crisis.settings
+        kw = {k: getattr(cs, k) for k in ("rounds", "execution_noise", "perception_noise", "settle_after",
+                                          "mediation", "mediation_slope", "discount")}
         flat(out, f"scenario.{n}.settings", kw)
-        pairs = [(rc.crisis.side_a, rc.crisis.side_b), *rc.crisis.compare]
-        for i, (sa, sb) in enumerate(pairs):
-            a, b = sub("load_strategy")(sa, K=K), sub("load_strategy")(sb, K=K)
-            flat(out, f"scenario.{n}.pair{i}", sim.analyse(game, a, b, **kw))
+        # the strategies the config built while validating (built once, used as they are)
+        pairs = [rc.crisis.strategies, *rc.crisis.compare_strategies]
+        for i, (a, b) in enumerate(pairs):
+            flat(out, f"scenario.{n}.pair{i}", sim.analyse(game, a, b, settings=cs))
 
 
 SECTIONS = (games, classify, equilibria, strategies, simulate, analyse, tournament, grid, crisis, dynamics,

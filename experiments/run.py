@@ -34,9 +34,8 @@ from sim import files, report
 from sim.report import repeated as report_repeated  # noqa: E402
 from sim.repeated.montecarlo.engine import simulate  # noqa: E402
 from sim.repeated.markov.chain import analyse  # noqa: E402
-from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
 from sim.games.classify import classify  # noqa: E402
-from sim.config.run import RunConfig, build_game, validate_run  # noqa: E402
+from sim.config.run import RunConfig, validate_run  # noqa: E402
 from sim.equilibria.nash import nash_equilibria  # noqa: E402
 from sim.viz.scenario import timeline_figure  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
@@ -62,7 +61,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     figures.mkdir(parents=True, exist_ok=True)
     files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
 
-    game = build_game(rc.game, rc.scenario)
+    game = rc.built_game
     eqs = nash_equilibria(game, rc.method)
     cls = classify(game) if game.n_actions == (2, 2) else None
     params = {k: v for k, v in rc.game.items() if k != "name"}
@@ -112,19 +111,18 @@ def _pair_name(sides, a, b) -> str:
 def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     """The repeated crisis: exact analysis of each policy pair, Monte Carlo for spreads and sample paths."""
     cc = rc.crisis
-    K = game.n_actions[0]
-    kw = cc.settings()
+    cs = cc.settings
+    kw = cs.to_dict()  # plain values for the summary
     sides = game.sides
-    a, b = load_strategy(cc.side_a, K=K), load_strategy(cc.side_b, K=K)
-    mc = simulate(game, a, b, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0, **kw)
+    a, b = cc.strategies
+    mc = simulate(game, a, b, settings=cs, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0)
     main = _pair_name(sides, a, b)
-    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, **kw)}}
+    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, settings=cs)}}
     pairs[main + " (Monte Carlo)"] = {"strategies": (a, b), "settings": dict(kw, paths=cc.paths, seed=rc.seed),
                                       "result": mc}
-    for spec_a, spec_b in cc.compare:
-        pa, pb = load_strategy(spec_a, K=K), load_strategy(spec_b, K=K)
+    for pa, pb in cc.compare_strategies:
         pairs.setdefault(_pair_name(sides, pa, pb), {"strategies": (pa, pb), "settings": kw,
-                                                     "result": analyse(game, pa, pb, **kw)})
+                                                     "result": analyse(game, pa, pb, settings=cs)})
     summary = report_repeated.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report_repeated.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None

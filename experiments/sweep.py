@@ -34,7 +34,6 @@ from sim.viz import stage as plots
 from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
 from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
-from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
 from sim.viz.sweep import sensitivity_curves  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
 from sim.sweeps.maps import equilibrium_map  # noqa: E402
@@ -65,11 +64,12 @@ def run(cfg: dict, out_dir: Path) -> dict:
 
     name = sc.game["name"]
     base = {k: v for k, v in sc.game.items() if k != "name"}
-    K = int(base.get("K", 2))
     strategies, settings = None, {}
     if sc.crisis is not None:
-        strategies = (load_strategy(sc.crisis.side_a, K=K), load_strategy(sc.crisis.side_b, K=K))
-        settings = sc.crisis.settings()
+        strategies = sc.crisis.strategies
+        settings = sc.crisis.settings.to_dict()
+        if settings["war_risk_scale"] == 1.0:  # a newer setting: left out at its default, so that the
+            del settings["war_risk_scale"]     # point seeds (and stores) of earlier sweeps stay valid
     store = Path(sp.store) if sp.store else out_dir.parent / "points"
     table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
                        paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress)

@@ -31,8 +31,7 @@ from _cli import main  # noqa: E402
 from sim.viz import stage as plots
 
 from sim import files  # noqa: E402
-from sim.config.run import build_game  # noqa: E402
-from sim.config.tournament import TournamentConfig, build_strategies, validate_tournament  # noqa: E402
+from sim.config.tournament import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.repeated import replicator_plot, tournament_heatmap  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
@@ -58,10 +57,16 @@ def _csv(names, M) -> str:
 def _settings_md(tc: TournamentConfig, game) -> str:
     rows = [("game", f"{tc.game['name']} ({game.n_actions[0]} rungs per side)"),
             ("entrants", ", ".join(f"{strategy_label(n)}" for n in tc.names))]
-    rows += [(k, "null" if v is None else str(v)) for k, v in tc.settings().items() if k != "equilibria"]
+    rows += [(k, "null" if v is None else str(v)) for k, v in _settings(tc).items() if k != "equilibria"]
     rows.append(("seed", str(tc.seed)))
     return "\n".join(["## Settings", "", "| setting | value |", "|---|---|"]
                      + [f"| {k} | {str(v).replace('|', '/')} |" for k, v in rows] + [""])
+
+
+def _settings(tc: TournamentConfig) -> dict:
+    """The tournament's settings as plain values (summary.json, the settings table)."""
+    return {**tc.settings.to_dict(), "exact": tc.exact, "equilibria": tc.equilibrium_method is not None,
+            "equilibrium_method": tc.equilibrium_method or "support"}
 
 
 def run(cfg: dict, out_dir: Path) -> dict:
@@ -75,10 +80,9 @@ def run(cfg: dict, out_dir: Path) -> dict:
     figures.mkdir(parents=True, exist_ok=True)
     files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
 
-    game = build_game(tc.game, tc.scenario)
-    entrants = build_strategies(tc, game.n_actions[0])
+    game = tc.built_game
     try:
-        result = round_robin(game, entrants, **tc.settings())
+        result = round_robin(game, dict(tc.entrants), **tc.round_robin_options())
     except ConfigError as err:  # e.g. a meta-game too large to enumerate
         raise ConfigError(_FIELDS.get(err.field, f"tournament.{err.field}"),
                           err.message + _HINTS.get(err.field, "")) from None
@@ -98,7 +102,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "scenario": {"name": tc.scenario.name, "title": title, "sides": list(tc.scenario.sides)},
         "game": dict(tc.game),
         "seed": tc.seed,
-        "settings": tc.settings(),
+        "settings": _settings(tc),
         "strategies": dict(zip(tc.names, (dict(s) for s in tc.strategies))),
         "tournament": tournament_summary(result),
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},

@@ -59,7 +59,7 @@ def test_classroom_walkthrough_numbers():
     assert len(eq300) == 1 and eq300[0].x.argmax() == 3 and "from rung 5 to rung 3" in text
 
     def p_war(a, b):
-        return float(analyse(game, load(a, K=K), load(b, K=K), **rc.crisis.settings()).p_war[-1])
+        return float(analyse(game, load(a, K=K), load(b, K=K), settings=rc.crisis.settings).p_war[-1])
 
     india, pakistan = rc.crisis.side_a, rc.crisis.side_b
     assert f"about {round(100 * p_war(india, pakistan))}% of these crises end in war" in text

@@ -16,7 +16,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config.tournament import build_strategies, validate_tournament
+from sim.config.tournament import validate_tournament
 from sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +51,8 @@ def test_default_config(hydra_compose):
     assert tc.scenario.name == "india_pakistan_2025" and cfg["game"]["name"] == "ladder"
     assert {"tit_for_tat", "conditional_deescalation", "grit", "always_escalate", "always_restrain"} <= set(tc.names)
     assert len(tc.names) >= 8
-    assert tc.rounds == 30 and tc.exact is True
-    entrants = build_strategies(tc, cfg["game"]["K"])
+    assert tc.settings.rounds == 30 and tc.exact is True
+    entrants = tc.entrants  # built once while validating
     assert list(entrants) == list(tc.names)
     assert all(s.K == cfg["game"]["K"] for s in entrants.values())
 
@@ -62,8 +62,8 @@ def test_inline_specs_and_settings_reach_the_config(hydra_compose):
         "scenario=classroom_security_dilemma", "tournament.strategies=[tit_for_tat,{name: grit, period: 2}]",
         "tournament.execution_noise=[0.01,0.02]", "tournament.settle_after=3", "tournament.rounds=null"]))
     assert tc.names == ("tit_for_tat", "grit(period=2)")
-    assert tc.settings()["execution_noise"] == [0.01, 0.02]
-    assert tc.settle_after == 3 and tc.rounds is None
+    assert tc.settings.execution_noise == [0.01, 0.02]
+    assert tc.settings.settle_after == 3 and tc.settings.rounds is None
 
 
 @pytest.mark.parametrize("overrides,field", [

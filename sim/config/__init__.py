@@ -6,6 +6,6 @@ from .models import MODELS, validate_models
 from .run import ScenarioConfig, MapConfig, CrisisConfig, RunConfig, validate_run, build_game, validate_crisis
 from .scenario import Phase, StatedPolicy, parse_date, validate_phases, validate_policies, check_phase_rungs, check_source_numbers, phase_records, policy_records
 from .sweep import SweepSpec, SweepConfig, validate_sweep
-from .tournament import TournamentConfig, validate_tournament, build_strategies, TOURNAMENT_KEYS
+from .tournament import TournamentConfig, validate_tournament, TOURNAMENT_KEYS
 
-__all__ = ["MODELS", "validate_models", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game", "validate_crisis", "Phase", "StatedPolicy", "parse_date", "validate_phases", "validate_policies", "check_phase_rungs", "check_source_numbers", "phase_records", "policy_records", "SweepSpec", "SweepConfig", "validate_sweep", "TournamentConfig", "validate_tournament", "build_strategies", "TOURNAMENT_KEYS"]
+__all__ = ["MODELS", "validate_models", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game", "validate_crisis", "Phase", "StatedPolicy", "parse_date", "validate_phases", "validate_policies", "check_phase_rungs", "check_source_numbers", "phase_records", "policy_records", "SweepSpec", "SweepConfig", "validate_sweep", "TournamentConfig", "validate_tournament", "TOURNAMENT_KEYS"]

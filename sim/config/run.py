@@ -25,6 +25,8 @@ from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_s
 from sim.equilibria.nash import METHODS
 from sim.errors import ConfigError
 from sim.games.game import GAMES, Game, build, builder_parameters
+from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
+from sim.repeated.strategies import load
 
 __all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game",
            "validate_crisis"]
@@ -111,30 +113,21 @@ class CrisisConfig:
 
     ``side_a`` / ``side_b`` / each entry of ``compare`` are strategy specs for
     :func:`sim.repeated.strategies.load` (a registered name with parameters, or a user automaton /
-    memory-n table); the other fields are the keyword arguments of
-    :func:`sim.repeated.montecarlo.simulate` and :func:`sim.repeated.markov.analyse` (semantics in
-    ``docs/repeated-model.md``).  ``paths`` Monte-Carlo paths give spreads and sample
-    paths; the probabilities reported come from the exact analysis.
+    memory-n table), kept as given so the config can be written back; ``strategies`` and
+    ``compare_strategies`` are the same, built once during validation.  ``settings`` is the
+    one :class:`sim.repeated.CrisisSettings` that ``simulate`` and ``analyse`` receive
+    (semantics in ``docs/repeated-model.md``).  ``paths`` Monte-Carlo paths give spreads and
+    sample paths; the probabilities reported come from the exact analysis.
     """
 
     side_a: Mapping[str, Any]
     side_b: Mapping[str, Any]
-    rounds: int = 30
+    settings: CrisisSettings
+    strategies: tuple[Strategy, Strategy]
     paths: int = 20000
     sample_paths: int = 5
-    execution_noise: Any = 0.0
-    perception_noise: Any = 0.0
-    settle_after: int | None = None
-    mediation: float = 0.0
-    mediation_slope: float = 0.0
-    discount: float = 1.0
     compare: tuple = ()
-
-    def settings(self) -> dict[str, Any]:
-        """Keyword arguments shared by ``simulate`` and ``analyse``."""
-        return dict(rounds=self.rounds, execution_noise=self.execution_noise, perception_noise=self.perception_noise,
-                    settle_after=self.settle_after, mediation=self.mediation, mediation_slope=self.mediation_slope,
-                    discount=self.discount)
+    compare_strategies: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +142,7 @@ class RunConfig:
     method: str = "support"
     crisis: CrisisConfig | None = None
     models: Mapping[str, Any] = field(default_factory=dict)  # validated blocks, see sim.config.models
+    built_game: Game | None = None  # the game, built once while validating (scenario names and labels)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -241,44 +235,31 @@ def _int(name: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
-def _noise(name: str, value: Any, K: int) -> Any:
-    """A rate in [0, 1], a (K, K) confusion matrix, or a pair of those (side A, side B)."""
-    from sim.repeated.strategies.named import side_noise
-
-    side_noise(K, value, name)  # validates with a one-line ConfigError
-    return value
-
-
-def _strategy_spec(name: str, spec: Any, K: int) -> dict:
-    from sim.repeated.strategies.named import load
-
+def _strategy_spec(name: str, spec: Any, K: int) -> tuple[dict, Strategy]:
+    """A strategy spec as given (a name becomes ``{"name": ...}``) and the strategy it builds."""
     if isinstance(spec, str):
         spec = {"name": spec}
     spec = dict(_require_mapping(name, spec))
     try:
-        load(spec, K=K)
+        strategy = load(spec, K=K)
     except ConfigError as err:
         field = name + err.field[len("strategy"):] if err.field.startswith("strategy.") else name
         raise ConfigError(field, err.message if err.field.startswith("strategy") else str(err)) from None
-    return spec
+    return spec, strategy
 
 
-def _endings(prefix: str, raw: Mapping) -> tuple[int | None, float, float, float]:
-    """``settle_after``, ``mediation``, ``mediation_slope`` and ``discount`` of a crisis node, checked."""
-    settle = raw.get("settle_after")
-    if settle is not None:
-        settle = _int(f"{prefix}.settle_after", settle, 1, 10_000)
-    mediation = _number(f"{prefix}.mediation", raw.get("mediation", 0.0))
-    if not 0 <= mediation <= 1:
-        raise ConfigError(f"{prefix}.mediation", f"is a probability and must be in [0, 1], got {mediation:g}")
-    slope = _number(f"{prefix}.mediation_slope", raw.get("mediation_slope", 0.0))
-    if mediation + slope < 0:
-        raise ConfigError(f"{prefix}.mediation_slope",
-                          f"mediation + mediation_slope must be >= 0, got {mediation + slope:g}")
-    discount = _number(f"{prefix}.discount", raw.get("discount", 1.0))
-    if not 0 < discount <= 1:
-        raise ConfigError(f"{prefix}.discount", f"must be in (0, 1], got {discount:g}")
-    return settle, mediation, slope, discount
+def crisis_settings(prefix: str, raw: Mapping[str, Any], K: int, rounds: Any = 30) -> CrisisSettings:
+    """The :class:`CrisisSettings` of a crisis node (``crisis``, ``tournament``), checked once
+    (fields named ``prefix.field``), noise matrices included against K."""
+    fields = ("execution_noise", "perception_noise", "settle_after", "mediation", "mediation_slope", "discount",
+              "war_risk_scale")
+    given = {k: raw[k] for k in fields if raw.get(k) is not None}
+    try:
+        cs = CrisisSettings(rounds=raw.get("rounds", rounds), **given)
+        cs.noise(K)
+    except ConfigError as err:
+        raise err.prefixed(prefix) from None
+    return cs
 
 
 def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
@@ -287,31 +268,31 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
         return None
     raw = _require_mapping("crisis", raw)
     allowed = ("side_a", "side_b", "rounds", "paths", "sample_paths", "execution_noise", "perception_noise",
-               "settle_after", "mediation", "mediation_slope", "discount", "compare")
+               "settle_after", "mediation", "mediation_slope", "discount", "war_risk_scale", "compare")
     _unknown_keys("crisis", raw, allowed)
     for key in ("side_a", "side_b"):
         if raw.get(key) is None:
             raise ConfigError(f"crisis.{key}", "needs a strategy (a registered name, e.g. tit_for_tat, or a spec)")
-    side_a = _strategy_spec("crisis.side_a", raw["side_a"], K)
-    side_b = _strategy_spec("crisis.side_b", raw["side_b"], K)
-    settle, mediation, slope, discount = _endings("crisis", raw)
+    side_a, strategy_a = _strategy_spec("crisis.side_a", raw["side_a"], K)
+    side_b, strategy_b = _strategy_spec("crisis.side_b", raw["side_b"], K)
+    if raw.get("rounds", 30) is None:
+        raise ConfigError("crisis.rounds", f"must be an integer in [1, {MAX_ROUNDS}] (a run simulates the crisis)")
+    settings = crisis_settings("crisis", raw, K)
     compare = raw.get("compare") or []
     if not isinstance(compare, (list, tuple)):
         raise ConfigError("crisis.compare", "must be a list of [side A strategy, side B strategy] pairs")
-    pairs = []
+    specs, built = [], []
     for i, pair in enumerate(compare):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise ConfigError(f"crisis.compare[{i}]", f"must be a pair [side A strategy, side B strategy], got {pair!r}")
-        pairs.append((_strategy_spec(f"crisis.compare[{i}][0]", pair[0], K),
-                      _strategy_spec(f"crisis.compare[{i}][1]", pair[1], K)))
+        (sa, a), (sb, b) = (_strategy_spec(f"crisis.compare[{i}][{j}]", pair[j], K) for j in (0, 1))
+        specs.append((sa, sb))
+        built.append((a, b))
     return CrisisConfig(
-        side_a, side_b,
-        rounds=_int("crisis.rounds", raw.get("rounds", 30), 1, 100_000),
+        side_a, side_b, settings, (strategy_a, strategy_b),
         paths=_int("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
         sample_paths=_int("crisis.sample_paths", raw.get("sample_paths", 5), 0, 100),
-        execution_noise=_noise("crisis.execution_noise", raw.get("execution_noise", 0.0), K),
-        perception_noise=_noise("crisis.perception_noise", raw.get("perception_noise", 0.0), K),
-        settle_after=settle, mediation=mediation, mediation_slope=slope, discount=discount, compare=tuple(pairs))
+        compare=tuple(specs), compare_strategies=tuple(built))
 
 
 def _seed(cfg: Mapping[str, Any]) -> int:
@@ -342,4 +323,4 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
     models = validate_models(cfg.get("models"), scenario.sides)
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models)
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game)

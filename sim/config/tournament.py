@@ -20,32 +20,32 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (_seed, ScenarioConfig, _endings, _int, _noise, _require_mapping, _scenario, _strategy_spec, _string,
-                     _unknown_keys, build_game)
+from sim.config.run import (_seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec, _string,
+                     _unknown_keys, build_game, crisis_settings)
 from sim.equilibria.nash import METHODS
 from sim.errors import ConfigError
 from sim.games.game import Game
-from sim.repeated.strategies.named import Strategy, load
+from sim.repeated import CrisisSettings, Strategy
 
-__all__ = ["TournamentConfig", "validate_tournament", "build_strategies", "TOURNAMENT_KEYS"]
+__all__ = ["TournamentConfig", "validate_tournament", "TOURNAMENT_KEYS"]
 
 #: Top-level keys of a tournament config.  ``map``, ``crisis`` and ``method`` come with the
 #: scenario files (they configure ``experiments/run.py``) and are ignored.
 TOURNAMENT_KEYS = ("experiment", "seed", "scenario", "game", "tournament", "map", "crisis", "method", "models")
 _NODE_KEYS = ("strategies", "rounds", "execution_noise", "perception_noise", "settle_after", "mediation",
-              "mediation_slope", "discount", "exact", "equilibrium_method")
-_MAX_ROUNDS = 100_000
+              "mediation_slope", "discount", "war_risk_scale", "exact", "equilibrium_method")
 
 
 @dataclass(frozen=True)
 class TournamentConfig:
     """Everything ``experiments/tournament.py`` needs, validated.
 
-    ``strategies`` holds one spec dict per entrant (for :func:`sim.repeated.strategies.load`) and
-    ``names`` their unique display names, in the configured order: the registry name,
-    with its non-default parameters in brackets (``grit(period=2)``).  The other fields
-    are the keyword arguments of :func:`sim.repeated.tournament.round_robin` (see :meth:`settings`);
-    ``equilibrium_method = None`` skips the meta-game's Nash equilibria.
+    ``strategies`` holds one spec dict per entrant (for :func:`sim.repeated.strategies.load`),
+    ``names`` their unique display names, in the configured order (the registry name, with
+    its non-default parameters in brackets: ``grit(period=2)``), and ``entrants`` the
+    strategies themselves, built once while validating (``name -> Strategy``).  ``settings``
+    is the one :class:`sim.repeated.CrisisSettings` of every match (``rounds = None``: the
+    long run); ``equilibrium_method = None`` skips the meta-game's Nash equilibria.
     """
 
     experiment: str
@@ -54,21 +54,15 @@ class TournamentConfig:
     game: Mapping[str, Any]
     strategies: tuple[Mapping[str, Any], ...]
     names: tuple[str, ...]
-    rounds: int | None = 30
-    execution_noise: Any = 0.0
-    perception_noise: Any = 0.0
-    settle_after: int | None = None
-    mediation: float = 0.0
-    mediation_slope: float = 0.0
-    discount: float = 1.0
+    settings: CrisisSettings
+    entrants: Mapping[str, Strategy]
+    built_game: Game
     exact: bool = True
     equilibrium_method: str | None = "support"
 
-    def settings(self) -> dict[str, Any]:
+    def round_robin_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`sim.repeated.tournament.round_robin`."""
-        return dict(rounds=self.rounds, exact=self.exact, execution_noise=self.execution_noise,
-                    perception_noise=self.perception_noise, settle_after=self.settle_after,
-                    mediation=self.mediation, mediation_slope=self.mediation_slope, discount=self.discount,
+        return dict(settings=self.settings, rounds=self.settings.rounds, exact=self.exact,
                     equilibria=self.equilibrium_method is not None,
                     equilibrium_method=self.equilibrium_method or "support")
 
@@ -80,22 +74,22 @@ def _entrant_name(strategy: Strategy) -> str:
     return f"{strategy.name}({args})"
 
 
-def _strategies(raw: Any, K: int) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+def _strategies(raw: Any, K: int) -> tuple[tuple[dict, ...], tuple[str, ...], dict[str, Strategy]]:
     where = "tournament.strategies"
     if not isinstance(raw, (list, tuple)):
         raise ConfigError(where, f"must be a list of strategy names or specs, got {type(raw).__name__}")
     if len(raw) < 2:
         raise ConfigError(where, f"needs at least two strategies, got {len(raw)}")
-    specs, names = [], []
+    specs, entrants = [], {}
     for i, entry in enumerate(raw):
-        spec = _strategy_spec(f"{where}[{i}]", entry, K)
-        name = _entrant_name(load(spec, K=K))
-        if name in names:
-            raise ConfigError(f"{where}[{i}]", f"{name!r} is already entrant {names.index(name)}; "
+        spec, strategy = _strategy_spec(f"{where}[{i}]", entry, K)
+        name = _entrant_name(strategy)
+        if name in entrants:
+            raise ConfigError(f"{where}[{i}]", f"{name!r} is already entrant {list(entrants).index(name)}; "
                                                "list each strategy once")
         specs.append(spec)
-        names.append(name)
-    return tuple(specs), tuple(names)
+        entrants[name] = strategy
+    return tuple(specs), tuple(entrants), entrants
 
 
 def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
@@ -118,11 +112,8 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     _unknown_keys("tournament", node, _NODE_KEYS)
     if node.get("strategies") is None:
         raise ConfigError("tournament.strategies", "is required: a list of strategy names or specs")
-    specs, names = _strategies(node["strategies"], K)
-    rounds = node.get("rounds", 30)
-    if rounds is not None:
-        rounds = _int("tournament.rounds", rounds, 1, _MAX_ROUNDS)
-    settle, mediation, slope, discount = _endings("tournament", node)
+    specs, names, entrants = _strategies(node["strategies"], K)
+    settings = crisis_settings("tournament", node, K)
     exact = node.get("exact", True)
     if not isinstance(exact, bool):
         raise ConfigError("tournament.exact", f"must be true or false, got {exact!r}")
@@ -133,14 +124,5 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     if method is not None and method not in METHODS:
         raise ConfigError("tournament.equilibrium_method",
                           f"unknown method {method!r}; allowed: {', '.join(METHODS)}, or null to skip")
-    return TournamentConfig(
-        experiment, seed, scenario, game_cfg, specs, names, rounds=rounds,
-        execution_noise=_noise("tournament.execution_noise", node.get("execution_noise", 0.0), K),
-        perception_noise=_noise("tournament.perception_noise", node.get("perception_noise", 0.0), K),
-        settle_after=settle, mediation=mediation, mediation_slope=slope, discount=discount, exact=exact,
-        equilibrium_method=method)
-
-
-def build_strategies(tc: TournamentConfig, K: int) -> dict[str, Strategy]:
-    """The entrants, ``name -> Strategy`` over K rungs, in the configured order."""
-    return {name: load(spec, K=K) for name, spec in zip(tc.names, tc.strategies)}
+    return TournamentConfig(experiment, seed, scenario, game_cfg, specs, names, settings, entrants, game,
+                            exact=exact, equilibrium_method=method)
