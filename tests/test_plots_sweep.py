@@ -131,8 +131,9 @@ def test_multirun_callback_writes_sweep_figures(tmp_path):
     proc = _app(["-m", "crisis.rounds=10,20", "hydra/launcher=joblib", f"hydra.sweep.dir={sweep_dir}",
                  f"sweep.store={tmp_path / 'store'}", *ONE], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (sweep_dir / "results.csv").is_file()
-    assert _png(sweep_dir / "figures" / "sensitivity_crisis.rounds.png")
+    table = pd.read_csv(sweep_dir / "results.csv")
+    assert list(table.columns[:2]) == ["job", "crisis_rounds"] and "outcome" in table.columns
+    assert _png(sweep_dir / "figures" / "sensitivity_crisis_rounds.png")
     assert "warning" not in proc.stderr
 
 

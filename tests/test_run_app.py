@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -155,6 +156,18 @@ def test_multirun_over_scenarios(tmp_path):
     assert len(runs) == 2
     names = sorted(json.loads((r / "summary.json").read_text())["scenario"]["name"] for r in runs)
     assert names == ["classroom_chicken", "classroom_security_dilemma"]
+    # results.csv: long form, one column per override key; the stage game's class of each 2x2 game
+    (table_path,) = list(tmp_path.glob("results/run/multirun_*/results.csv"))
+    with open(table_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["job", "scenario", "map_points", "pair", "scenario_pair", "method", "outcome", "value",
+                             "se"]
+    classes = {r["scenario"]: r["value"] for r in rows if (r["pair"], r["outcome"]) == ("stage game", "game_class")}
+    for run in runs:
+        summary = json.loads((run / "summary.json").read_text())
+        assert classes[summary["scenario"]["name"]] == summary["classification"]["class"]
+    own = {(r["scenario"], r["method"]) for r in rows if r["scenario_pair"] == "True"}
+    assert own == {(n, m) for n in names for m in ("exact", "monte_carlo")}
 
 
 BAD = [

@@ -209,6 +209,21 @@ def _results(sweep_dir: Path):
         return list(csv.DictReader(fh))
 
 
+def _jobs(rows) -> dict[str, dict[str, str]]:
+    """``{job: its first row}`` of a long results.csv (override columns repeat on every row)."""
+    out: dict[str, dict[str, str]] = {}
+    for r in rows:
+        out.setdefault(r["job"], r)
+    return out
+
+
+def _assert_tidy_columns(rows, overrides):
+    """Long form: job, the override columns (snake_case), then pair ... se; short snake_case names."""
+    cols = list(rows[0])
+    assert cols == ["job", *overrides, "pair", "scenario_pair", "method", "outcome", "value", "se"]
+    assert all(len(c) <= 30 and c == c.lower() and c.replace("_", "").isalnum() for c in cols)
+
+
 def test_multiruns_aggregate_and_match_for_1_and_2_workers_and_submitit_local(tmp_path):
     """joblib with 1 and 2 workers and submitit_local: results.csv each, identical per-job tables."""
     args = ["-m", "seed=1,2", "sweep.method=monte_carlo", "sweep.paths=50", "sweep.grid.war_cost.linspace=[0,100,2]",
@@ -222,9 +237,20 @@ def test_multiruns_aggregate_and_match_for_1_and_2_workers_and_submitit_local(tm
                     tmp_path)
         assert proc.returncode == 0, proc.stderr
         rows = _results(sweep_dir)
-        assert sorted(r["seed"] for r in rows) == ["1", "2"] and all(r["points"] == "4" for r in rows)
-        assert {"job", "p_war_by_T_mean", "payoff_a_mean", "grid.war_cost.n"} <= set(rows[0])
-        tables[name] = {r["seed"]: (sweep_dir / r["job"] / "table.csv").read_text() for r in rows}
+        _assert_tidy_columns(rows, ["seed", "sweep_method", "sweep_paths", "sweep_grid_war_cost_linspace",
+                                    "grid_perception_noise_linspace", "sweep_outcomes", "sweep_store"])
+        jobs = _jobs(rows)
+        assert sorted(r["seed"] for r in jobs.values()) == ["1", "2"]
+        for job, first in jobs.items():
+            summary = json.loads((sweep_dir / job / "summary.json").read_text())
+            assert summary["points"] == 4
+            mine = {r["outcome"]: r for r in rows if r["job"] == job}
+            assert set(mine) == {f"{o}_{s}" for o in ("p_war_by_T", "payoff_a") for s in ("mean", "min", "max")}
+            for outcome, r in mine.items():
+                assert float(r["value"]) == summary[outcome]
+                assert r["scenario_pair"] == "True" and r["method"] == "monte_carlo"
+                assert r["pair"] == " / ".join(summary["strategies"])
+        tables[name] = {r["seed"]: (sweep_dir / r["job"] / "table.csv").read_text() for r in jobs.values()}
     assert tables["joblib1"] == tables["joblib2"] == tables["submitit"]
     assert tables["joblib1"]["1"] != tables["joblib1"]["2"]  # the seed matters
 
@@ -235,29 +261,154 @@ def test_default_multirun_dir_is_shared_by_joblib_workers(tmp_path):
                         "hydra/launcher=joblib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     (sweep_dir,) = list(tmp_path.glob("results/sweep/multirun_*"))
-    assert len(_results(sweep_dir)) == 2
+    assert sorted(_jobs(_results(sweep_dir))) == ["0", "1"]
+
+
+def _expected_rows(summary: dict) -> dict[tuple[str, str, str], tuple[float, float | None]]:
+    """What results.csv must hold for one run job, read straight from its summary.json:
+    ``{(pair, method, outcome): (value, se)}`` for every policy pair, plus the stage game."""
+    crisis = summary["crisis"]
+    a, b = crisis["sides"]
+    want = {("stage game", "", "n_pure_equilibria"): (summary["n_pure"], None),
+            ("stage game", "", "n_equilibria"): (summary["n_equilibria"], None)}
+    for entry in crisis["pairs"].values():
+        name = entry["name"].replace(" (Monte Carlo)", "")
+        se = (entry.get("monte_carlo") or {}).get("probability_se", {})
+        sem = (entry.get("monte_carlo") or {}).get("payoff_sem", {})
+        for o in ("p_war", "p_settled", "p_mediated", "p_still_in_crisis"):
+            want[(name, entry["method"], o)] = (entry[o], se.get(o))
+        want[(name, entry["method"], "payoff_a")] = (entry["expected_payoffs"][a], sem.get(a))
+        want[(name, entry["method"], "payoff_b")] = (entry["expected_payoffs"][b], sem.get(b))
+        want[(name, entry["method"], "expected_rounds")] = (entry["expected_rounds"], None)
+        want[(name, entry["method"], "mean_rung_a")] = (entry["mean_rung"][a], None)
+        want[(name, entry["method"], "mean_rung_b")] = (entry["mean_rung"][b], None)
+    return want
 
 
 def test_joblib_multirun_of_run_app_aggregates_with_the_callback(tmp_path):
-    # configs/run.yaml registers the callback; the default multirun dir is shared by the workers
-    proc = _app(RUN, ["-m", "seed=1,2", "map.points=10", "crisis.paths=200", "hydra/launcher=joblib"], tmp_path)
+    """configs/run.yaml registers the callback; the default multirun dir is shared by the workers.
+    results.csv is long and tidy, its numbers are those of each job's summary.json, and the sweep
+    figure is drawn from it."""
+    proc = _app(RUN, ["-m", "game.war_cost=50,200", "map.points=8", "crisis.paths=200", "crisis.rounds=10",
+                      "hydra/launcher=joblib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     (sweep_dir,) = list(tmp_path.glob("results/run/multirun_*"))
     rows = _results(sweep_dir)
-    assert sorted(r["seed"] for r in rows) == ["1", "2"]
+    _assert_tidy_columns(rows, ["game_war_cost", "map_points", "crisis_paths", "crisis_rounds"])
+    jobs = _jobs(rows)
+    assert {j: r["game_war_cost"] for j, r in jobs.items()} == {"0": "50", "1": "200"}
+    for job in jobs:
+        summary = json.loads((sweep_dir / job / "summary.json").read_text())
+        assert summary["game"]["params"]["war_cost"] == float(jobs[job]["game_war_cost"])
+        mine = [r for r in rows if r["job"] == job]
+        assert all(r["outcome"] == r["outcome"].lower() and " " not in r["outcome"] for r in mine)
+        got = {(r["pair"], r["method"], r["outcome"]): r for r in mine}
+        assert len(got) == len(mine)  # one row per (pair, method, outcome)
+        want = _expected_rows(summary)
+        assert set(want) <= set(got)
+        for key, (value, se) in want.items():
+            assert float(got[key]["value"]) == value, key
+            assert (got[key]["se"] == "") if se is None else float(got[key]["se"]) == se, key
+        # the scenario's own pair: exact and Monte Carlo rows, under the same readable name
+        own = {(r["pair"], r["method"]) for r in mine if r["scenario_pair"] == "True"}
+        main = summary["crisis"]["main"]
+        assert own == {(main, "exact"), (main, "monte_carlo")} and "(" not in main.replace("(start=4)", "")
+        assert {r["scenario_pair"] for r in mine if r["pair"] != main} == {"False"}
+        assert got[("stage game", "", "game_class")]["value"] == "unique pure equilibrium"
+        assert any(r["pair"] == "model: brinkmanship" and r["outcome"] == "r_min" for r in mine)
+    # war costs change the expected payoffs only: those are the curves drawn
+    fig = sweep_dir / "figures" / "sensitivity_game_war_cost.png"
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+    assert "warning" not in proc.stderr
 
 
-def test_aggregate_skips_unfinished_jobs_and_flattens(tmp_path):
+def _job(root: Path, job: str, overrides: list[str], summary: dict | None) -> None:
+    (root / job / ".hydra").mkdir(parents=True)
+    (root / job / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in overrides))
+    if summary is not None:
+        (root / job / "summary.json").write_text(json.dumps(summary))
+
+
+def _run_summary(p_war: float, *, n_pure: int = 1) -> dict:
+    pair = {"name": "A: tft / B: cd", "method": "exact", "p_war": p_war, "p_settled": 0.5, "p_mediated": 0.1,
+            "p_still_in_crisis": 0.0, "expected_payoffs": {"A": -1.5, "B": -2.5}, "expected_rounds": 4.0,
+            "mean_rung": {"A": 1.0, "B": 2.0}}
+    mc = dict(pair, name="A: tft / B: cd (Monte Carlo)", method="monte_carlo", p_war=p_war + 0.01,
+              monte_carlo={"probability_se": {"p_war": 0.02, "p_settled": 0.03}, "payoff_sem": {"A": 0.1, "B": 0.2}})
+    other = dict(pair, name="A: grit / B: cd", p_war=p_war / 2)
+    return {"seed": 0, "classification": None, "equilibria": [], "n_equilibria": n_pure, "n_pure": n_pure,
+            "crisis": {"sides": ["A", "B"], "main": "A: tft / B: cd",
+                       "pairs": {p["name"]: p for p in (pair, mc, other)}},
+            "models": {"brinkmanship": {"challenger": "A", "parameters": {"value": 1.0}, "r_min": 0.1,
+                                        "window_exists": True, "by_side": {"A": 3.0}},
+                       "tying_hands": {"equilibrium": "semi_separating", "label": "Semi-separating: ..."}}}
+
+
+def test_aggregate_is_long_skips_unfinished_jobs_and_marks_the_scenario_pair(tmp_path):
     from callbacks import aggregate
 
-    for job, summary in (("0", {"seed": 1, "a": {"b": 2.5, "c": [1, 2]}}), ("1", None), ("2", {"seed": 3})):
-        (tmp_path / job / ".hydra").mkdir(parents=True)
-        (tmp_path / job / ".hydra" / "overrides.yaml").write_text(f"- seed={job}\n")
-        if summary is not None:
-            (tmp_path / job / "summary.json").write_text(json.dumps(summary))
+    _job(tmp_path, "0", ["game.war_cost=10", "+crisis.perception_noise=0.1"], _run_summary(0.2))
+    _job(tmp_path, "1", ["game.war_cost=20", "+crisis.perception_noise=0.1"], None)  # unfinished
+    _job(tmp_path, "2", ["game.war_cost=30", "method=vertex"], _run_summary(0.4, n_pure=2))
+    _job(tmp_path, "10", ["game.war_cost=40"], {"seed": 3, "score": 1.5, "note": "text"})  # unknown shape
     rows = _results(aggregate(tmp_path).parent)
-    assert [r["job"] for r in rows] == ["0", "2"]
-    assert rows[0]["a.b"] == "2.5" and "a.c" not in rows[0] and rows[1]["a.b"] == ""
+    _assert_tidy_columns(rows, ["game_war_cost", "crisis_perception_noise", "cfg_method"])
+    assert list(_jobs(rows)) == ["0", "2", "10"]  # job numbers in order, the unfinished one left out
+    by = {(r["job"], r["pair"], r["method"], r["outcome"]): r for r in rows}
+    r = by[("0", "A: tft / B: cd", "exact", "p_war")]
+    assert (r["value"], r["se"], r["scenario_pair"], r["game_war_cost"], r["crisis_perception_noise"]) == \
+        ("0.2", "", "True", "10", "0.1")
+    r = by[("0", "A: tft / B: cd", "monte_carlo", "p_war")]
+    assert (r["value"], r["se"], r["scenario_pair"]) == ("0.21000000000000002", "0.02", "True")
+    assert by[("0", "A: tft / B: cd", "monte_carlo", "payoff_b")]["se"] == "0.2"
+    assert by[("0", "A: tft / B: cd", "monte_carlo", "p_mediated")]["se"] == ""
+    assert by[("0", "A: tft / B: cd", "exact", "payoff_a")]["value"] == "-1.5"
+    assert by[("0", "A: grit / B: cd", "exact", "p_war")]["scenario_pair"] == "False"
+    assert by[("0", "stage game", "", "game_class")]["value"] == "unique pure equilibrium"
+    assert by[("2", "stage game", "", "game_class")]["value"] == "several pure equilibria"
+    assert by[("2", "stage game", "", "n_pure_equilibria")]["cfg_method"] == "vertex"
+    assert by[("2", "stage game", "", "n_pure_equilibria")]["crisis_perception_noise"] == ""
+    model = {(r["pair"], r["outcome"]): r["value"] for r in rows if r["job"] == "0" and r["pair"].startswith("model")}
+    assert model == {("model: brinkmanship", "r_min"): "0.1", ("model: brinkmanship", "window_exists"): "True",
+                     ("model: brinkmanship", "by_side_a"): "3.0",
+                     ("model: tying_hands", "equilibrium"): "semi_separating"}
+    assert {(r["pair"], r["outcome"], r["value"]) for r in rows if r["job"] == "10"} == {("", "score", "1.5")}
+
+
+def test_override_column_names_are_short_snake_case_and_distinct():
+    from callbacks import column_name, override_columns
+
+    assert column_name("game.war_cost") == "game_war_cost"
+    assert column_name("+crisis.perception_noise") == "crisis_perception_noise"
+    assert column_name("strategy@crisis.side_a") == "strategy_crisis_side_a"
+    assert column_name("game.A") == "game_a"
+    assert column_name("method") == "cfg_method" and column_name("seed") == "seed"
+    assert column_name("models.brinkmanship.war_cost_challenger") == "war_cost_challenger"
+    assert column_name("models.other.war_cost_challenger") == "other_war_cost_challenger"
+    cols = override_columns(["game.war_cost", "game.war-cost", "x" * 40])
+    assert list(cols.values()) == ["game_war_cost", "game_war_cost_2", "x" * 30]
+
+
+def test_sweep_figures_pivot_the_scenario_pair_with_monte_carlo_bands(tmp_path):
+    """Without exact rows the scenario pair's Monte Carlo rows are drawn, with their se as bands;
+    a second varying override gives one line per value."""
+    import callbacks
+
+    job = 0
+    for cost in (10, 20, 30):
+        for noise in (0.0, 0.1):
+            s = _run_summary(0.1 + cost / 100 + noise)
+            s["crisis"]["pairs"] = {k: v for k, v in s["crisis"]["pairs"].items() if v["method"] == "monte_carlo"}
+            _job(tmp_path, str(job), [f"game.war_cost={cost}", f"crisis.perception_noise={noise}"], s)
+            job += 1
+    callbacks.aggregate(tmp_path)
+    table = callbacks.scenario_pair_table(pd.read_csv(tmp_path / "results.csv", dtype=str, keep_default_na=False))
+    assert len(table) == 6 and table["p_war"].tolist() == pytest.approx([0.21, 0.31, 0.31, 0.41, 0.41, 0.51])
+    assert table["p_war_sem"].tolist() == [0.02] * 6 and "expected_rounds_sem" not in table
+    written = callbacks.sweep_figures(tmp_path)
+    assert sorted(p.name for p in written) == ["sensitivity_crisis_perception_noise.png",
+                                               "sensitivity_game_war_cost.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
 
 
 def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):

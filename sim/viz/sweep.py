@@ -34,6 +34,15 @@ _OUTCOME_LABELS = {
     "n_pure": "Pure equilibria",
     "eq_level": "Mean equilibrium rung",
     "p_top": "P(top rung in equilibrium)",
+    # outcomes of a multirun's results.csv (experiments/callbacks.py)
+    "p_war": "P(war)",
+    "p_settled": "P(settled)",
+    "p_mediated": "P(mediated)",
+    "p_still_in_crisis": "P(still in crisis)",
+    "mean_rung_a": "Mean rung, side A",
+    "mean_rung_b": "Mean rung, side B",
+    "n_equilibria": "Equilibria",
+    "n_pure_equilibria": "Pure equilibria",
 }
 
 
