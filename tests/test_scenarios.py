@@ -300,3 +300,18 @@ def test_any_registered_strategy_can_replace_a_scenarios_policy(name):
             if rc.crisis is not None:
                 assert rc.crisis.side_a["name"] == a and rc.crisis.side_b["name"] == b
     GlobalHydra.instance().clear()
+
+
+@pytest.mark.parametrize("name, war_cost", [("india_pakistan_2025", 100.0), ("cuban_missile_1962", 200.0)])
+def test_model_blocks_take_the_war_cost_from_the_game(name, war_cost):
+    """A number that means the same thing is written once: the brinkmanship block refers to
+    the ladder's war cost, so an override of game.war_cost reaches it."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        default = OmegaConf.to_container(compose(config_name="run", overrides=[f"scenario={name}"]), resolve=True)
+        changed = OmegaConf.to_container(compose(config_name="run", overrides=[f"scenario={name}", "game.war_cost=50"]),
+                                         resolve=True)
+    GlobalHydra.instance().clear()
+    for cfg, expected in ((default, war_cost), (changed, 50.0)):
+        block = validate_run(cfg).models["brinkmanship"]
+        assert block["war_cost_challenger"] == block["war_cost_defender"] == expected
