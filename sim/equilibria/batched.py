@@ -14,10 +14,6 @@ from sim.games import payoff_matrices
 __all__ = ["pure_equilibria", "Nash2x2", "nash_2x2", "risk_dominance_2x2"]
 
 
-def _matrices(game) -> tuple[np.ndarray, np.ndarray]:
-    return payoff_matrices(game)
-
-
 # --------------------------------------------------------------------------- batched solvers
 def pure_equilibria(A, B=None, tol: float = 0.0) -> np.ndarray:
     """Pure-strategy Nash equilibria of a batch of games of any size, vectorised.
@@ -34,7 +30,7 @@ def pure_equilibria(A, B=None, tol: float = 0.0) -> np.ndarray:
     bool ndarray, shape ``(..., K_A, K_B)``: True at each pure equilibrium.
     """
     if B is None:
-        A, B = _matrices(A)
+        A, B = payoff_matrices(A)
     A, B = np.asarray(A, float), np.asarray(B, float)
     for name, M in (("A", A), ("B", B)):
         if not np.all(np.isfinite(M)):
@@ -96,7 +92,7 @@ def nash_2x2(A, B=None, tol: float = 0.0) -> Nash2x2:
     Nash2x2 ``(x, y, count)`` with ``.degenerate``.
     """
     if B is None:
-        A, B = _matrices(A)
+        A, B = payoff_matrices(A)
     A, B = np.asarray(A, float), np.asarray(B, float)
     if A.shape[-2:] != (2, 2) or B.shape != A.shape:
         raise ConfigError("game", f"nash_2x2 needs A and B of the same shape (..., 2, 2), got {A.shape} and {B.shape}")
@@ -147,7 +143,7 @@ def risk_dominance_2x2(A, B=None) -> np.ndarray:
     products tie.
     """
     if B is None:
-        A, B = _matrices(A)
+        A, B = payoff_matrices(A)
     A, B = np.asarray(A, float), np.asarray(B, float)
     strict_a = np.stack([A[..., 0, :] > A[..., 1, :], A[..., 1, :] > A[..., 0, :]], -2)  # strict best row
     strict_b = np.stack([B[..., :, 0] > B[..., :, 1], B[..., :, 1] > B[..., :, 0]], -1)  # strict best col

@@ -42,7 +42,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.equilibria.batched import Nash2x2, _matrices, nash_2x2, pure_equilibria, risk_dominance_2x2
+from sim.equilibria.batched import Nash2x2, nash_2x2, pure_equilibria, risk_dominance_2x2
+from sim.games import payoff_matrices
 from sim.errors import ConfigError
 from sim.equilibria.polytope import TOL, _exact_equilibria, _normalise, is_degenerate
 
@@ -128,7 +129,7 @@ class Equilibria(list):
 
 # --------------------------------------------------------------------------- helpers
 def _single(game) -> tuple[np.ndarray, np.ndarray]:
-    A, B = _matrices(game)
+    A, B = payoff_matrices(game)
     if A.ndim != 2:
         raise ConfigError("game", f"nash_equilibria takes one game, got a batch of shape {A.shape[:-2]}; "
                                   "use pure_equilibria or nash_2x2 for batches, or index the batch")

@@ -29,6 +29,7 @@ from sim.equilibria.nash import Equilibria, nash_equilibria
 from sim.errors import ConfigError
 from sim.repeated.markov.chain import analyse
 from sim.repeated.settings import CrisisSettings
+from sim.repeated.strategies.custom import as_strategy
 from sim.repeated.strategies.named import Strategy
 
 _DEFAULT_ROUNDS: Any = object()  # round_robin's rounds when not given: 200, or settings.rounds
@@ -180,18 +181,11 @@ def replicator(M, x0, t_max: float, *, n_points: int = 201, threshold: float = 1
 
 
 # --------------------------------------------------------------------------- the tournament
-def _as_strategy(s, K: int):
-    """A Strategy as it is, or a registry name / spec dict loaded with K rungs."""
-    from sim.repeated.strategies.custom import as_strategy
-
-    return as_strategy(s, K)
-
-
 def _named(strategies, K: int) -> tuple[list[str], list[Strategy]]:
     if isinstance(strategies, Mapping):
-        names, strats = [str(k) for k in strategies], [_as_strategy(v, K) for v in strategies.values()]
+        names, strats = [str(k) for k in strategies], [as_strategy(v, K) for v in strategies.values()]
     elif isinstance(strategies, Sequence) and not isinstance(strategies, str):
-        strats = [_as_strategy(v, K) for v in strategies]
+        strats = [as_strategy(v, K) for v in strategies]
         names = []
         for s in strats:
             base = getattr(s, "name", "?")

@@ -58,9 +58,9 @@ import numpy as np
 
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
-from sim.repeated.strategies.custom import as_strategy
+from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.settings import CrisisSettings
-from sim.repeated.strategies.named import Strategy, check_match
+from sim.repeated.strategies.named import Strategy
 
 __all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
 
@@ -155,14 +155,6 @@ def _setup(game, strategy_a, strategy_b, cs: CrisisSettings):
                 settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
 
 
-def _coerce(game, strategy_a, strategy_b):
-    """Registry names and spec dicts accepted as strategies (loaded with the game's K)."""
-    if not hasattr(game, "A"):
-        return strategy_a, strategy_b
-    K = int(np.shape(game.A)[-1])
-    return as_strategy(strategy_a, K), as_strategy(strategy_b, K)
-
-
 def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings: CrisisSettings | None = None,
                   execution_noise=None, perception_noise=None, settle_after: int | None = None,
                   mediation: float | None = None, mediation_slope: float | None = None,
@@ -172,11 +164,10 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings:
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
     the same chain internally (once per distinct war-risk table).
     """
-    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
+    strategy_a, strategy_b, _ = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, execution_noise=execution_noise, perception_noise=perception_noise,
                                 settle_after=settle_after, mediation=mediation, mediation_slope=mediation_slope,
                                 war_risk_scale=war_risk_scale)
-    check_match(game, strategy_a, strategy_b)
     d = _setup(game, strategy_a, strategy_b, cs)
     Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
     r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
@@ -233,11 +224,10 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     The chain has ``S_A * S_B * m`` transient states; memory and time grow with its
     square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
     """
-    strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
+    strategy_a, strategy_b, _ = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
                                 mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
-    check_match(game, strategy_a, strategy_b)
     d = _setup(game, strategy_a, strategy_b, cs)
     rounds, discount = cs.rounds, cs.discount
     batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]

@@ -76,8 +76,8 @@ from sim.repeated.settings import CrisisSettings
 from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from sim.repeated.montecarlo import tables as _engine_tables
-from sim.repeated.strategies.custom import as_strategy
-from sim.repeated.strategies.named import Strategy, check_match, side_noise
+from sim.repeated.strategies.custom import strategy_pair
+from sim.repeated.strategies.named import Strategy
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
 
@@ -227,9 +227,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     """
     if not isinstance(game, Game):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
-    if hasattr(game, "A"):  # registry names and spec dicts are accepted as strategies too
-        strategy_a, strategy_b = (as_strategy(st, int(np.shape(game.A)[-1])) for st in (strategy_a, strategy_b))
-    K = check_match(game, strategy_a, strategy_b)
+    strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
                                 mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)

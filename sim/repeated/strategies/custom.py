@@ -12,9 +12,9 @@ import numpy as np
 
 from sim.errors import ConfigError
 
-from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _check_probabilities
+from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _check_probabilities, check_match
 
-__all__ = ["memory_one", "memory_n", "automaton", "load", "as_strategy"]
+__all__ = ["memory_one", "memory_n", "automaton", "load", "as_strategy", "strategy_pair"]
 
 
 def _initial_rungs(initial: Any, K: int, field_name: str) -> np.ndarray:
@@ -284,6 +284,17 @@ def _from_spec(spec: dict) -> Strategy:
 def _infer_K(table, n) -> int:
     shape = np.shape(table)
     return 2 if shape in ((4,), (2,) * (2 * int(n))) else (shape[0] if shape else 2)
+
+
+def strategy_pair(game, strategy_a: Any, strategy_b: Any) -> tuple[Strategy, Strategy, int]:
+    """The two strategies of a repeated crisis on ``game``, and K: each a :class:`Strategy`, a
+    registry name or a spec dict (loaded with the game's K), checked against the game (square,
+    K rungs on both sides).  The one place where the engine, the exact analysis and the
+    tournament turn what a user passed into strategies."""
+    if hasattr(game, "A"):
+        K = int(np.shape(game.A)[-1])
+        strategy_a, strategy_b = as_strategy(strategy_a, K), as_strategy(strategy_b, K)
+    return strategy_a, strategy_b, check_match(game, strategy_a, strategy_b)
 
 
 def as_strategy(spec: Any, K: int) -> Any:
