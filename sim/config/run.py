@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, phase_records,
                               policy_records, validate_phases, validate_policies)
+from sim.config.safety import check_name
 from sim.equilibria.nash import METHODS
 from sim.errors import ConfigError
 from sim.games.game import GAMES, Game, build, builder_parameters
@@ -338,7 +339,7 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     mp = _map(cfg.get("map"), game_cfg)
-    experiment = _string("experiment", cfg.get("experiment", "run"))
+    experiment = check_name("experiment", cfg.get("experiment", "run"))
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
     models = validate_models(cfg.get("models"), scenario.sides)
