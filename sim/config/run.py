@@ -159,8 +159,11 @@ def _scenario(raw: Any) -> ScenarioConfig:
     _unknown_keys("scenario", raw, allowed)
     name = _string("scenario.name", raw.get("name"))
     sides = raw.get("sides", ("A", "B"))
-    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s for s in sides):
+    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s.strip()
+                                                                           for s in sides):
         raise ConfigError("scenario.sides", f"must be a list of two names, got {sides!r}")
+    if sides[0].strip().casefold() == sides[1].strip().casefold():
+        raise ConfigError("scenario.sides", f"the two sides need different names, got {list(sides)!r}")
     sources = raw.get("sources") or ()
     if not isinstance(sources, (list, tuple)) or not all(isinstance(s, str) for s in sources):
         raise ConfigError("scenario.sources", "must be a list of strings (one source per entry)")
