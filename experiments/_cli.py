@@ -8,6 +8,13 @@ line and exits with status 2: no traceback, nothing written.  Inside the job, a
 ``ConfigError`` (possible for values that only a multirun sweep reaches) removes the
 job's fresh output directory before exiting, so nothing that looks like a finished run
 is left behind.
+
+Configs are data: before anything else, :mod:`_guard` reads every config-group file the
+command line may load (raw YAML) and refuses Hydra settings, ``_target_``-like keys and
+resolvers other than plain ``${...}`` references in them, and in the command-line overrides
+of our own keys; after composing, it checks the composed config again.  A user's own
+scenario lives in a config directory given with ``--config-dir DIR`` (``DIR/scenario/NAME.yaml``)
+and is checked and validated the same way.
 """
 
 from __future__ import annotations
@@ -20,15 +27,15 @@ from typing import Callable
 
 from omegaconf import OmegaConf
 
+import _guard  # noqa: E402  (experiments/ is on sys.path: each entry point puts it there)
 from sim.errors import ConfigError
 
 CONFIG_DIR = (Path(__file__).resolve().parent.parent / "configs").resolve()
 EXIT_USER_ERROR = 2
 
-# Hydra flags that take a value or change what Hydra does; with these we let Hydra handle the command line.
-_HYDRA_ONLY_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i", "--cfg", "-c", "--resolve",
-                     "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
-                     "--shell-completion", "-sc", "--experimental-rerun"}
+# Hydra flags that show something instead of running the app: the files are still checked
+# (--cfg --resolve would resolve ${oc.env:...}), the config is not validated.
+_SHOW_FLAGS = ("help", "hydra_help", "cfg", "info", "shell_completion")
 
 _HERE = str(Path(__file__).resolve().parent)
 # Launcher workers (submitit_local, SLURM via submitit) start fresh interpreters that unpickle
@@ -49,9 +56,9 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USER_ERROR)
 
 
-def _group_options(group: str) -> list[str]:
-    folder = CONFIG_DIR / group
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+def _group_options(group: str, dirs=()) -> list[str]:
+    """The options of a config group: its files in configs/ and in the extra config directories ``dirs``."""
+    return sorted({p.stem for d in (CONFIG_DIR, *dirs) if (d / group).is_dir() for p in (d / group).glob("*.yaml")})
 
 
 def _expand(overrides: list[str]) -> list[list[str]]:
@@ -80,7 +87,7 @@ def _expand(overrides: list[str]) -> list[list[str]]:
     return combos
 
 
-def _explain(exc: Exception, overrides: list[str], config_name: str) -> str:
+def _explain(exc: Exception, overrides: list[str], config_name: str, dirs=()) -> str:
     """One line for a Hydra composition error."""
     from hydra import compose
 
@@ -90,7 +97,7 @@ def _explain(exc: Exception, overrides: list[str], config_name: str) -> str:
         group = key.split("@")[0]
         if "/" in group or "." in group or not value:
             continue
-        options = _group_options(group)
+        options = _group_options(group, dirs)
         if options and value not in options:
             return f"{key}: unknown {group} {value!r}; available: {', '.join(options)}"
     if "Could not override" in text or "not in struct" in text:
@@ -112,30 +119,66 @@ def _explain(exc: Exception, overrides: list[str], config_name: str) -> str:
     return text.split(" Set the environment variable HYDRA_FULL_ERROR")[0]
 
 
+def _parse_args(argv: list[str]):
+    """The command line as ``hydra.main`` will read it (Hydra's own argument parser; overrides
+    after a flag, ``a=1 -m b=2``, are all collected: Hydra refuses them later, we check them all)."""
+    from hydra._internal.utils import get_args_parser
+
+    return get_args_parser().parse_intermixed_args(argv)
+
+
 def precheck(config_name: str, argv: list[str], validate: Callable[[dict], object]) -> None:
-    """Compose and validate the config for the given command line, or exit with one line."""
-    if any(a.split("=")[0] in _HYDRA_ONLY_FLAGS for a in argv):
-        return
-    overrides = [a for a in argv if not a.startswith("-")]
-    user = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    """Check the files and overrides of the command line, then compose and validate the config;
+    or exit with one line (status 2) before Hydra creates any directory or runs any callback."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import open_dict
 
+    args = _parse_args(argv)
+    if args.experimental_rerun is not None:
+        fail("--experimental-rerun is not supported: it loads a pickled config, and a pickle can run code")
+    if args.config_path is not None:
+        fail(f"--config-path: the apps read their configs from {CONFIG_DIR}; add your own config groups "
+             "(e.g. DIR/scenario/NAME.yaml) with --config-dir DIR")
+    if args.config_name is not None and args.config_name != config_name:
+        fail(f"--config-name: this app's primary config is {config_name!r} (configs/{config_name}.yaml); add your "
+             "own config groups (e.g. DIR/scenario/NAME.yaml) with --config-dir DIR")
+    overrides = list(args.overrides)
+    try:
+        dirs = _guard.command_line(config_name, overrides, args.config_dir)
+    except ConfigError as err:
+        fail(str(err))
+    show = any(getattr(args, flag, None) for flag in _SHOW_FLAGS)  # Hydra shows; we only check
+    searchpath = _guard.searchpath_override(args.config_dir, _guard.parse(overrides))
+    user = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             try:
                 combos = _expand(user)
+                # the hydra node without any config group: what our primary config and Hydra set
+                baseline = OmegaConf.to_container(
+                    compose(config_name=config_name, overrides=_guard.primary_groups(config_name) + searchpath,
+                            return_hydra_config=True).hydra, resolve=False)
             except Exception as exc:
+                if show:
+                    return
                 fail(f"could not parse the command line: {' '.join(str(exc).split())}")
             for combo in combos:
                 try:
-                    cfg = compose(config_name=config_name, overrides=combo)
+                    cfg = compose(config_name=config_name, overrides=combo + searchpath, return_hydra_config=True)
+                    _guard.composed(cfg, baseline)  # second line of defence, before anything is resolved
+                    if show:
+                        continue
+                    with open_dict(cfg):
+                        del cfg["hydra"]
                     plain = OmegaConf.to_container(cfg, resolve=True)
                 except ConfigError as err:
                     fail(str(err))
                 except Exception as exc:
-                    fail(_explain(exc, combo, config_name))
+                    if show:
+                        return
+                    fail(_explain(exc, combo, config_name, dirs))
                 try:
                     validate(plain)
                 except ConfigError as err:

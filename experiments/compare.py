@@ -30,6 +30,7 @@ from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _guard  # noqa: E402
 from _cli import CONFIG_DIR, _group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
@@ -37,6 +38,7 @@ from sim.viz import stage as plots
 
 from sim import files  # noqa: E402
 from sim.config.run import validate_run  # noqa: E402
+from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
@@ -63,7 +65,8 @@ class Variant(NamedTuple):
 
 # --------------------------------------------------------------------------- validation
 def _refuse(field: str, key: str, value: Any) -> None:
-    """Refuse ``_target_``-like and hydra keys anywhere in an override (no objects are built from configs)."""
+    """Refuse ``_target_``-like and hydra keys anywhere in an override (no objects are built from
+    configs), and resolvers other than plain ``${...}`` references in its values."""
     if str(key).split(".")[0] == "hydra" or any(p.startswith("_") for p in str(key).split(".")):
         raise ConfigError(field, f"key {key!r} is not allowed: compare only changes run settings and builds "
                                  "no objects from configs (no _target_, no hydra.*)")
@@ -73,6 +76,10 @@ def _refuse(field: str, key: str, value: Any) -> None:
     elif isinstance(value, list):
         for v in value:
             _refuse(field, "", v)
+    else:
+        problem = interpolation_problem(value)
+        if problem:
+            raise ConfigError(field, f"{problem}: not allowed in a variant ({RULE})")
 
 
 def apply_overrides(cfg: dict, key: str, value: Any, field: str) -> None:
@@ -111,11 +118,16 @@ def _compose_run(groups: list[str]) -> dict:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    def composed() -> dict:
+        cfg = compose(config_name="run", overrides=groups)
+        _guard.composed(cfg)  # configs are data: checked before anything is resolved
+        return OmegaConf.to_container(cfg, resolve=True)
+
     if GlobalHydra.instance().is_initialized():  # inside the app or the precheck
-        return OmegaConf.to_container(compose(config_name="run", overrides=groups), resolve=True)
+        return composed()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         try:
-            return OmegaConf.to_container(compose(config_name="run", overrides=groups), resolve=True)
+            return composed()
         finally:
             GlobalHydra.instance().clear()
 
@@ -135,6 +147,7 @@ def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
     seed = cfg.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
+    check_name("experiment", cfg.get("experiment", "compare"))  # results/<experiment>/...
     common = cfg.get("common") or {}
     if not isinstance(common, Mapping):
         raise ConfigError("common", f"must be a mapping of overrides, got {common!r}")
@@ -177,7 +190,10 @@ def _variant_config(common: Mapping, own: Mapping, seed: int, at: str, name: str
                 raise ConfigError(field, f"unknown {GROUPS[key]} {val!r}; available: {', '.join(options)}")
             groups[key] = val
     try:
+        _guard.check_choices(groups)  # configs are data: every file these choices load, before Hydra reads it
         run_cfg = _compose_run([f"{k}={v}" for k, v in groups.items()])
+    except ConfigError as err:
+        raise ConfigError(f"{at}: {err.field}" if err.field else at, err.message) from None
     except Exception as exc:  # noqa: BLE001  (one line for any composition problem)
         raise ConfigError(at, " ".join(str(exc).split()).split(" Set the environment")[0]) from None
     for field, key, val in entries:

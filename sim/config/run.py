@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_source_numbers, phase_records,
                               policy_records, validate_phases, validate_policies)
+from sim.config.safety import check_name
 from sim.equilibria.nash import METHODS
 from sim.errors import ConfigError
 from sim.games.game import GAMES, Game, build, builder_parameters
@@ -152,8 +153,11 @@ def _scenario(raw: Any) -> ScenarioConfig:
     _unknown_keys("scenario", raw, allowed)
     name = _string("scenario.name", raw.get("name"))
     sides = raw.get("sides", ("A", "B"))
-    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s for s in sides):
+    if not isinstance(sides, (list, tuple)) or len(sides) != 2 or not all(isinstance(s, str) and s.strip()
+                                                                           for s in sides):
         raise ConfigError("scenario.sides", f"must be a list of two names, got {sides!r}")
+    if sides[0].strip().casefold() == sides[1].strip().casefold():
+        raise ConfigError("scenario.sides", f"the two sides need different names, got {list(sides)!r}")
     sources = raw.get("sources") or ()
     if not isinstance(sources, (list, tuple)) or not all(isinstance(s, str) for s in sources):
         raise ConfigError("scenario.sources", "must be a list of strings (one source per entry)")
@@ -319,7 +323,7 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     mp = _map(cfg.get("map"), game_cfg)
-    experiment = _string("experiment", cfg.get("experiment", "run"))
+    experiment = check_name("experiment", cfg.get("experiment", "run"))
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
     models = validate_models(cfg.get("models"), scenario.sides)

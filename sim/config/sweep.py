@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from sim.config.models import validate_models
 from sim.config.run import (_seed, CrisisConfig, ScenarioConfig, _int, _require_mapping, _scenario, _string, _unknown_keys,
                      build_game, validate_crisis)
+from sim.config.safety import check_name
 from sim.errors import ConfigError
 from sim.sweeps.grid import GAME_OUTCOMES, Grid, _check
 
@@ -91,5 +92,5 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     spec = _spec(cfg.get("sweep"), game_cfg, crisis is not None)
-    experiment = _string("experiment", cfg.get("experiment", "sweep"))
+    experiment = check_name("experiment", cfg.get("experiment", "sweep"))
     return SweepConfig(experiment, seed, scenario, game_cfg, crisis, spec)

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (_seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec, _string,
+from sim.config.run import (_seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
                      _unknown_keys, build_game, crisis_settings)
 from sim.equilibria.nash import METHODS
+from sim.config.safety import check_name
 from sim.errors import ConfigError
 from sim.games.game import Game
 from sim.repeated import CrisisSettings, Strategy
@@ -97,7 +98,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, TOURNAMENT_KEYS)
     seed = _seed(cfg)
-    experiment = _string("experiment", cfg.get("experiment", "tournament"))
+    experiment = check_name("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
     validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg = dict(_require_mapping("game", cfg.get("game")))

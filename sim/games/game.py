@@ -136,6 +136,8 @@ class Game:
         object.__setattr__(self, "sides", tuple(str(s) for s in self.sides))
         if len(self.sides) != 2:
             raise ConfigError("sides", f"needs exactly two names, got {len(self.sides)}")
+        if self.sides[0].strip().casefold() == self.sides[1].strip().casefold():
+            raise ConfigError("sides", f"the two sides need different names, got {list(self.sides)!r}")
         object.__setattr__(self, "labels_a", _labels("labels_a", self.labels_a or None, ka, _default_labels(ka)))
         object.__setattr__(self, "labels_b", _labels("labels_b", self.labels_b or None, kb, _default_labels(kb)))
         object.__setattr__(self, "params", dict(self.params))

@@ -10,9 +10,9 @@ from .qre import plot_correspondence
 from .repeated import OUTCOME_COLOURS, trajectory_fan, outcome_curves, compare_outcomes
 from .scenario import timeline_figure, CONTESTED_LABEL
 from .stage import payoff_heatmap
-from .style import save
+from .style import save, fit_fonts
 from .sweep import sensitivity_curves, small_multiples, outcome_label, Z95
 from .tournament import tournament_heatmap, replicator_plot
 from .tree import tree_figure, PATH_WIDTH, CHOICE_WIDTH, EDGE_WIDTH
 
-__all__ = ["REGION_COLOURS", "tying_hands_figure", "OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure", "CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure", "outcome_map_figure", "brinkmanship_figure", "richardson_time_figure", "plot_correspondence", "OUTCOME_COLOURS", "trajectory_fan", "outcome_curves", "compare_outcomes", "timeline_figure", "CONTESTED_LABEL", "payoff_heatmap", "save", "sensitivity_curves", "small_multiples", "outcome_label", "Z95", "tournament_heatmap", "replicator_plot", "tree_figure", "PATH_WIDTH", "CHOICE_WIDTH", "EDGE_WIDTH"]
+__all__ = ["REGION_COLOURS", "tying_hands_figure", "OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure", "CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure", "outcome_map_figure", "brinkmanship_figure", "richardson_time_figure", "plot_correspondence", "OUTCOME_COLOURS", "trajectory_fan", "outcome_curves", "compare_outcomes", "timeline_figure", "CONTESTED_LABEL", "payoff_heatmap", "save", "fit_fonts", "sensitivity_curves", "small_multiples", "outcome_label", "Z95", "tournament_heatmap", "replicator_plot", "tree_figure", "PATH_WIDTH", "CHOICE_WIDTH", "EDGE_WIDTH"]

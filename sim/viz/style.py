@@ -1,14 +1,26 @@
 """Shared plotting style: font size, text strokes, number and label formatting, the
 categorical palette and line styles, game titles, and :func:`save` (atomic PNG writes).
 
+Side names in other scripts (``भारत``, ``中国``): matplotlib's default font, DejaVu Sans,
+has Latin, Greek, Cyrillic, Arabic and Hebrew but no Devanagari or CJK glyphs, and warns
+once per missing glyph per drawing.  :func:`save` (and :func:`fit_fonts`, for figures shown
+in a notebook) then gives the texts that need them a font family list ending in an installed
+font that has the glyphs (Noto fonts first; matplotlib falls back glyph by glyph), or, if none
+is installed, emits one ``UserWarning`` naming the text and the font package to install.
+Figures whose texts DejaVu Sans can draw are written exactly as before.
+
 Used by :mod:`sim.viz.stage`, :mod:`sim.viz.map`, :mod:`sim.viz.repeated` and
 :mod:`sim.viz.tournament`; nothing here imports pyplot.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import re
 import textwrap
+import unicodedata
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -18,7 +30,7 @@ from matplotlib.figure import Figure
 
 from sim.files import _atomic_write_bytes
 
-__all__ = ["save"]
+__all__ = ["save", "fit_fonts"]
 
 
 _GAME_TITLES = {
@@ -92,10 +104,147 @@ def _luminance(rgba) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+# --------------------------------------------------------------------------- fonts for other scripts
+_GLYPH_WARNING = re.compile(r"^Glyph (\d+) .*missing from font")
+_CHARMAPS: dict[str, frozenset[int]] = {}
+_WARNED: set[str] = set()
+_CJK = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC")
+
+
+def _render(fig: Figure, fh, dpi: int) -> set[str]:
+    """``fig.savefig`` into ``fh``; returns the characters matplotlib found no glyph for (its
+    per-glyph warnings are swallowed, every other warning is passed on)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(fh, format="png", dpi=dpi, facecolor="white")
+    missing = set()
+    for w in caught:
+        m = _GLYPH_WARNING.match(str(w.message))
+        if m:
+            missing.add(chr(int(m.group(1))))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return missing
+
+
+def _charmap(path: str) -> frozenset[int]:
+    if path not in _CHARMAPS:
+        from matplotlib.ft2font import FT2Font
+
+        try:
+            _CHARMAPS[path] = frozenset(FT2Font(path).get_charmap())
+        except Exception:  # noqa: BLE001  (a font file FreeType cannot read covers nothing)
+            _CHARMAPS[path] = frozenset()
+    return _CHARMAPS[path]
+
+
+def _fallback_families(chars: set[str]) -> tuple[list[str], set[str]]:
+    """Installed font families (Noto Sans first, then other Noto, then the rest) that together have
+    glyphs for ``chars``, and the characters none of them has.  matplotlib's Last Resort font (its
+    glyphs are placeholder boxes), DejaVu (the default) and colour emoji fonts are left out."""
+    from matplotlib import font_manager
+
+    def rank(entry):
+        name = entry.name
+        return (not name.startswith("Noto Sans"), not name.startswith("Noto"), "Mono" in name,
+                entry.style != "normal", entry.weight not in (400, "normal", "regular"), name)
+
+    need = {ord(c) for c in chars}
+    families: list[str] = []
+    tried: set[str] = set()
+    for entry in sorted(font_manager.fontManager.ttflist, key=rank):
+        if not need:
+            break
+        name = entry.name
+        if name in tried or "Last Resort" in name or name.startswith("DejaVu") or "Emoji" in name:
+            continue
+        tried.add(name)
+        covered = need & _charmap(entry.fname)
+        if covered:
+            families.append(name)
+            need -= covered
+    return families, {chr(c) for c in need}
+
+
+def _texts(fig: Figure):
+    """Every text of ``fig`` (titles, labels, tick labels once drawn, legends, annotations, table cells)."""
+    from matplotlib.table import Table
+    from matplotlib.text import Text
+
+    yield from fig.findobj(Text)
+    for table in fig.findobj(Table):
+        for cell in table.get_celld().values():
+            yield cell.get_text()
+
+
+def _use_families(fig: Figure, chars: set[str], families: list[str]) -> None:
+    for text in _texts(fig):
+        if chars & set(text.get_text()):
+            current = list(text.get_fontfamily())
+            text.set_fontfamily(current + [f for f in families if f not in current])
+
+
+def _warn_missing(fig: Figure, chars: set[str], stacklevel: int) -> None:
+    """One ``UserWarning`` naming the texts (words) that need ``chars`` and the font package to install."""
+    words: list[str] = []
+    for text in _texts(fig):
+        for word in text.get_text().split():
+            word = re.sub(r"['\u2019]s$", "", word.strip(":;,.()[]{}\"'"))
+            if chars & set(word) and word not in words:
+                words.append(word)
+    names = {unicodedata.name(c, "") for c in chars}
+    scripts = sorted({("CJK" if n.startswith(_CJK) else n.split(" ")[0].title()) for n in names if n})
+    cjk = "CJK" in scripts
+    packages = (["fonts-noto-core"] if any(s != "CJK" for s in scripts) or not scripts else []) + \
+               (["fonts-noto-cjk"] if cjk else [])
+    shown = ", ".join(repr(w) for w in words[:3]) + (" ..." if len(words) > 3 else "") or repr("".join(sorted(chars)))
+    message = (f"figure text {shown} needs glyphs ({', '.join(scripts) or 'other scripts'}) that no installed font "
+               f"has; they are drawn as empty boxes. Install a font that has them, e.g. Noto "
+               f"(Debian/Ubuntu: apt install {' '.join(packages)}); it is then used automatically")
+    if message not in _WARNED:  # once per process, not once per glyph and figure
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
+
+
+def _fit(fig: Figure, missing: set[str], rerender, stacklevel: int) -> None:
+    """Give the texts that need ``missing`` characters fallback fonts and draw again with
+    ``rerender() -> still missing``; warn once about what no installed font has."""
+    families, _ = _fallback_families(missing)
+    if families:
+        _use_families(fig, missing, families)
+        missing = rerender()
+    if missing:
+        _warn_missing(fig, missing, stacklevel + 1)
+
+
+def fit_fonts(fig: Figure) -> Figure:
+    """Let ``fig`` draw text in other scripts: texts with characters that the default font lacks
+    get a font family list ending in installed fonts that have them (one warning if none does).
+
+    :func:`save` does this by itself; call it on a figure you show rather than save (a notebook).
+    Draws the figure once (twice if fonts are added); returns ``fig``.
+    """
+    missing = _render(fig, io.BytesIO(), 72)
+    if missing:
+        _fit(fig, missing, lambda: _render(fig, io.BytesIO(), 72), stacklevel=2)
+    return fig
+
+
 # --------------------------------------------------------------------------- saving
 def save(fig: Figure, path, *, dpi: int = 150) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same directory + ``os.replace``).
 
-    Parent directories are created; returns the path.
+    Parent directories are created; returns the path.  Texts in scripts the default font lacks
+    are drawn with an installed font that has them (see :func:`fit_fonts`).
     """
-    return _atomic_write_bytes(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi, facecolor="white"))
+    def write(fh) -> None:
+        missing = _render(fig, fh, dpi)
+        if missing:
+            def rerender() -> set[str]:
+                fh.seek(0)
+                fh.truncate()
+                return _render(fig, fh, dpi)
+
+            _fit(fig, missing, rerender, stacklevel=4)  # the caller of save()
+
+    return _atomic_write_bytes(path, write)
