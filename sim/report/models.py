@@ -23,7 +23,7 @@ from sim.crisis.dynamics import (richardson_equilibrium, richardson_phase_portra
 from sim.viz.style import save
 from sim.equilibria.logit_qre import trace
 from sim.viz.qre import plot_correspondence
-from sim.wording import _DISCLAIMER, _figure_guide, _num, _pct
+from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent
 
 __all__ = ["MODEL_FIGURES", "run_models", "models_markdown"]
 
@@ -226,41 +226,43 @@ def _brinkmanship_md(s: Mapping[str, Any]) -> list[str]:
     lines = ["### Brinkmanship: how much risk works (Schelling 1960; Powell 1990)", "",
              f"{ch} presses a demand by running a shared risk of war that neither side fully controls. "
              f"A risk is *effective* if {de} would rather concede than run it: here any risk of at least "
-             f"{_pct(s['r_min'])} per confrontation. It is *acceptable* if {ch} would rather run it than back down: "
-             f"here at most {_pct(s['r_max'])}."]
-    if s["window_exists"] and _pct(s["r_min"]) == _pct(s["r_max"]):
-        lines.append(f"The two resolves are (nearly) equal, so only a risk of about {_pct(s['r_min'])} both works "
-                     "and is worth running: a knife-edge.")
+             f"{fmt_percent(s['r_min'])} per confrontation. It is *acceptable* if {ch} would rather run it than "
+             f"back down: here at most {fmt_percent(s['r_max'])}."]
+    if s["window_exists"] and fmt_percent(s["r_min"]) == fmt_percent(s["r_max"]):
+        lines.append(f"The two resolves are (nearly) equal, so only a risk of about {fmt_percent(s['r_min'])} "
+                     "both works and is worth running: a knife-edge.")
     elif s["window_exists"]:
-        lines.append(f"So risks between {_pct(s['r_min'])} and {_pct(s['r_max'])} both work and are worth running: "
-                     f"with these stakes the Challenger ({ch}) has the greater resolve, and in this model "
-                     "brinkmanship favours the side with the greater resolve.")
+        lines.append(f"So risks between {fmt_percent(s['r_min'])} and {fmt_percent(s['r_max'])} both work and "
+                     f"are worth running: with these stakes the Challenger ({ch}) has the greater resolve, and in "
+                     "this model brinkmanship favours the side with the greater resolve.")
     else:
         lines.append(f"No risk is both effective and acceptable: with these stakes the Defender ({de}) has the "
                      f"greater resolve, so any risk large enough to move {de} costs {ch} more than backing down.")
     if s.get("risk") is not None:
         verdict = "inside" if s["risk_in_window"] else "outside"
-        lines.append(f"The scenario's reading of the risk actually run, {_pct(s['risk'])}, lies {verdict} the window.")
+        lines.append(f"The scenario's reading of the risk actually run, {fmt_percent(s['risk'])}, lies {verdict} "
+                     "the window.")
     return lines + [""]
 
 
 def _richardson_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     p = s["parameters"]
     lines = ["### Arms race (Richardson 1960)", "",
-             f"Each side builds arms in reaction to the other's arms (reaction k = {_num(p['k'])} for {sides[0]}, "
-             f"l = {_num(p['l'])} for {sides[1]}), is held back by the cost of its own (a = {_num(p['a'])}, "
-             f"b = {_num(p['b'])}), and has standing grievances (g = {_num(p['g'])}, h = {_num(p['h'])})."]
+             f"Each side builds arms in reaction to the other's arms (reaction k = {fmt_number(p['k'])} for "
+             f"{sides[0]}, l = {fmt_number(p['l'])} for {sides[1]}), is held back by the cost of its own "
+             f"(a = {fmt_number(p['a'])}, b = {fmt_number(p['b'])}), and has standing grievances "
+             f"(g = {fmt_number(p['g'])}, h = {fmt_number(p['h'])})."]
     if s["stable"] and s["equilibrium"] is not None:
         x, y = s["equilibrium"]
-        lines.append(f"Restraint outweighs reaction (a·b = {_num(p['a'] * p['b'])} > k·l = {_num(p['k'] * p['l'])}), "
-                     f"so the race levels off: {sides[0]} at {_num(x)} and {sides[1]} at {_num(y)} "
-                     f"({p['units']}), whatever the starting levels.")
+        lines.append(f"Restraint outweighs reaction (a·b = {fmt_number(p['a'] * p['b'])} > "
+                     f"k·l = {fmt_number(p['k'] * p['l'])}), so the race levels off: {sides[0]} at {fmt_number(x)} "
+                     f"and {sides[1]} at {fmt_number(y)} ({p['units']}), whatever the starting levels.")
     else:
-        lines.append(f"Reaction outweighs restraint (a·b = {_num(p['a'] * p['b'])} <= k·l = {_num(p['k'] * p['l'])}), "
-                     "so there is no stable level: from most starting points the race runs away (or collapses "
-                     "towards disarmament).")
-    lines.append(f"From the start ({_num(p['start'][0])}, {_num(p['start'][1])}) the levels after {_num(s['t_max'])} "
-                 f"time units are {_num(s['end'][0])} and {_num(s['end'][1])}.")
+        lines.append(f"Reaction outweighs restraint (a·b = {fmt_number(p['a'] * p['b'])} <= "
+                     f"k·l = {fmt_number(p['k'] * p['l'])}), so there is no stable level: from most starting points "
+                     "the race runs away (or collapses towards disarmament).")
+    lines.append(f"From the start ({fmt_number(p['start'][0])}, {fmt_number(p['start'][1])}) the levels after "
+                 f"{fmt_number(s['t_max'])} time units are {fmt_number(s['end'][0])} and {fmt_number(s['end'][1])}.")
     return lines + [""]
 
 
@@ -280,7 +282,8 @@ def _deterrence_md(s: Mapping[str, Any]) -> list[str]:
 
 def _path_md(path: Sequence[Mapping[str, Any]]) -> str:
     steps = [f"{st['mover']} chooses *{st['move'].replace('_', ' ')}*" if st["mover"] != "chance"
-             else f"chance: *{st['move'].replace('_', ' ')}* (probability {_pct(st['probability'])})" for st in path]
+             else f"chance: *{st['move'].replace('_', ' ')}* (probability {fmt_percent(st['probability'])})"
+             for st in path]
     return "; then ".join(steps) if steps else "no move"
 
 
@@ -301,8 +304,8 @@ def _escalation_md(s: Mapping[str, Any]) -> list[str]:
 
 
 def _tree_md(s: Mapping[str, Any]) -> list[str]:
-    ends = ", ".join(f"{t} ({_pct(p)})" for t, p in s["outcomes"].items())
-    values = ", ".join(f"{who} {_num(v)}" for who, v in s["value"].items())
+    ends = ", ".join(f"{t} ({fmt_percent(p)})" for t, p in s["outcomes"].items())
+    values = ", ".join(f"{who} {fmt_number(v)}" for who, v in s["value"].items())
     lines = [f"### {s['title']} (game tree, solved backwards)", "",
              f"Subgame-perfect play: {_path_md(s['path'])}.",
              f"Outcome: {ends}; expected payoffs: {values}."]
@@ -318,14 +321,14 @@ def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     for side in sides:
         probs = s["at_lambda_1"][side]
         lines.append(f"At lambda = 1 (per payoff range) {side} chooses its most escalatory option "
-                     f"(\"{s['top_option'][side]}\") with probability {_pct(probs[-1])}; at lambda = "
-                     f"{_num(s['lambda_max'])}, {_pct(s['at_lambda_max'][side][-1])}.")
+                     f"(\"{s['top_option'][side]}\") with probability {fmt_percent(probs[-1])}; at lambda = "
+                     f"{fmt_number(s['lambda_max'])}, {fmt_percent(s['at_lambda_max'][side][-1])}.")
     every = s.get("all_at_lambda_max") or []
     if len(every) > 1:
-        alts = "; ".join(", ".join(f"{side} {_pct(q[side][-1])}" for side in sides) for q in every)
-        lines.append(f"At lambda = {_num(s['lambda_max'])} the game has {len(every)} logit equilibria (probability of "
-                     f"the most escalatory option: {alts}); the figure and the numbers above follow the one reached "
-                     "continuously from random play.")
+        alts = "; ".join(", ".join(f"{side} {fmt_percent(q[side][-1])}" for side in sides) for q in every)
+        lines.append(f"At lambda = {fmt_number(s['lambda_max'])} the game has {len(every)} logit equilibria "
+                     f"(probability of the most escalatory option: {alts}); the figure and the numbers above follow "
+                     "the one reached continuously from random play.")
     return lines + [""]
 
 
@@ -333,15 +336,16 @@ def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
     de, ch = s["defender"], s["challenger"]
     p = s["parameters"]
     lines = ["### Tying hands: threats, bluffs and audience costs (Fearon 1994, 1997)", "",
-             f"{ch} does not know whether {de} is resolved (prepared to fight; prior {_pct(p['prior'])}). "
+             f"{ch} does not know whether {de} is resolved (prepared to fight; prior {fmt_percent(p['prior'])}). "
              f"{de} can make a public threat; backing down after it costs an audience cost of "
-             f"{_num(p['audience_cost'])} (in units where prevailing is worth 1). {ch} then presses or backs down.",
+             f"{fmt_number(p['audience_cost'])} (in units where prevailing is worth 1). {ch} then presses or "
+             "backs down.",
              f"Equilibrium: {s['equilibrium_label']}."]
     if s["p_threat"] is not None:
-        lines.append(f"{de} threatens with probability {_pct(s['p_threat'])}; an unresolved {de} bluffs with "
-                     f"probability {_pct(s['bluff'] or 0.0)}; after a threat {ch} presses with probability "
-                     f"{_pct(s['press'] or 0.0)}; the chance of war is {_pct(s['p_war'] or 0.0)}.")
-    lines.append(f"An audience cost above {_num(s['commitment_threshold'])} commits even an unresolved {de} to "
+        lines.append(f"{de} threatens with probability {fmt_percent(s['p_threat'])}; an unresolved {de} bluffs with "
+                     f"probability {fmt_percent(s['bluff'] or 0.0)}; after a threat {ch} presses with probability "
+                     f"{fmt_percent(s['press'] or 0.0)}; the chance of war is {fmt_percent(s['p_war'] or 0.0)}.")
+    lines.append(f"An audience cost above {fmt_number(s['commitment_threshold'])} commits even an unresolved {de} to "
                  "fight, so its threats become fully credible and bluffing disappears.")
     if s["tie"]:
         lines.append("These parameters sit on a boundary between equilibrium types; more than one outcome is "
@@ -389,4 +393,4 @@ def models_markdown(summary: Mapping[str, Any], sides: Sequence[str]) -> str:
         if model in summary:
             lines += section(summary[model])
             read += [f"`{MODEL_FIGURES[key]}`: {text}" for key, text in _GUIDE[model]]
-    return "\n".join(lines + _figure_guide(read) + [_DISCLAIMER])
+    return "\n".join(lines + figure_guide(read) + [DISCLAIMER])

@@ -34,7 +34,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim import wording as _wording
 from sim.repeated.stats import (ENDINGS, _final, _half_time, _is_monte_carlo, _per_round, _total_payoffs, mean_rungs,
                            rung_quantiles, rung_shares)
 from sim.report.crisis_text import REPEATED_FIGURE_FILES, crisis_markdown
@@ -56,10 +55,6 @@ __all__ = [
     "tournament_summary",
     "tournament_markdown",
 ]
-
-
-# Private helpers that other modules import from here (defined in sim.wording / sim.repeated.stats).
-_cap, _num, _pct = _wording._cap, _wording._num, _wording._pct
 
 
 # --------------------------------------------------------------------------- the crisis summary

@@ -44,7 +44,7 @@ from sim.repeated.stats import (ENDINGS, _final, _is_monte_carlo, _per_round, _t
 from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _MINUS, _STROKE, _THIN_STROKE,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.tournament import replicator_plot, tournament_heatmap
-from sim.wording import _num, _pct
+from sim.wording import fmt_number, fmt_percent
 
 
 __all__ = ["OUTCOME_COLOURS", "trajectory_fan", "outcome_curves", "compare_outcomes", "tournament_heatmap",
@@ -188,7 +188,7 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
                       label="mean rung of the runs still in crisis")]
     if show_band:
         handles.append(Line2D([], [], color="#3a3a3a", linestyle="--", linewidth=1.0,
-                              label=f"middle {_num(100 * (band[1] - band[0]))}% of them "
+                              label=f"middle {fmt_number(100 * (band[1] - band[0]))}% of them "
                                     f"({lo_txt}th\u2013{hi_txt}th percentile)"))
     if paths:
         handles.append(Line2D([], [], color=_PATH_COLOURS[0], linewidth=1.4, marker="X", markersize=6,
@@ -251,7 +251,7 @@ def outcome_curves(result, *, title: str | None = None) -> Figure:
                 "still": "Still in crisis after round t"}[key]
         ax.plot(x, y, color=colour, linestyle=_OUTCOME_STYLES[key], linewidth=2.4 if key == "war" else 2.0,
                 marker="o" if T <= 30 else None, markersize=3, gid=f"p-{key}",
-                label=f"{what} ({_pct(y[-1])} at t = {T})")
+                label=f"{what} ({fmt_percent(y[-1])} at t = {T})")
     ax.set_ylim(-0.01, 1.01)
     ax.set_xlim(0.5 if T > 1 else 0.5, T + 0.5)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -340,11 +340,11 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
         for b, v, l0 in zip(bars, w, left):
             yc = b.get_y() + b.get_height() / 2
             if key == "war":  # the number that matters most: always written, right of the bar
-                ax_o.text(1.015, yc, f"war {_pct(v)}", transform=ax_o.get_yaxis_transform(), ha="left",
+                ax_o.text(1.015, yc, f"war {fmt_percent(v)}", transform=ax_o.get_yaxis_transform(), ha="left",
                           va="center", fontsize=_BASE_FONT - 0.5, fontweight="bold", color="#A33F00")
             elif v >= 0.07:
                 txt_col = "white" if _luminance(_rgb(colour)) < 0.5 else "black"
-                ax_o.text(l0 + v / 2, yc, _pct(v), ha="center", va="center", fontsize=9.5, color=txt_col,
+                ax_o.text(l0 + v / 2, yc, fmt_percent(v), ha="center", va="center", fontsize=9.5, color=txt_col,
                           bbox=dict(boxstyle="round,pad=0.12", facecolor=colour, edgecolor="none", alpha=0.9)
                           if _OUTCOME_HATCH[key] else None)
         left = left + w
@@ -375,7 +375,7 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
                   linewidth=0.6, xerr=errs[:, s] if errs.any() else None,
                   error_kw=dict(ecolor="black", capsize=2.5, elinewidth=1.0), gid=f"payoff-{s}", label=sides[s])
         for yy, val, er, fin in zip(y + off[s], v, errs[:, s], np.isfinite(pays[:, s])):
-            txt = _num(val).replace("-", _MINUS) if fin else "n/a"
+            txt = fmt_number(val).replace("-", _MINUS) if fin else "n/a"
             d = er + 0.02 * span
             ax_p.text(val + (d if val >= 0 else -d), yy, txt, va="center", ha="left" if val >= 0 else "right",
                       fontsize=9)
