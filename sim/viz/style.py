@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib import patheffects as pe
 from matplotlib.figure import Figure
 
-from sim.files import _atomic_write_bytes
+from sim.files import atomic_write_bytes
 
 __all__ = ["save"]
 
@@ -98,4 +98,4 @@ def save(fig: Figure, path, *, dpi: int = 150) -> Path:
 
     Parent directories are created; returns the path.
     """
-    return _atomic_write_bytes(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi, facecolor="white"))
+    return atomic_write_bytes(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi, facecolor="white"))
