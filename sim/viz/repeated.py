@@ -39,8 +39,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sim.repeated.stats import (ENDINGS, _final, _is_monte_carlo, _per_round, _total_payoffs, mean_rungs,
-                           rung_quantiles, rung_shares)
+from sim.repeated.stats import (ENDINGS, expected_total_payoffs, final_value, is_monte_carlo, mean_rungs,
+                                per_round_arrays, rung_quantiles, rung_shares)
 from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _MINUS, _STROKE, _THIN_STROKE,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.tournament import replicator_plot, tournament_heatmap
@@ -108,7 +108,7 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
         gid ``"mean-rung"``), the band between the ``band`` quantiles (dashed outline, gid
         ``"rung-band"``) and the sample runs (gid ``"sample-path"``, x where a run ends).
     """
-    rd, pa = _per_round(result, "trajectory_fan")
+    rd, pa = per_round_arrays(result, "trajectory_fan")
     T, _, K = rd.shape
     sides = [str(s) for s in sides]
     ticks = _rung_ticks(labels, K)
@@ -203,7 +203,7 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
 
 
 def _method_note(result) -> str:
-    return f"(Monte Carlo, {int(result.paths):,} runs)" if _is_monte_carlo(result) else ""
+    return f"(Monte Carlo, {int(result.paths):,} runs)" if is_monte_carlo(result) else ""
 
 
 def _sample_paths(result, sample_paths, T: int) -> list[np.ndarray]:
@@ -231,14 +231,14 @@ def outcome_curves(result, *, title: str | None = None) -> Figure:
     ``"p-still"`` is ``1 - p_war - p_settled - p_mediated``), at x = 1..T.  For a
     Monte-Carlo result a shaded band gives the 95% binomial interval of each curve.
     """
-    _per_round(result, "outcome_curves")
+    per_round_arrays(result, "outcome_curves")
     curves = {e: np.asarray(getattr(result, f"p_{e}"), dtype=np.float64) for e in ENDINGS}
     curves["still"] = 1.0 - curves["war"] - curves["settled"] - curves["mediated"]
     T = curves["war"].size
     x = np.arange(1, T + 1)
     fig = Figure(figsize=(9.5, 5.6), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
-    n = int(result.paths) if _is_monte_carlo(result) else None
+    n = int(result.paths) if is_monte_carlo(result) else None
     for key in ("still", "settled", "mediated", "war"):
         y = curves[key]
         colour = OUTCOME_COLOURS[key] if key != "still" else "#505050"
@@ -307,13 +307,13 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     res = list(results.values())
     sides = [str(s) for s in sides]
     n = len(res)
-    ends = {e: np.array([_final(getattr(r, f"p_{e}")) for r in res]) for e in ENDINGS}
+    ends = {e: np.array([final_value(getattr(r, f"p_{e}")) for r in res]) for e in ENDINGS}
     long_run = [np.asarray(r.p_war).ndim == 0 for r in res]
-    ends["still"] = np.array([_final(r.p_active) if lr else 1.0 - sum(ends[e][i] for e in ENDINGS)
+    ends["still"] = np.array([final_value(r.p_active) if lr else 1.0 - sum(ends[e][i] for e in ENDINGS)
                               for i, (r, lr) in enumerate(zip(res, long_run))])
     ends["still"] = np.clip(ends["still"], 0, 1)
-    pays = np.array([_total_payoffs(r) for r in res])
-    errs = np.array([_Z95 * np.asarray(r.payoff_sem, float) if _is_monte_carlo(r) else np.zeros(2) for r in res])
+    pays = np.array([expected_total_payoffs(r) for r in res])
+    errs = np.array([_Z95 * np.asarray(r.payoff_sem, float) if is_monte_carlo(r) else np.zeros(2) for r in res])
     curves = not any(long_run)
 
     # numbered, so that the curves' legend below can name each pair by its number
