@@ -13,8 +13,8 @@ from matplotlib.text import Text
 from sim.games import game as games
 from sim.repeated.strategies import named as S
 from sim.repeated.markov.chain import analyse
-from sim.viz.repeated import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
-                                trajectory_fan)
+from sim.viz import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
+                     trajectory_fan)
 from sim.repeated.tournament import round_robin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -287,3 +287,15 @@ def test_real_simulation_result_is_accepted():
     _draw(fig)
     assert np.array_equal(_by_gid(outcome_curves(sim), "p-war")[0].get_ydata(), sim.p_war)
     _draw(compare_outcomes({"exact": _noisy_ladder(8), "simulated": sim}))
+
+
+def test_repeated_figures_keep_their_earlier_module_name():
+    """One module per figure (trajectory, outcomes, pairs); sim.viz.repeated still re-exports them."""
+    import sim.viz as viz
+    from sim.viz import outcomes, pairs, repeated, trajectory
+
+    assert repeated.trajectory_fan is trajectory.trajectory_fan is viz.trajectory_fan
+    assert repeated.outcome_curves is outcomes.outcome_curves is viz.outcome_curves
+    assert repeated.compare_outcomes is pairs.compare_outcomes is viz.compare_outcomes
+    assert repeated.OUTCOME_COLOURS is viz.OUTCOME_COLOURS
+    assert {"tournament_heatmap", "replicator_plot", "save"} <= set(repeated.__all__)

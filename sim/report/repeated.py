@@ -11,8 +11,9 @@ Summaries
 
 Derived per-round quantities
     :func:`rung_shares` (the distribution of each side's rung among the runs still in
-    crisis), :func:`mean_rungs` and :func:`rung_quantiles` are shared with
-    :mod:`sim.viz.repeated`, so figures and text use the same numbers.
+    crisis), :func:`mean_rungs` and :func:`rung_quantiles` (defined in
+    :mod:`sim.repeated.stats`) are shared with :mod:`sim.viz.trajectory`, so figures and
+    text use the same numbers.
 
 Wording
     :data:`STRATEGY_LABELS` and :data:`STRATEGY_DESCRIPTIONS` name and explain the

@@ -35,7 +35,6 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from sim.viz import map as _plots_map
 from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _decimals, _fmt, _game_title,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.map import CLASS_COLOURS, CLASS_HATCHES, equilibrium_map_figure
@@ -46,10 +45,6 @@ __all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "payoff_heatmap", "equilibrium_map_
 
 
 _MIXED_COLOUR = "#0072B2"  # Okabe-Ito blue
-
-
-# Private helpers that other modules import from here (defined in sim.viz.style / sim.viz.map).
-_edges, _is_log = _plots_map._edges, _plots_map._is_log
 
 
 def _mix_text(p: np.ndarray, labels: Sequence[str], ladder: bool, limit: int = 4) -> str:

@@ -1,8 +1,8 @@
 """Shared plotting style: font size, text strokes, number and label formatting, the
-categorical palette and line styles, game titles, and :func:`save` (atomic PNG writes).
+categorical palette and line styles, game titles, :data:`Z95` (error bands) and :func:`save`
+(atomic PNG writes).
 
-Used by :mod:`sim.viz.stage`, :mod:`sim.viz.map`, :mod:`sim.viz.repeated` and
-:mod:`sim.viz.tournament`; nothing here imports pyplot.
+Used by every figure module of :mod:`sim.viz`; nothing here imports pyplot.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from matplotlib.figure import Figure
 
 from sim.files import atomic_write_bytes
 
-__all__ = ["save"]
+__all__ = ["save", "Z95"]
+
+#: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
+Z95 = 1.959963984540054
 
 
 _GAME_TITLES = {

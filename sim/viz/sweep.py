@@ -15,14 +15,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, _wrap
+from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, Z95, _wrap
 from sim.viz.map import _edges, _is_log
 from sim.wording import fmt_number, param_phrase, param_label
 
 __all__ = ["sensitivity_curves", "small_multiples", "outcome_label", "Z95"]
-
-#: Two-sided 95% normal quantile: bands are ``mean +- Z95 * sem``.
-Z95 = 1.959963984540054
 
 _OUTCOME_LABELS = {
     "p_war_by_T": "P(war by round T)",

@@ -1,7 +1,7 @@
 """Figures of tournaments: :func:`tournament_heatmap` (the meta-game matrix with its
 equilibria and evolutionarily stable strategies) and :func:`replicator_plot` (strategy
 shares under the replicator dynamics).  Built without pyplot; re-exported from
-:mod:`sim.viz.repeated`.
+:mod:`sim.viz`.
 """
 
 from __future__ import annotations
