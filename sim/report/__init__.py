@@ -5,7 +5,8 @@ from __future__ import annotations
 from .crisis_text import REPEATED_FIGURE_FILES, crisis_markdown
 from .html import write_report, render_report, figure_explanations
 from .markdown import markdown_to_html
-from .models import MODEL_FIGURES, run_models, models_markdown
+from .models import MODEL_FIGURES, run_models
+from .models_text import models_markdown
 from .repeated import crisis_summary
 from .stage import FIGURE_FILES, MAX_LISTED, stage_summary
 from .stage_text import stage_markdown
