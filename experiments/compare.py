@@ -42,7 +42,7 @@ from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
-from sim.wording import _DISCLAIMER, _figure_guide, _md_cell, _num, _pct  # noqa: E402
+from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
 KEYS = ("experiment", "seed", "common", "variants")
@@ -132,7 +132,7 @@ def _compose_run(groups: list[str]) -> dict:
             GlobalHydra.instance().clear()
 
 
-def _slug(name: str, limit: int = 40) -> str:
+def folder_slug(name: str, limit: int = 40) -> str:
     s = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     return (s if len(s) <= limit else s[: limit + 1].rsplit("_", 1)[0][:limit]) or "variant"
 
@@ -171,7 +171,7 @@ def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
         own = v.get("overrides") or {}
         if not isinstance(own, Mapping):
             raise ConfigError(f"{at}.overrides", f"must be a mapping of overrides, got {own!r}")
-        variants.append(Variant(name.strip(), f"{i + 1:02d}_{_slug(name)}", dict(own),
+        variants.append(Variant(name.strip(), f"{i + 1:02d}_{folder_slug(name)}", dict(own),
                                 _variant_config(common, own, seed, at, name)))
     return variants
 
@@ -261,7 +261,7 @@ def _different_games(rows) -> str:
 
 
 def _bold_names(names) -> str:
-    bold = [f"**{_md_cell(n)}**" for n in names]
+    bold = [f"**{markdown_cell(n)}**" for n in names]
     return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
 
 
@@ -278,7 +278,7 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
     if common:
         lines += [f"Applied to every variant first: {_overrides_text(common)}.", ""]
     for r in rows:
-        lines.append(f"- **{_md_cell(r['name'])}** (`{r['dir']}`): scenario `{r['scenario']}`; "
+        lines.append(f"- **{markdown_cell(r['name'])}** (`{r['dir']}`): scenario `{r['scenario']}`; "
                      f"overrides: {_overrides_text(r['overrides'])}.")
     head = ["Variant", f"{a} plays", f"{b} plays", "War", "Settled", "Mediated", "Still in crisis",
             "Expected rounds", f"Peak mean rung ({a} / {b})", f"Payoff {a}", f"Payoff {b}", "Stage-game equilibria"]
@@ -289,12 +289,12 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         pre = (lambda i: f"{r['sides'][i]}: ") if not same else (lambda i: "")
         if c:
             cells = [pre(0) + c["strategies"][0], pre(1) + c["strategies"][1]] + \
-                    [_pct(c[k]) for k, _ in OUTCOMES] + [_num(c["expected_rounds"]),
-                     f"{_num(c['peak_mean_rung'][0])} / {_num(c['peak_mean_rung'][1])}",
-                     pre(0) + _num(c["expected_payoffs"][0]), pre(1) + _num(c["expected_payoffs"][1])]
+                    [fmt_percent(c[k]) for k, _ in OUTCOMES] + [fmt_number(c["expected_rounds"]),
+                     f"{fmt_number(c['peak_mean_rung'][0])} / {fmt_number(c['peak_mean_rung'][1])}",
+                     pre(0) + fmt_number(c["expected_payoffs"][0]), pre(1) + fmt_number(c["expected_payoffs"][1])]
         else:
             cells = ["n/a"] * 10
-        lines.append("| " + " | ".join(_md_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
+        lines.append("| " + " | ".join(markdown_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
     withc = [r for r in rows if r["crisis"]]
     mixed = _different_games(withc)
     if mixed:
@@ -308,14 +308,14 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         least = [r["name"] for r in withc if r["crisis"]["p_war"] - p_lo <= near]
         most = [r["name"] for r in withc if p_hi - r["crisis"]["p_war"] <= near]
         if p_hi - p_lo > near:
-            lines += ["", f"War is least likely in {_bold_names(least)} ({_pct(p_lo)}) and most likely in "
-                          f"{_bold_names(most)} ({_pct(p_hi)})."]
+            lines += ["", f"War is least likely in {_bold_names(least)} ({fmt_percent(p_lo)}) and most likely in "
+                          f"{_bold_names(most)} ({fmt_percent(p_hi)})."]
         else:
-            lines += ["", f"War is about equally likely in every variant ({_pct(p_lo)} to {_pct(p_hi)})."]
+            lines += ["", f"War is about equally likely in every variant ({fmt_percent(p_lo)} to {fmt_percent(p_hi)})."]
         lines += ["", "\"Peak mean rung\" is the highest value that a side's average rung (over the runs still in "
                       "crisis) reaches in any round."]
     lines += ["", "## How to read the figures", ""]
-    lines += _figure_guide([
+    lines += figure_guide([
         f"`{FIGURES['outcomes']}`: one panel per variant, all on the same 0-100% scale: the share of runs that end "
         "in war, settle, are ended by a third party, or are still in crisis at the last round.",
         f"`{FIGURES['curves']}`: the chance of war, settlement and mediation by each round; every panel has the "
@@ -325,7 +325,7 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         f"`{FIGURES['payoffs']}`: each side's expected payoff over the whole crisis; the payoff scale is shared by "
         "all panels" + (", but payoffs of different games are not comparable." if mixed
                         else ", so bars can be compared across variants.")])[2:]
-    lines += [_DISCLAIMER, ""]
+    lines += [DISCLAIMER, ""]
     return "\n".join(lines)
 
 

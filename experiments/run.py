@@ -25,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cli import main  # noqa: E402
 
-from sim.viz import stage as plots
+from sim import viz
 
-from sim.viz import repeated as plots_repeated
 
 from sim import files, report
 
@@ -72,14 +71,14 @@ def run(cfg: dict, out_dir: Path) -> dict:
                                rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points))
 
     title = rc.scenario.title
-    plots.save(plots.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
+    viz.save(viz.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
                figures / "payoff_matrix.png")
     if emap is not None:
-        plots.save(plots.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
+        viz.save(viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
                    figures / "equilibrium_map.png")
 
     if rc.scenario.phases:
-        plots.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
+        viz.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
                    figures / "timeline.png")
     summary = report.stage_summary(scenario=rc.scenario.to_summary(), game=game, equilibria=eqs,
                                    classification=cls, emap=emap)
@@ -126,12 +125,12 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     summary = report_repeated.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report_repeated.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None
-    plots.save(plots_repeated.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
+    viz.save(viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
                                              sample_paths=rungs, title=f"How the crisis unfolds: {main}"),
                figures.parent / files["trajectory_fan"])
-    plots.save(plots_repeated.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {main}"),
+    viz.save(viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {main}"),
                figures.parent / files["outcome_curves"])
-    plots.save(plots_repeated.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
+    viz.save(viz.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])
     return summary

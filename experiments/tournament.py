@@ -33,7 +33,7 @@ from sim.viz import stage as plots
 from sim import files  # noqa: E402
 from sim.config.tournament import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.viz.repeated import replicator_plot, tournament_heatmap  # noqa: E402
+from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
 from sim.report.repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
                                  tournament_summary)

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigError", "user_errors"]
+__all__ = ["ConfigError", "as_float_array", "user_errors"]
 
 
 class ConfigError(ValueError):
@@ -68,3 +68,16 @@ def user_errors(builder: Callable) -> Callable:
             raise ConfigError(builder.__name__, f"parameter arrays do not broadcast together: {shapes}") from None
 
     return checked
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """``value`` as a finite float64 array, or a one-line :class:`ConfigError` naming ``name``
+    (ragged, non-numeric, NaN or infinite input).  The validator every builder and crisis
+    model uses for its numeric parameters."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ConfigError(name, "must be a number or a rectangular array of numbers (ragged or non-numeric input)") from None
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(name, "must be finite (got NaN or infinity)")
+    return arr

@@ -1,10 +1,11 @@
 """Writing run outputs: atomic text, bytes and JSON files.
 
-:func:`atomic_write_text` and :func:`atomic_write_json` write a file completely or not
-at all: the text goes to a temporary file in the same directory, which is then moved
+:func:`atomic_write_text`, :func:`atomic_write_json` and :func:`atomic_write_bytes` write a
+file completely or not at all: the text goes to a temporary file in the same directory, which is then moved
 over the target with :func:`os.replace` (atomic on POSIX and Windows), so a crash or a
 concurrent reader never sees half a file.  :func:`to_jsonable` turns numpy arrays,
-scalars and dataclasses into plain JSON values.  Re-exported from :mod:`sim.report`.
+scalars and dataclasses into plain JSON values.  A shared leaf: it imports nothing from
+:mod:`sim`; :func:`sim.viz.save` writes figures with :func:`atomic_write_bytes`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import math
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["atomic_write_text", "atomic_write_json", "to_jsonable"]
+__all__ = ["atomic_write_text", "atomic_write_json", "atomic_write_bytes", "to_jsonable"]
 
 
 # --------------------------------------------------------------------------- writers
@@ -31,11 +32,25 @@ def atomic_write_text(path, text: str, *, encoding: str = "utf-8") -> Path:
     Returns the path written.
     """
     data = str(text).encode(encoding)
-    return _atomic_write_bytes(path, lambda fh: fh.write(data))
+    return atomic_write_bytes(path, lambda fh: fh.write(data))
 
 
-def _atomic_write_bytes(path, write) -> Path:
-    """Call ``write(binary_file)`` on a temp file next to ``path``, then move it over ``path``."""
+def atomic_write_bytes(path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write a binary file atomically: ``write(fh)`` fills a temporary file, which then replaces ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write; parent directories are created.
+    write : callable
+        Called once with the temporary file opened for binary writing (e.g.
+        ``lambda fh: fig.savefig(fh, format="png")``); what it returns is ignored.
+
+    The temporary file (``.<name>.<random>.tmp`` in the same directory, mode ``0o666`` minus
+    the umask) is flushed and fsynced, then moved over ``path`` with :func:`os.replace`; if
+    ``write`` raises, the temporary file is removed, ``path`` is left as it was and the
+    exception propagates.  Returns the path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

@@ -7,12 +7,14 @@ Readable names
     so figures and text use the same words.
 
 Numbers and markdown in words
-    ``_num`` (significant digits), ``_pct`` (percentages), ``_cap`` / ``_capmd`` (sentence
-    case), ``_md_cell`` (a markdown table cell), ``_join`` ("a, b and c") and the
-    disclaimer that closes every report section.
+    :func:`fmt_number` (significant digits), :func:`fmt_percent` (percentages),
+    :func:`sentence_case` / :func:`sentence_case_md` (first letter upper-cased),
+    :func:`markdown_cell` (a markdown table cell), :func:`join_words` ("a, b and c"),
+    :func:`param_phrase` (a parameter's name in running text), :func:`figure_guide` (the
+    "How to read the figures" list) and :data:`DISCLAIMER`, which closes every report section.
 
-These names are re-exported from :mod:`sim.report` and :mod:`sim.report.repeated`, where
-they were defined before the split.
+A shared leaf: used by :mod:`sim.viz` (axis labels, legends) and :mod:`sim.report` (text),
+it imports nothing from :mod:`sim`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import math
 from typing import Any, Sequence
 
 __all__ = ["CLASS_LABELS", "CLASS_MEANINGS", "PARAM_LABELS", "STRATEGY_LABELS", "STRATEGY_DESCRIPTIONS",
-           "class_label", "param_label", "strategy_label"]
+           "DISCLAIMER", "class_label", "param_label", "param_phrase", "strategy_label", "strategy_description",
+           "fmt_number", "fmt_percent", "sentence_case", "sentence_case_md", "markdown_cell", "join_words",
+           "figure_guide"]
 
 #: Readable names of the game classes of :data:`sim.games.classify.CLASSES` and of the regimes of
 #: :data:`sim.sweeps.maps.REGIMES`.
@@ -138,7 +142,8 @@ STRATEGY_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-_DISCLAIMER = ("*These are results of a stylised model under the stated assumptions, not predictions of what "
+#: The sentence (markdown, in italics) that closes every report section.
+DISCLAIMER = ("*These are results of a stylised model under the stated assumptions, not predictions of what "
                "any government will do.*")
 
 
@@ -159,8 +164,11 @@ def param_label(name: str, *, units: bool = True) -> str:
     return label
 
 
-def _pname(name: str) -> str:
-    """Short name of a parameter for running text: ``"war cost"``; one-letter names (R, S, T, P) as they are."""
+def param_phrase(name: str) -> str:
+    """A parameter's name for running text: lower case, no unit (``"war_cost"`` -> ``"war cost"``).
+
+    One-letter names (``R``, ``S``, ``T``, ``P``) stay as they are.
+    """
     return name if len(name) == 1 else param_label(name, units=False).lower()
 
 
@@ -171,8 +179,13 @@ def strategy_label(name: Any) -> str:
 
 
 # --------------------------------------------------------------------------- numbers in words
-def _num(v: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits, no exponent for ordinary sizes, no '-0'."""
+def fmt_number(v: Any, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits for text and labels.
+
+    No exponent for ordinary sizes (1e-4 <= |v| < 1e6), trailing zeros dropped, never
+    ``"-0"``; ``None``, NaN and infinities give ``"n/a"``.  ``fmt_number(2/3) == "0.667"``,
+    ``fmt_number(1500.0) == "1500"``.
+    """
     if v is None:
         return "n/a"
     v = float(v)
@@ -190,8 +203,11 @@ def _num(v: Any, digits: int = 3) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _pct(p: float) -> str:
-    """A probability as a percentage: ``0.3333 -> '33.3%'``, ``1 -> '100%'``."""
+def fmt_percent(p: float) -> str:
+    """A probability as a percentage with at most one decimal: ``0.3333 -> '33.3%'``, ``1 -> '100%'``.
+
+    Values that would round to 0% or 100% without being 0 or 1 say so: ``'<0.1%'``, ``'>99.9%'``.
+    """
     p = float(p)
     if 0 < p < 0.0005:
         return "<0.1%"
@@ -201,22 +217,25 @@ def _pct(p: float) -> str:
     return f"{s}%"
 
 
-def _cap(text: str) -> str:
-    """Sentence case: first letter upper-cased (side names such as "challenger" start sentences)."""
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter upper-cased, the rest unchanged (side names such as
+    "challenger" start sentences)."""
     return text[:1].upper() + text[1:]
 
 
-def _capmd(text: str) -> str:
-    """Sentence case that skips leading markdown emphasis (``**war** ...`` -> ``**War** ...``)."""
+def sentence_case_md(text: str) -> str:
+    """:func:`sentence_case` that skips leading markdown emphasis (``**war** ...`` -> ``**War** ...``)."""
     k = len(text) - len(text.lstrip("*_"))
-    return text[:k] + _cap(text[k:])
+    return text[:k] + sentence_case(text[k:])
 
 
-def _md_cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
+    """``text`` as one markdown table cell: ``|`` escaped, line breaks as spaces."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _join(items: Sequence[str]) -> str:
+def join_words(items: Sequence[str]) -> str:
+    """Items as an English list: ``["a"] -> "a"``, ``["a", "b", "c"] -> "a, b and c"``."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
@@ -232,7 +251,6 @@ def strategy_description(name: str, params: Any = None) -> str | None:
     return f"opens at rung {start}, then " + desc
 
 
-def _figure_guide(read: list[str]) -> list[str]:
+def figure_guide(read: list[str]) -> list[str]:
     """Markdown lines of a "How to read the figures" list (nothing if ``read`` is empty)."""
     return ["How to read the figures:", ""] + [f"- {t}" for t in read] + [""] if read else []
-

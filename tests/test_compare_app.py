@@ -13,7 +13,7 @@ import pytest
 from apphelpers import assert_user_error, finished_runs
 
 from sim.errors import ConfigError
-from sim.wording import _num, _pct
+from sim.wording import fmt_number, fmt_percent
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPARE = ROOT / "experiments" / "compare.py"
@@ -86,8 +86,8 @@ def test_table_equals_the_variants_own_summaries(comparison):
         assert v["n_equilibria"] == own["n_equilibria"] and v["sides"] == sides
         row = md_rows[v["name"]]
         cells = [x.strip() for x in row.split("|")[1:-1]]
-        assert cells[3:7] == [_pct(main[k]) for k in ("p_war", "p_settled", "p_mediated", "p_still_in_crisis")]
-        assert cells[9].endswith(_num(main["expected_payoffs"][sides[0]]))
+        assert cells[3:7] == [fmt_percent(main[k]) for k in ("p_war", "p_settled", "p_mediated", "p_still_in_crisis")]
+        assert cells[9].endswith(fmt_number(main["expected_payoffs"][sides[0]]))
     # different scenarios: the second variant changed only Pakistan's strategy
     assert summary["variants"][1]["crisis"]["strategies"][1] == "graduated response"
     assert summary["variants"][2]["scenario"] == "classroom_chicken"

@@ -15,7 +15,8 @@ import sim
 from sim.repeated.montecarlo import engine
 from sim.games import game as games
 from sim.repeated.strategies import named as st
-from sim.repeated.montecarlo.engine import _walker, simulate
+from sim.repeated.montecarlo.engine import simulate
+from sim.repeated.montecarlo.tables import alias_table
 from sim.errors import ConfigError
 
 AXL_OURS = {"TitForTat": "tit_for_tat", "Grudger": "grim_trigger", "Defector": "always_escalate",
@@ -194,7 +195,7 @@ def test_result_invariants(K, data):
     game = games.Game(A, B, war_probability=wp, war_payoff=np.array([-5.0, -6.0]))
     T, n = data.draw(hs.integers(1, 15)), data.draw(hs.integers(1, 300))
     block = data.draw(hs.sampled_from([37, 100, 1 << 15]))
-    with mock.patch.object(engine, "_BLOCK", block):
+    with mock.patch.object(engine, "BLOCK_PATHS", block):
         res = simulate(game, sa, sb, rounds=T, paths=n, keep_paths=True, chunk_paths=data.draw(hs.sampled_from([64, 1000])),
                        execution_noise=data.draw(hs.sampled_from([0.0, 0.1])),
                        perception_noise=data.draw(hs.sampled_from([0.0, (0.0, 0.2)])),
@@ -225,7 +226,7 @@ def test_same_seed_same_result_whatever_the_threads_and_chunks():
               mediation=0.01)
     game = games.ladder(K=4)
     a, b = st.get("grit", K=4), st.get("generous_tit_for_tat", K=4)
-    with mock.patch.object(engine, "_BLOCK", 2_000):  # 10 random-stream blocks, pools of several
+    with mock.patch.object(engine, "BLOCK_PATHS", 2_000):  # 10 random-stream blocks, pools of several
         r1 = simulate(game, a, b, seed=123, threads=1, **kw)
         for chunk, threads in ((500, 2), (100_000, 1), (8_192, 2), (3_000, 3)):
             r2 = simulate(game, a, b, seed=123, threads=threads, chunk_paths=chunk, **kw)
@@ -268,7 +269,7 @@ def test_alias_tables_are_exact():
             prob[1, 1] = 0
             prob[1] /= prob[1].sum()
         values = np.tile(np.arange(m) * 7, (50, 1))
-        thr, out, shift = _walker(prob, values)
+        thr, out, shift = alias_table(prob, values)
         M = 1 << (31 - shift)
         unit = 1 << shift
         col = np.arange(M)

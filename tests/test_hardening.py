@@ -257,7 +257,7 @@ def test_compare_variants_are_data_too():
     with pytest.raises(ConfigError, match="^experiment: '../x' is not a safe name"):
         compare.validate_compare({"experiment": "../x", "variants": [{"name": "a"}, {"name": "b"}]})
     # a variant's name is display text; its folder name is a slug of letters, digits and '_'
-    assert compare._slug("../../etc/passwd") == "etc_passwd" and compare._slug("..") == "variant"
+    assert compare.folder_slug("../../etc/passwd") == "etc_passwd" and compare.folder_slug("..") == "variant"
 
 
 # --------------------------------------------------------------------------- checks as functions
@@ -310,7 +310,7 @@ def test_non_latin_side_names_render_or_warn_once(tmp_path):
         stage.save(fig, tmp_path / "heatmap.png")
     assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
     assert not _glyph_warnings(caught)
-    families, missing = style._fallback_families(set("भारत"))
+    families, missing = style.fallback_families(set("भारत"))
     if not missing:  # a font with Devanagari is installed: it was used
         assert not caught
     else:

@@ -188,3 +188,23 @@ def test_plots_do_not_touch_pyplot():
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_timeline_reads_plain_phase_values():
+    """The timeline takes plain values (no sim.config): a raw mapping with ISO dates and ranges."""
+    import datetime as dt
+
+    from sim.viz import timeline_figure
+
+    raw = {"sides": ["A", "B"],
+           "phases": [{"date": "2020-01-01", "rungs": {"A": 0, "B": None}},
+                      {"date": "2020-01-05/2020-01-09", "rungs": {"A": 2, "B": 1}, "contested": ["B"]},
+                      {"date": dt.date(2020, 2, 1), "rungs": {"A": 1, "B": 1}}]}
+    fig = timeline_figure(raw, ["r0", "r1", "r2"])
+    ax = fig.axes[0]
+    points = {g: sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() == g)
+              for g in ("reported-0", "reported-1", "contested-1")}
+    assert points == {"reported-0": 3, "reported-1": 1, "contested-1": 1}
+    bad = {"sides": ["A", "B"], "phases": [{"date": "Jan 2020", "rungs": {"A": 0, "B": 0}}]}
+    with pytest.raises(ValueError, match=r"scenario\.phases\[0\]\.date"):
+        timeline_figure(bad, ["r0", "r1"])

@@ -13,8 +13,8 @@ from matplotlib.text import Text
 from sim.games import game as games
 from sim.repeated.strategies import named as S
 from sim.repeated.markov.chain import analyse
-from sim.viz.repeated import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
-                                trajectory_fan)
+from sim.viz import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
+                     trajectory_fan)
 from sim.repeated.tournament import round_robin
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

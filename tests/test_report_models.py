@@ -10,7 +10,7 @@ from scipy.linalg import expm
 from sim.games import game as games
 from sim.config.models import validate_models
 from sim.report.models import MODEL_FIGURES, models_markdown, run_models
-from sim.wording import _pct
+from sim.wording import fmt_percent
 
 SIDES = ("United States", "Soviet Union")
 BLOCKS = {
@@ -95,7 +95,7 @@ def test_escalation_soft_challenger_keeps_the_status_quo(ran):
 def test_markdown_quotes_the_summary(ran):
     _, summary = ran
     md = models_markdown(summary, SIDES)
-    assert _pct(summary["brinkmanship"]["r_min"]) in md and _pct(summary["brinkmanship"]["r_max"]) in md
+    assert fmt_percent(summary["brinkmanship"]["r_min"]) in md and fmt_percent(summary["brinkmanship"]["r_max"]) in md
     assert "**DC**" in md and "inside the window" in md
     for rel in MODEL_FIGURES.values():
         assert f"`{rel}`" in md
@@ -114,7 +114,7 @@ def test_tying_hands_block_semi_separating_closed_form(tmp_path):
     assert s["p_war"] == pytest.approx(3 / 14) and s["posterior"] == pytest.approx(0.5)
     assert (tmp_path / MODEL_FIGURES["tying_hands"]).stat().st_size > 5000
     md = models_markdown({"tying_hands": s}, sides)
-    assert _pct(3 / 14) in md and _pct(3 / 7) in md
+    assert fmt_percent(3 / 14) in md and fmt_percent(3 / 7) in md
 
 
 @pytest.mark.parametrize("block, field", [

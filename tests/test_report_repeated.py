@@ -13,7 +13,7 @@ from sim.games import game as games
 from sim.repeated.strategies import named as S
 from sim.repeated.markov.chain import analyse
 from sim.files import atomic_write_json
-from sim.wording import _pct
+from sim.wording import fmt_percent
 from sim.report.repeated import (crisis_markdown, crisis_summary, mean_rungs, rung_quantiles, rung_shares,
                                  tournament_markdown, tournament_summary)
 from sim.repeated.tournament import round_robin
@@ -184,7 +184,7 @@ def test_markdown_describes_the_main_pair_and_compares_the_others(pairs):
     assert "With India playing tit for tat" in md
     assert "Pakistan playing conditional de-escalation (it follows its stated policy" in md
     for key in ("p_settled", "p_war", "p_mediated", "p_still_in_crisis"):
-        assert _pct(main[key]) in md
+        assert fmt_percent(main[key]) in md
     assert "10% of rounds" in md and "2 rounds in a row" in md
     # one table row per pair, the main one marked
     rows = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line]
@@ -195,8 +195,8 @@ def test_markdown_describes_the_main_pair_and_compares_the_others(pairs):
     assert "execution noise" in rows[0]  # the setting that differs between pairs gets a column
     # the comparison sentence names the pair with the lowest P(war), computed here
     lowest = min(s["pairs"].values(), key=lambda p: p["p_war"])
-    assert re.search(rf"War is least likely with \*\*{re.escape(lowest['name'])}\*\* \({re.escape(_pct(lowest['p_war']))}\)",
-                     md)
+    p_war = re.escape(fmt_percent(lowest["p_war"]))
+    assert re.search(rf"War is least likely with \*\*{re.escape(lowest['name'])}\*\* \({p_war}\)", md)
     assert "figures/trajectory_fan.png" in md
     assert "not predictions" in md
 
@@ -233,7 +233,7 @@ def test_tournament_summary_and_markdown(tournament):
     for n, e in zip(t.names, t.ess):
         assert (n.replace("_", " ") in ess_line.lower()) == bool(e)
     for n in t.survivors:
-        assert f"{n.replace('_', ' ')} {_pct(t.dynamics.final[t.names.index(n)])}" in md
+        assert f"{n.replace('_', ' ')} {fmt_percent(t.dynamics.final[t.names.index(n)])}" in md
     assert "meta-game" in md
     assert "everyone plays" in md.lower() or "population mixing" in md
 

@@ -145,7 +145,7 @@ def hydra_compose():
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
         yield lambda overrides=(): OmegaConf.to_container(compose(config_name="sweep", overrides=list(overrides)),
-                                                          resolve=False)
+                                                          resolve=True)  # as the app does: ${game.war_cost} in models
     GlobalHydra.instance().clear()
 
 

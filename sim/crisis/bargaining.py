@@ -84,8 +84,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.games.game import _as_float_array
+from sim.errors import ConfigError, as_float_array
 
 __all__ = ["CODES", "LABELS", "SEPARATING", "SEMI_SEPARATING", "POOLING_DETERRED", "POOLING_PRESSED",
            "COMMITTED", "PARAMS", "TyingHands", "TyingHandsCurve", "tying_hands", "tying_hands_from_params",
@@ -169,7 +168,7 @@ class TyingHands:
 
 
 def _check(name: str, value, *, lo=None, hi=None, lo_open=False, hi_open=False, allowed: str) -> np.ndarray:
-    arr = _as_float_array(name, value)
+    arr = as_float_array(name, value)
     bad = np.zeros(arr.shape, bool)
     if lo is not None:
         bad |= (arr <= lo) if lo_open else (arr < lo)
@@ -334,7 +333,7 @@ def tying_hands_curve(vary: str = "audience_cost", values=None, **params) -> Tyi
             values = values[values <= 1]
         else:
             raise ConfigError("tying_hands_curve.values", f"needed when varying {vary}")
-    x = _as_float_array(f"tying_hands_curve.{vary}", values)
+    x = as_float_array(f"tying_hands_curve.{vary}", values)
     if x.ndim != 1 or x.size < 2:
         raise ConfigError(f"tying_hands_curve.{vary}", f"values must be a 1-D array of >= 2 numbers, got shape {x.shape}")
     x = np.unique(x)

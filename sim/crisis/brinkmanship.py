@@ -61,8 +61,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.games.game import _as_float_array
+from sim.errors import ConfigError, as_float_array
 
 __all__ = [
     "BrinkmanshipWindow",
@@ -78,7 +77,7 @@ __all__ = [
 
 
 def _finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> np.ndarray:
-    arr = _as_float_array(name, value)  # numbers, finite, rectangular
+    arr = as_float_array(name, value)  # numbers, finite, rectangular
     if positive and not np.all(arr > 0):
         raise ConfigError(name, f"must be > 0, got min {arr.min():g}")
     if nonnegative and not np.all(arr >= 0):

@@ -59,8 +59,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from sim.errors import ConfigError
-from sim.games.game import _as_float_array
+from sim.errors import ConfigError, as_float_array
 
 __all__ = [
     "RichardsonParams",
@@ -81,14 +80,14 @@ __all__ = [
 
 
 def _nonnegative(value, field: str) -> np.ndarray:
-    arr = _as_float_array(field, value)
+    arr = as_float_array(field, value)
     if np.any(arr < 0):
         raise ConfigError(field, f"must be >= 0, got {arr.min():g}")
     return arr
 
 
 def _positive(value, field: str) -> np.ndarray:
-    arr = _as_float_array(field, value)
+    arr = as_float_array(field, value)
     if np.any(arr <= 0):
         raise ConfigError(field, f"must be > 0, got {arr.min():g}")
     return arr
@@ -145,8 +144,8 @@ class RichardsonParams:
         l = _nonnegative(self.l, "l")  # noqa: E741
         a = _nonnegative(self.a, "a")
         b = _nonnegative(self.b, "b")
-        g = _as_float_array("g", self.g)
-        h = _as_float_array("h", self.h)
+        g = as_float_array("g", self.g)
+        h = as_float_array("h", self.h)
         try:
             return tuple(np.broadcast_arrays(k, l, a, b, g, h))
         except ValueError:
@@ -217,7 +216,7 @@ def richardson_trajectory(params, x0, t_max: float, n: int = 201, *, rtol: float
     integrated as one stacked linear system.
     """
     k, l, a, b, g, h = RichardsonParams.coerce(params).arrays()  # noqa: E741
-    start = _as_float_array("x0", x0)
+    start = as_float_array("x0", x0)
     if start.ndim == 0 or start.shape[-1] != 2:
         raise ConfigError("x0", f"must be a pair (x, y) or an array of pairs, got shape {start.shape}")
     t_max = float(_positive(t_max, "t_max"))
@@ -296,7 +295,7 @@ def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_ma
         fx = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
         fy = np.array([0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5])
         starts = np.stack([x_lo + fx * (x_hi - x_lo), y_lo + fy * (y_hi - y_lo)], axis=-1)
-    starts = _as_float_array("starts", starts).reshape(-1, 2)
+    starts = as_float_array("starts", starts).reshape(-1, 2)
     traj = richardson_trajectory(p, starts, t_max, 400)
     for i in range(starts.shape[0]):
         ax.plot(traj.x[i], traj.y[i], color="0.2", lw=0.9, label="trajectories" if i == 0 else None)

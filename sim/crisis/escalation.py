@@ -59,8 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.games.game import _as_float_array
+from sim.errors import ConfigError, as_float_array
 from sim.crisis.trees import Tree, TreeSolution, solve
 
 __all__ = [
@@ -125,9 +124,9 @@ def _payoff_params(outcomes: tuple, challenger, defender) -> dict:
             if missing or extra:
                 raise ConfigError(field, f"needs exactly the keys {', '.join(outcomes)}; missing {missing}, unknown {extra}")
             for o in outcomes:
-                out[f"{who}_{o}"] = _as_float_array(f"{field}.{o}", pay[o])
+                out[f"{who}_{o}"] = as_float_array(f"{field}.{o}", pay[o])
         else:
-            arr = _as_float_array(field, pay)
+            arr = as_float_array(field, pay)
             if arr.ndim == 0 or arr.shape[-1] != len(outcomes):
                 raise ConfigError(field, f"must be a mapping with keys {', '.join(outcomes)} or an array whose last axis is {len(outcomes)}, got shape {arr.shape}")
             for j, o in enumerate(outcomes):

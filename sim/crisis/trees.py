@@ -65,8 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ConfigError
-from sim.games.game import _as_float_array
+from sim.errors import ConfigError, as_float_array
 from sim.crisis.tree_spec import (Chance, Decision, Linear, Terminal, _check_probabilities, _expr, _number, _postorder,
                         _require)
 
@@ -299,7 +298,7 @@ def solve(tree: Tree, **param_arrays) -> TreeSolution:
     unknown = sorted(set(param_arrays) - set(defaults))
     if unknown:
         raise ConfigError(f"tree.params.{unknown[0]}", f"unknown parameter; allowed: {', '.join(defaults) or 'none'}")
-    vals = {k: _as_float_array(f"tree.params.{k}", param_arrays.get(k, v)) for k, v in defaults.items()}
+    vals = {k: as_float_array(f"tree.params.{k}", param_arrays.get(k, v)) for k, v in defaults.items()}
     try:
         arrays = np.broadcast_arrays(*vals.values()) if vals else []
     except ValueError:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from sim.errors import ConfigError, user_errors
+from sim.errors import ConfigError, as_float_array, user_errors
 
 __all__ = [
     "Game",
@@ -43,19 +43,8 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation
-def _as_float_array(name: str, value: Any) -> np.ndarray:
-    """``value`` as a finite float64 array, or a one-line ``ConfigError``."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (ValueError, TypeError):
-        raise ConfigError(name, "must be a number or a rectangular array of numbers (ragged or non-numeric input)") from None
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(name, "must be finite (got NaN or infinity)")
-    return arr
-
-
 def _probability(name: str, value: Any) -> np.ndarray:
-    arr = _as_float_array(name, value)
+    arr = as_float_array(name, value)
     if np.any((arr < 0) | (arr > 1)):
         bad = arr[(arr < 0) | (arr > 1)].ravel()[0]
         raise ConfigError(name, f"is a probability and must be in [0, 1], got {bad:g}")
@@ -63,7 +52,7 @@ def _probability(name: str, value: Any) -> np.ndarray:
 
 
 def _nonnegative(name: str, value: Any) -> np.ndarray:
-    arr = _as_float_array(name, value)
+    arr = as_float_array(name, value)
     if np.any(arr < 0):
         raise ConfigError(name, f"must be >= 0, got {arr[arr < 0].ravel()[0]:g}")
     return arr
@@ -120,8 +109,8 @@ class Game:
     war_payoff: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        A = _as_float_array("A", self.A)
-        B = _as_float_array("B", self.B)
+        A = as_float_array("A", self.A)
+        B = as_float_array("B", self.B)
         if A.ndim < 2:
             raise ConfigError("A", f"must have at least 2 dimensions (..., K_A, K_B), got shape {A.shape}")
         if A.shape != B.shape:
@@ -263,8 +252,8 @@ def from_matrices(A, B=None, *, sides: Sequence[str] = ("A", "B"), labels_a: Seq
     ConfigError
         If a matrix is ragged, non-numeric, non-finite, or the shapes differ.
     """
-    A_arr = _as_float_array("A", A)
-    B_arr = -A_arr if B is None else _as_float_array("B", B)
+    A_arr = as_float_array("A", A)
+    B_arr = -A_arr if B is None else as_float_array("B", B)
     params = {"A": A_arr.tolist(), "B": B_arr.tolist()}
     return Game(A_arr, B_arr, tuple(sides), tuple(labels_a or ()), tuple(labels_b or ()), "matrix", params)
 
@@ -287,7 +276,7 @@ def symmetric(R=3.0, S=0.0, T=5.0, P=1.0, *, sides: Sequence[str] = ("A", "B")) 
     The ordering of ``T, R, P, S`` names the game (see :func:`sim.games.classify.classify`).
     Each argument may be an array; they broadcast to the batch shape.
     """
-    A, B = _rstp_matrices(*(_as_float_array(n, v) for n, v in zip("RSTP", (R, S, T, P))))
+    A, B = _rstp_matrices(*(as_float_array(n, v) for n, v in zip("RSTP", (R, S, T, P))))
     return Game(A, B, tuple(sides), name="symmetric", params=dict(R=R, S=S, T=T, P=P))
 
 
@@ -329,8 +318,8 @@ def chicken(value=2.0, crash_cost=6.0, *, sides: Sequence[str] = ("A", "B")) -> 
     each side stands firm with probability ``value / crash_cost``, so the probability
     of a clash is ``(value / crash_cost) ** 2``.
     """
-    v = _as_float_array("value", value)
-    c = _as_float_array("crash_cost", crash_cost)
+    v = as_float_array("value", value)
+    c = as_float_array("crash_cost", crash_cost)
     v, c = np.broadcast_arrays(v, c)
     A, B = _rstp_matrices(v / 2, np.zeros_like(v), v, (v - c) / 2)
     return Game(A, B, tuple(sides), ("back down", "stand firm"), ("back down", "stand firm"), "chicken",
@@ -354,8 +343,8 @@ def deterrence(status_quo=0.0, gain=1.0, challenger_cost=2.0, defender_cost=3.0,
     equilibria (status quo, resist with probability >= gain / (gain + challenger_cost)).
     The threat is credible (subgame perfect) only when ``defender_cost < gain``.
     """
-    sq = _as_float_array("status_quo", status_quo)
-    g = _as_float_array("gain", gain)
+    sq = as_float_array("status_quo", status_quo)
+    g = as_float_array("gain", gain)
     ca = _nonnegative("challenger_cost", challenger_cost)
     cb = _nonnegative("defender_cost", defender_cost)
     sq, g, ca, cb = np.broadcast_arrays(sq, g, ca, cb)
@@ -384,7 +373,7 @@ def ladder_war_probability(K: int, war_risk, risk_interaction=0.5, risk_exponent
     """
     r = _probability("war_risk", war_risk)[..., None, None]
     k = _probability("risk_interaction", risk_interaction)[..., None, None]
-    e = _as_float_array("risk_exponent", risk_exponent)
+    e = as_float_array("risk_exponent", risk_exponent)
     if np.any(e < 1):
         raise ConfigError("risk_exponent", f"must be >= 1, got {e[e < 1].ravel()[0]:g}")
     e = e[..., None, None]
@@ -438,10 +427,10 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     if not ok:
         raise ConfigError("K", f"must be an integer >= 2 (number of rungs), got {K!r}")
     K = int(K)
-    g = _as_float_array("advantage", advantage)[..., None, None]
-    d = _as_float_array("damage", damage)[..., None, None]
-    c = _as_float_array("cost", cost)[..., None, None]
-    W = _as_float_array("war_cost", war_cost)
+    g = as_float_array("advantage", advantage)[..., None, None]
+    d = as_float_array("damage", damage)[..., None, None]
+    c = as_float_array("cost", cost)[..., None, None]
+    W = as_float_array("war_cost", war_cost)
     p = ladder_war_probability(K, war_risk, risk_interaction, risk_exponent)
     s = np.arange(K, dtype=float) / (K - 1)
     sx, sy = s[:, None], s[None, :]

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim.wording import _DISCLAIMER, _figure_guide, _capmd, _md_cell, _num, _pct
+from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell, sentence_case_md
 
 __all__ = ["REPEATED_FIGURE_FILES", "crisis_markdown"]
 
@@ -40,7 +40,7 @@ def _noise_words(v, sides: Sequence[str], what: str) -> str | None:
         arr = None
     pair = None
     if arr is not None and arr.ndim == 0:
-        return None if float(arr) == 0 else f"each side {what} in {_pct(float(arr))} of rounds"
+        return None if float(arr) == 0 else f"each side {what} in {fmt_percent(float(arr))} of rounds"
     if arr is not None and arr.ndim == 2:
         return f"each side {what} according to a configured confusion matrix"
     if arr is not None and arr.ndim in (1, 3) and arr.shape[0] == 2:
@@ -54,7 +54,7 @@ def _noise_words(v, sides: Sequence[str], what: str) -> str | None:
         p = np.asarray(p, dtype=np.float64)
         if p.ndim == 0 and float(p) == 0:
             continue
-        parts.append(f"{side} in {_pct(float(p))} of rounds" if p.ndim == 0 else f"{side} according to a "
+        parts.append(f"{side} in {fmt_percent(float(p))} of rounds" if p.ndim == 0 else f"{side} according to a "
                      "configured confusion matrix")
     if not parts:
         return None
@@ -77,16 +77,16 @@ def _settings_sentence(settings: Mapping[str, Any], sides: Sequence[str], labels
     if mu0 or mu1:
         top = min(1.0, mu0 + mu1)
         if mu1:
-            parts.append(f"a third party ends the crisis after a round with probability {_pct(mu0)}, rising to "
-                         f"{_pct(top)} when a side is at the top rung")
+            parts.append(f"a third party ends the crisis after a round with probability {fmt_percent(mu0)}, rising to "
+                         f"{fmt_percent(top)} when a side is at the top rung")
         else:
-            parts.append(f"a third party ends the crisis after any round with probability {_pct(mu0)}")
+            parts.append(f"a third party ends the crisis after any round with probability {fmt_percent(mu0)}")
     d = settings.get("discount")
     if d is not None and float(d) != 1.0:
-        parts.append(f"each round's payoffs count {_num(d)} times those of the round before (discounting)")
+        parts.append(f"each round's payoffs count {fmt_number(d)} times those of the round before (discounting)")
     w = settings.get("war_risk_scale")
     if w is not None and float(w) != 1.0:
-        parts.append(f"the game's war risk is multiplied by {_num(w)}")
+        parts.append(f"the game's war risk is multiplied by {fmt_number(w)}")
     if not parts:
         return ""
     return "In this setting " + "; ".join(parts) + "."
@@ -107,7 +107,7 @@ def _margin(p: Mapping[str, Any]) -> float | None:
 
 def _pp(x: float) -> str:
     """Percentage points: 0.0123 -> '1.2'."""
-    return _num(100 * x, 2)
+    return fmt_number(100 * x, 2)
 
 
 def _main_paragraph(s: Mapping[str, Any], p: Mapping[str, Any]) -> list[str]:
@@ -135,42 +135,43 @@ def _main_paragraph(s: Mapping[str, Any], p: Mapping[str, Any]) -> list[str]:
 
     ps = p["p_settled"]
     if ps > 0:
-        bullets.append(f"the crisis **settles** {by} in **{_pct(ps)}** {'of the ' if mc else ''}{runs}"
+        bullets.append(f"the crisis **settles** {by} in **{fmt_percent(ps)}** {'of the ' if mc else ''}{runs}"
                        f"{when('settled')}")
     elif p["settings"].get("settle_after"):
         bullets.append("the crisis never settles")
     pw = p["p_war"]
     if pw > 0:
-        bullets.append(f"**war** breaks out {by} in **{_pct(pw)}**{when('war')}")
+        bullets.append(f"**war** breaks out {by} in **{fmt_percent(pw)}**{when('war')}")
     else:
         bullets.append("no run ends in war" + (" (the game has no war risk, or the pair never climbs into it)"
                                                 if not mc else f" among the {mc['paths']:,} simulated runs"))
     pm = p["p_mediated"]
     if pm > 0:
-        bullets.append(f"a **third party ends** the crisis {by} in **{_pct(pm)}**{when('mediated')}")
+        bullets.append(f"a **third party ends** the crisis {by} in **{fmt_percent(pm)}**{when('mediated')}")
     still = p["p_still_in_crisis"]
     if long_run:
         if still > 0:
-            bullets.append(f"in **{_pct(still)}** the crisis goes on indefinitely (the pair can lock into a "
+            bullets.append(f"in **{fmt_percent(still)}** the crisis goes on indefinitely (the pair can lock into a "
                            "pattern that neither ends in war nor settles)")
     else:
-        bullets.append(f"**{_pct(still)}** are still in crisis after round {T}")
+        bullets.append(f"**{fmt_percent(still)}** are still in crisis after round {T}")
     rounds = p["expected_rounds"]
     tail = []
     if rounds is not None:
-        tail.append(f"On average the crisis lasts {_num(rounds)} round{'s' if _num(rounds) != '1' else ''}.")
+        n = fmt_number(rounds)
+        tail.append(f"On average the crisis lasts {n} round{'s' if n != '1' else ''}.")
     mr = p.get("mean_rung") or {}
     if all(mr.get(x) is not None for x in (a, b)):
         top = len(labels) - 1
-        tail.append(f"While it lasts, {a} is on average at rung {_num(mr[a], 2)} and {b} at rung "
-                    f"{_num(mr[b], 2)} (0 = {labels[0] if labels[0] != 'rung 0' else 'restraint'}, "
+        tail.append(f"While it lasts, {a} is on average at rung {fmt_number(mr[a], 2)} and {b} at rung "
+                    f"{fmt_number(mr[b], 2)} (0 = {labels[0] if labels[0] != 'rung 0' else 'restraint'}, "
                     f"{top} = {labels[top] if labels[top] != f'rung {top}' else 'the top rung'}).")
     pay = p["expected_payoffs"]
-    pay_text = (f"Expected payoffs over the whole crisis: {a} {_num(pay[a])}, {b} {_num(pay[b])} "
+    pay_text = (f"Expected payoffs over the whole crisis: {a} {fmt_number(pay[a])}, {b} {fmt_number(pay[b])} "
                 "(utility; higher is better for that side")
     if mc:
         sem = mc["payoff_sem"]
-        pay_text += f"; ±{_num(_Z95 * sem[a], 2)} and ±{_num(_Z95 * sem[b], 2)} at 95% confidence"
+        pay_text += f"; ±{fmt_number(_Z95 * sem[a], 2)} and ±{fmt_number(_Z95 * sem[b], 2)} at 95% confidence"
     tail.append(pay_text + ").")
     if mc:
         tail.append(f"Monte-Carlo estimate from {mc['paths']:,} simulated runs: the percentages are within about "
@@ -178,7 +179,7 @@ def _main_paragraph(s: Mapping[str, Any], p: Mapping[str, Any]) -> list[str]:
     else:
         tail.append("These numbers are exact (computed from the Markov chain of the two strategies), "
                     "not sampled.")
-    lines = [text, ""] + [f"- {_capmd(x)};" for x in bullets[:-1]] + [f"- {_capmd(bullets[-1])}."]
+    lines = [text, ""] + [f"- {sentence_case_md(x)};" for x in bullets[:-1]] + [f"- {sentence_case_md(bullets[-1])}."]
     if sett:
         lines = [sett, ""] + lines
     return lines + [""] + [" ".join(tail)]
@@ -201,7 +202,7 @@ def _setting_value(v) -> str:
     if isinstance(v, (list, tuple)) and np.ndim(v) == 1 and len(v) == 2:
         return "/".join(_setting_value(x) for x in v)
     if np.ndim(v) == 0 and not isinstance(v, str):
-        return _num(v)
+        return fmt_number(v)
     if np.ndim(v) == 2:
         return "matrix"
     return str(v)
@@ -217,7 +218,7 @@ def _comparison(s: Mapping[str, Any]) -> list[str]:
     head = (["Pair", f"{a} plays", f"{b} plays"] + [k.replace("_", " ") for k in diff] + (["Method"] if mixed else [])
             + [f"War {by}", "Settled", "Mediated", "Still in crisis", "Expected rounds", f"Payoff {a}",
                f"Payoff {b}"])
-    rows = ["| " + " | ".join(_md_cell(h) for h in head) + " |", "|" + "---|" * (3 + len(diff) + mixed)
+    rows = ["| " + " | ".join(markdown_cell(h) for h in head) + " |", "|" + "---|" * (3 + len(diff) + mixed)
             + "--:|" * 7]
     for p in pairs:
         name = f"**{p['name']}** (main)" if p["name"] == s["main"] else p["name"]
@@ -226,9 +227,10 @@ def _comparison(s: Mapping[str, Any]) -> list[str]:
         if mixed:
             mc = p.get("monte_carlo")
             cells.append(f"Monte Carlo, {mc['paths']:,} runs" if mc else "exact")
-        cells += [_pct(p["p_war"]), _pct(p["p_settled"]), _pct(p["p_mediated"]), _pct(p["p_still_in_crisis"]),
-                  _num(p["expected_rounds"]), _num(p["expected_payoffs"][a]), _num(p["expected_payoffs"][b])]
-        rows.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        cells += [fmt_percent(p[k]) for k in ("p_war", "p_settled", "p_mediated", "p_still_in_crisis")]
+        cells += [fmt_number(p["expected_rounds"]), fmt_number(p["expected_payoffs"][a]),
+                  fmt_number(p["expected_payoffs"][b])]
+        rows.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return rows
 
 
@@ -253,18 +255,19 @@ def _comparison_sentences(s: Mapping[str, Any]) -> list[str]:
     if max(pw) == 0:
         out.append("No pair ends in war.")
     elif max(pw) - min(pw) <= tol:
-        spread = _pct(min(pw)) if _pct(min(pw)) == _pct(max(pw)) else f"{_pct(min(pw))} to {_pct(max(pw))}"
+        lo_txt, hi_txt = fmt_percent(min(pw)), fmt_percent(max(pw))
+        spread = lo_txt if lo_txt == hi_txt else f"{lo_txt} to {hi_txt}"
         out.append(f"War is about equally likely with every pair ({spread}).")
     else:
         lo, hi = _extremes(pairs, "p_war", tol)
         vlo = min(pw)
         vhi = max(pw)
-        out.append(f"War is least likely with {_names(lo)} ({_pct(vlo)}) and most likely with {_names(hi)} "
-                   f"({_pct(vhi)}).")
+        out.append(f"War is least likely with {_names(lo)} ({fmt_percent(vlo)}) and most likely with {_names(hi)} "
+                   f"({fmt_percent(vhi)}).")
     ps = [p["p_settled"] for p in pairs]
     if max(ps) - min(ps) > tol:
         _, hi = _extremes(pairs, "p_settled", tol)
-        out.append(f"The crisis settles most often with {_names(hi)} ({_pct(max(ps))}).")
+        out.append(f"The crisis settles most often with {_names(hi)} ({fmt_percent(max(ps))}).")
     a, b = s["sides"]
     pa = np.array([p["expected_payoffs"][a] for p in pairs], dtype=float)
     pb = np.array([p["expected_payoffs"][b] for p in pairs], dtype=float)
@@ -321,6 +324,6 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
         if "compare_outcomes" in figures:
             read.append(f"`{figures['compare_outcomes']}`: the strategy pairs side by side on the same scales: "
                         "how the crisis ends and the expected payoff of each side.")
-        lines += _figure_guide(read)
-    lines += [_DISCLAIMER, ""]
+        lines += figure_guide(read)
+    lines += [DISCLAIMER, ""]
     return "\n".join(lines)

@@ -38,7 +38,7 @@ from typing import Any, Mapping, Sequence
 
 from sim.report.markdown import _HEADING, _inline, _strip_md, _unique_id, markdown_to_html
 from sim.files import atomic_write_text
-from sim.wording import _capmd, param_label
+from sim.wording import sentence_case_md, param_label
 
 __all__ = ["write_report", "render_report", "markdown_to_html", "figure_explanations"]
 
@@ -260,7 +260,7 @@ def render_report(*, config: Mapping[str, Any] | None = None, summary_md: str = 
         for n, (name, data) in enumerate(figs, 1):
             cap = _caption(name)
             expl = explanations.get(name)
-            text = _inline(_capmd(expl)) if expl else "This figure is not described in the summary."
+            text = _inline(sentence_case_md(expl)) if expl else "This figure is not described in the summary."
             uri = "data:image/png;base64," + base64.b64encode(bytes(data)).decode("ascii")
             blocks.append(f'<figure id="{fig_ids[name]}"><img src="{uri}" alt="{html.escape(cap)}" loading="eager">'
                           f"<figcaption><strong>Figure {n}: {html.escape(cap)}</strong> "

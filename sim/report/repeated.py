@@ -11,8 +11,9 @@ Summaries
 
 Derived per-round quantities
     :func:`rung_shares` (the distribution of each side's rung among the runs still in
-    crisis), :func:`mean_rungs` and :func:`rung_quantiles` are shared with
-    :mod:`sim.viz.repeated`, so figures and text use the same numbers.
+    crisis), :func:`mean_rungs` and :func:`rung_quantiles` (defined in
+    :mod:`sim.repeated.stats`) are shared with :mod:`sim.viz.trajectory`, so figures and
+    text use the same numbers.
 
 Wording
     :data:`STRATEGY_LABELS` and :data:`STRATEGY_DESCRIPTIONS` name and explain the
@@ -34,9 +35,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim import wording as _wording
-from sim.repeated.stats import (ENDINGS, _final, _half_time, _is_monte_carlo, _per_round, _total_payoffs, mean_rungs,
-                           rung_quantiles, rung_shares)
+from sim.repeated.stats import (ENDINGS, expected_total_payoffs, final_value, half_time, is_monte_carlo, mean_rungs,
+                                per_round_arrays, rung_quantiles, rung_shares)
 from sim.report.crisis_text import REPEATED_FIGURE_FILES, crisis_markdown
 from sim.files import to_jsonable
 from sim.report.tournament import tournament_markdown, tournament_summary
@@ -56,10 +56,6 @@ __all__ = [
     "tournament_summary",
     "tournament_markdown",
 ]
-
-
-# Private helpers that other modules import from here (defined in sim.wording / sim.repeated.stats).
-_cap, _num, _pct = _wording._cap, _wording._num, _wording._pct
 
 
 # --------------------------------------------------------------------------- the crisis summary
@@ -88,11 +84,11 @@ def _pair_summary(name: str, entry: Mapping[str, Any], sides: Sequence[str]) -> 
     keys = [str(getattr(s, "name", s)) for s in strats]
     desc_override = entry.get("descriptions") or {}
     settings = dict(entry.get("settings") or {})
-    mc = _is_monte_carlo(r)
+    mc = is_monte_carlo(r)
     long_run = np.asarray(r.p_war).ndim == 0
-    pay = _total_payoffs(r)
-    ended = {e: _final(getattr(r, f"p_{e}")) for e in ENDINGS}
-    still = _final(r.p_active) if long_run else max(0.0, 1.0 - sum(ended.values()))
+    pay = expected_total_payoffs(r)
+    ended = {e: final_value(getattr(r, f"p_{e}")) for e in ENDINGS}
+    still = final_value(r.p_active) if long_run else max(0.0, 1.0 - sum(ended.values()))
     out: dict[str, Any] = {
         "name": name,
         "strategies": dict(zip(sides, keys)),
@@ -122,7 +118,7 @@ def _pair_summary(name: str, entry: Mapping[str, Any], sides: Sequence[str]) -> 
                             for i, side in enumerate(sides)}
     else:
         curves = {e: np.asarray(getattr(r, f"p_{e}"), float) for e in ENDINGS}
-        rd, pa = _per_round(r, "crisis_summary")
+        rd, pa = per_round_arrays(r, "crisis_summary")
         K = rd.shape[-1]
         weight = rd.sum(0)  # (2, K): expected rounds at each rung
         mr = mean_rungs(r)
@@ -137,8 +133,8 @@ def _pair_summary(name: str, entry: Mapping[str, Any], sides: Sequence[str]) -> 
             "mean_rung": {side: (float(weight[i] @ np.arange(K) / weight[i].sum()) if weight[i].sum() > 0 else None)
                           for i, side in enumerate(sides)},
             "peak_mean_rung": peak,
-            "median_round": {e: _half_time(curves[e]) for e in ENDINGS},
-            "round_90": {e: _half_time(curves[e], 0.9) for e in ENDINGS},
+            "median_round": {e: half_time(curves[e]) for e in ENDINGS},
+            "round_90": {e: half_time(curves[e], 0.9) for e in ENDINGS},
             "curves": {"p_active": pa.tolist(), **{f"p_{e}": curves[e].tolist() for e in ENDINGS},
                        "mean_rung": {side: mr[:, i].tolist() for i, side in enumerate(sides)}},
         })

@@ -10,7 +10,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.report.stage import FIGURE_FILES, MAX_LISTED, _is_default_label, _scalar_params
-from sim.wording import CLASS_MEANINGS, _cap, _md_cell, _num, _pct, _pname, class_label, strategy_label
+from sim.wording import (CLASS_MEANINGS, class_label, fmt_number, fmt_percent, markdown_cell, param_phrase,
+                         sentence_case, strategy_label)
 
 __all__ = ["stage_markdown"]
 
@@ -78,13 +79,13 @@ def _phase_lines(sc: Mapping[str, Any], la: Sequence[str], lb: Sequence[str]) ->
     lines = ["### Phases as reported", "",
              "Each side's rung on the ladder as its actions were reported; the rung numbers are the scenario's "
              "reading, not official designations. “Contested” marks a rung that rests on one side's claim.", "",
-             f"| date | event | {_md_cell(a)} | {_md_cell(b)} | claims and notes | sources |",
+             f"| date | event | {markdown_cell(a)} | {markdown_cell(b)} | claims and notes | sources |",
              "| --- | --- | --- | --- | --- | --- |"]
     for ph in phases:
         rungs, contested = ph.get("rungs") or {}, set(ph.get("contested") or ())
         cells = [_date_text(ph), ph.get("event", ""), _rung_cell(rungs.get(a), la, a in contested),
                  _rung_cell(rungs.get(b), lb, b in contested), ph.get("claims") or "", _refs(ph.get("sources"))]
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return lines + [""]
 
 
@@ -127,35 +128,35 @@ def _game_paragraph(s: dict) -> str:
     if name == "ladder" and p:
         parts.append(
             f"Here a side gains from standing higher on the ladder than the other (coercive advantage "
-            f"{_num(p.get('advantage'))} for the whole ladder), suffers damage from the other side's actions "
-            f"({_num(p.get('damage'))} when the other side is at the top rung), pays for its own actions "
-            f"({_num(p.get('cost'))} at its own top rung), and bears the expected cost of a slide into war: a war costing {_num(p.get('war_cost'))} "
+            f"{fmt_number(p.get('advantage'))} for the whole ladder), suffers damage from the other side's actions "
+            f"({fmt_number(p.get('damage'))} when the other side is at the top rung), pays for its own actions "
+            f"({fmt_number(p.get('cost'))} at its own top rung), and bears the expected cost of a slide into war: a war costing {fmt_number(p.get('war_cost'))} "
             f"breaks out with a probability per round that rises with both rungs, up to "
-            f"{_pct(p.get('war_risk', 0))} with both at the top.")
+            f"{fmt_percent(p.get('war_risk', 0))} with both at the top.")
     elif name == "chicken" and p:
         v, c = p.get("value"), p.get("crash_cost")
-        parts.append(f"A prize worth {_num(v)} is at stake. A side that stands firm while the other backs down "
-                     f"takes it all; if both back down they share it ({_num(v / 2)} each); if both stand firm "
-                     f"they clash at a cost of {_num(c)} and each gets {_num((v - c) / 2)}.")
+        parts.append(f"A prize worth {fmt_number(v)} is at stake. A side that stands firm while the other backs down "
+                     f"takes it all; if both back down they share it ({fmt_number(v / 2)} each); if both stand firm "
+                     f"they clash at a cost of {fmt_number(c)} and each gets {fmt_number((v - c) / 2)}.")
     elif name == "deterrence" and p:
-        parts.append(f"A successful challenge moves {_num(p.get('gain'))} from defender to challenger; "
-                     f"resisting means conflict, costing the challenger {_num(p.get('challenger_cost'))} "
-                     f"and the defender {_num(p.get('defender_cost'))}.")
+        parts.append(f"A successful challenge moves {fmt_number(p.get('gain'))} from defender to challenger; "
+                     f"resisting means conflict, costing the challenger {fmt_number(p.get('challenger_cost'))} "
+                     f"and the defender {fmt_number(p.get('defender_cost'))}.")
     elif name in ("prisoners_dilemma", "security_dilemma", "stag_hunt", "symmetric") and p:
-        parts.append(f"If both restrain each gets {_num(p.get('R'))}; if both escalate each gets "
-                     f"{_num(p.get('P'))}; a side that escalates alone gets {_num(p.get('T'))} and the side "
-                     f"that restrained gets {_num(p.get('S'))}.")
+        parts.append(f"If both restrain each gets {fmt_number(p.get('R'))}; if both escalate each gets "
+                     f"{fmt_number(p.get('P'))}; a side that escalates alone gets {fmt_number(p.get('T'))} and the "
+                     f"side that restrained gets {fmt_number(p.get('S'))}.")
     if ka == kb and la == lb:
         top = ka - 1
-        parts.append(f"When {_pair(a, b, 0, 0, la, lb, ladder)}, {a} gets {_num(A[0, 0])} and {b} gets "
-                     f"{_num(B[0, 0])}; when {_pair(a, b, top, top, la, lb, ladder)}, {a} gets "
-                     f"{_num(A[top, top])} and {b} gets {_num(B[top, top])}.")
+        parts.append(f"When {_pair(a, b, 0, 0, la, lb, ladder)}, {a} gets {fmt_number(A[0, 0])} and {b} gets "
+                     f"{fmt_number(B[0, 0])}; when {_pair(a, b, top, top, la, lb, ladder)}, {a} gets "
+                     f"{fmt_number(A[top, top])} and {b} gets {fmt_number(B[top, top])}.")
     else:
         ia = tuple(int(v) for v in np.unravel_index(int(np.argmax(A)), A.shape))
         ib = tuple(int(v) for v in np.unravel_index(int(np.argmax(B)), B.shape))
-        parts.append(f"{a}'s best outcome ({_num(A[ia])}) is when {_pair(a, b, *ia, la, lb, ladder)}; "
-                     f"{b}'s best ({_num(B[ib])}) is when {_pair(a, b, *ib, la, lb, ladder)}.")
-    return " ".join(_cap(t) for t in parts)
+        parts.append(f"{a}'s best outcome ({fmt_number(A[ia])}) is when {_pair(a, b, *ia, la, lb, ladder)}; "
+                     f"{b}'s best ({fmt_number(B[ib])}) is when {_pair(a, b, *ib, la, lb, ladder)}.")
+    return " ".join(sentence_case(t) for t in parts)
 
 
 def _mix_words(side: str, probs: Sequence[float], support: Sequence[int], labels: Sequence[str], ladder: bool) -> str:
@@ -163,7 +164,7 @@ def _mix_words(side: str, probs: Sequence[float], support: Sequence[int], labels
         return f"{side} plays {_rung(support[0], labels, ladder=ladder)}"
     order = sorted(support, key=lambda i: -probs[i])
     shown = order[:4]
-    items = [f"{_rung(i, labels, ladder=ladder)} with probability {_pct(probs[i])}" for i in shown]
+    items = [f"{_rung(i, labels, ladder=ladder)} with probability {fmt_percent(probs[i])}" for i in shown]
     more = f" (and {len(order) - 4} more rungs)" if len(order) > 4 else ""
     return f"{side} plays " + ", ".join(items[:-1]) + f" and {items[-1]}" + more
 
@@ -174,7 +175,7 @@ def _equilibrium_sentence(e: dict, s: dict, only: bool) -> str:
     la, lb = g["labels_a"], g["labels_b"]
     ladder = max(g["n_rungs"]) > 2
     sa, sb = e["support_a_rungs"], e["support_b_rungs"]
-    pays = f"{a} gets {_num(e['payoff_a'])} and {b} gets {_num(e['payoff_b'])}"
+    pays = f"{a} gets {fmt_number(e['payoff_a'])} and {b} gets {fmt_number(e['payoff_b'])}"
     lead = "In the only equilibrium" if only else f"In **E{e['index']}**"
     if e["kind"] == "pure":
         text = f"{lead}{'' if only else ' (pure)'} {_pair(a, b, sa[0], sb[0], la, lb, ladder)}: {pays}."
@@ -184,7 +185,8 @@ def _equilibrium_sentence(e: dict, s: dict, only: bool) -> str:
                 f"On average {pays}.")
         if e["p_top"] > 0:
             text += (f" The outcome in which {_pair(a, b, len(la) - 1, len(lb) - 1, la, lb, ladder)}"
-                     f"{' (the top of the ladder)' if ladder else ''} occurs with probability {_pct(e['p_top'])}.")
+                     f"{' (the top of the ladder)' if ladder else ''} occurs with probability "
+                     f"{fmt_percent(e['p_top'])}.")
     return text
 
 
@@ -215,9 +217,9 @@ def _meaning(s: dict) -> list[str]:
         if same:
             coordination.setdefault(same[0], []).append(f"E{e['index']}")
             continue
-        text = (f"Both sides would get more ({a} {_num(better['payoff_a'])}, {b} {_num(better['payoff_b'])}) "
-                f"when {_pair(a, b, i, j, la, lb, ladder)} than in {ref}, but neither can get there by "
-                f"changing only its own choice.")
+        text = (f"Both sides would get more ({a} {fmt_number(better['payoff_a'])}, "
+                f"{b} {fmt_number(better['payoff_b'])}) when {_pair(a, b, i, j, la, lb, ladder)} than in {ref}, "
+                f"but neither can get there by changing only its own choice.")
         if e["kind"] == "pure" and i <= e["support_a_rungs"][0] and j <= e["support_b_rungs"][0]:
             text += (" This gap between what is best for each side alone and what is better for both is the "
                      "logic of the security dilemma.")
@@ -246,19 +248,19 @@ def _meaning(s: dict) -> list[str]:
 def _map_paragraph(m: dict, s: dict) -> str:
     ny, nx = m["shape"]
     shares = sorted(m["regime_shares"].items(), key=lambda kv: -kv[1])
-    share_text = ", ".join(f"{class_label(k)} {_pct(v)}" for k, v in shares)
-    text = (f"The equilibrium map varies {_pname(m['x_name'])} "
-            f"(from {_num(m['x_range'][0])} to {_num(m['x_range'][1])}) and "
-            f"{_pname(m['y_name'])} (from {_num(m['y_range'][0])} to "
-            f"{_num(m['y_range'][1])}) over a {nx} x {ny} grid, keeping the other parameters at the "
+    share_text = ", ".join(f"{class_label(k)} {fmt_percent(v)}" for k, v in shares)
+    text = (f"The equilibrium map varies {param_phrase(m['x_name'])} "
+            f"(from {fmt_number(m['x_range'][0])} to {fmt_number(m['x_range'][1])}) and "
+            f"{param_phrase(m['y_name'])} (from {fmt_number(m['y_range'][0])} to "
+            f"{fmt_number(m['y_range'][1])}) over a {nx} x {ny} grid, keeping the other parameters at the "
             f"scenario's values. Share of the grid in each regime: {share_text}.")
     px, py = m["point"]
     if m.get("point_on_map"):
-        text += (f" The scenario itself ({_pname(m['x_name'])} {_num(px)}, "
-                 f"{_pname(m['y_name'])} {_num(py)}) lies in the "
+        text += (f" The scenario itself ({param_phrase(m['x_name'])} {fmt_number(px)}, "
+                 f"{param_phrase(m['y_name'])} {fmt_number(py)}) lies in the "
                  f"**{class_label(m['regime_at_point'])}** region")
         if m["kind"] == "equilibrium" and m.get("level_at_point") is not None:
-            text += f", where the mean equilibrium rung is {_num(m['level_at_point'], 2)}"
+            text += f", where the mean equilibrium rung is {fmt_number(m['level_at_point'], 2)}"
         text += "."
     elif math.isfinite(px if px is not None else float("nan")) and py is not None:
         text += " The scenario's own parameters lie outside the plotted range."
@@ -330,8 +332,8 @@ def stage_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | N
         else:
             what = ("the colour is the mean rung played in equilibrium (colour bar in rungs); hatched areas have "
                     "several pure equilibria and grey cross-hatched areas none")
-        lines += [f"- `{figures['equilibrium_map']}`: {_pname(m['x_name'])} on the "
-                  f"horizontal axis, {_pname(m['y_name'])} on the vertical; {what}. "
+        lines += [f"- `{figures['equilibrium_map']}`: {param_phrase(m['x_name'])} on the "
+                  f"horizontal axis, {param_phrase(m['y_name'])} on the vertical; {what}. "
                   "Thin lines are the boundaries where the outcome changes; the star marks this scenario."]
     if sc.get("phases"):
         lines += [f"- `{figures['timeline']}`: the crisis as each side reported it: dates on the horizontal axis, "

@@ -11,7 +11,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from sim.files import to_jsonable
-from sim.wording import _DISCLAIMER, _figure_guide, _cap, _join, _md_cell, _num, _pct, strategy_label
+from sim.wording import (DISCLAIMER, figure_guide, fmt_number, fmt_percent, join_words, markdown_cell, sentence_case,
+                         strategy_label)
 
 __all__ = ["tournament_summary", "tournament_markdown"]
 
@@ -21,7 +22,7 @@ def _mix_words(p: np.ndarray, names: Sequence[str]) -> str:
     order = [i for i in np.argsort(-p, kind="stable") if p[i] > 1e-7]
     if len(order) == 1:
         return strategy_label(names[order[0]])
-    parts = [f"{_pct(p[i])} {strategy_label(names[i])}" for i in order]
+    parts = [f"{fmt_percent(p[i])} {strategy_label(names[i])}" for i in order]
     return ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
@@ -81,13 +82,14 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
     lines += ["| Rank | Strategy | Mean score | Evolutionarily stable | Share after replicator dynamics |",
               "|--:|---|--:|:-:|--:|"]
     for k, n in enumerate(t["ranking"]):
-        lines.append(f"| {k + 1} | {_md_cell(strategy_label(n))} | {_num(score[n])} | {'yes' if n in ess else ''} | "
-                     f"{_pct(t['final_shares'][n])}{' (survives)' if n in surv else ''} |")
+        lines.append(f"| {k + 1} | {markdown_cell(strategy_label(n))} | {fmt_number(score[n])} | "
+                     f"{'yes' if n in ess else ''} | "
+                     f"{fmt_percent(t['final_shares'][n])}{' (survives)' if n in surv else ''} |")
     lines.append("")
     top = t["ranking"][0]
-    lines += [f"**{_cap(strategy_label(top))}** scores highest ({_num(score[top])}). A high score says how a "
-              "strategy does against this particular field of entrants; it does not say the strategy would do "
-              "as well against others.", ""]
+    lines += [f"**{sentence_case(strategy_label(top))}** scores highest ({fmt_number(score[top])}). "
+              "A high score says how a strategy does against this particular field of entrants; it does not say "
+              "the strategy would do as well against others.", ""]
     eqs = t["meta_equilibria"]
     if eqs is not None:
         lines += ["Treating each strategy as a single move gives the *meta-game*; in its Nash equilibria no "
@@ -104,10 +106,10 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
                 if e["symmetric"]:
                     body = (f"everyone plays {_mix_words(x, names)}" if e["kind"] == "pure"
                             else f"a population mixing {_mix_words(x, names)}")
-                    lines.append(f"- {_cap(body)} (each gets {_num(e['payoff_a'])}).")
+                    lines.append(f"- {sentence_case(body)} (each gets {fmt_number(e['payoff_a'])}).")
                 else:
                     lines.append(f"- One player uses {_mix_words(x, names)} and the other {_mix_words(y, names)} "
-                                 f"(payoffs {_num(e['payoff_a'])} and {_num(e['payoff_b'])}).")
+                                 f"(payoffs {fmt_number(e['payoff_a'])} and {fmt_number(e['payoff_b'])}).")
             if len(eqs) > 8:
                 lines.append(f"- ... and {len(eqs) - 8} more, listed in `summary.json`.")
             if t.get("meta_equilibria_degenerate"):
@@ -116,14 +118,14 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
         lines += [""]
     ess_names = [strategy_label(n) for n in names if n in ess]
     if ess_names:
-        lines += [f"{_cap(_join(ess_names))} {'is' if len(ess_names) == 1 else 'are'} *evolutionarily stable*: "
-                  "a population that plays it cannot be invaded by a small group playing any other entrant "
-                  "(Maynard Smith 1982).", ""]
+        lines += [f"{sentence_case(join_words(ess_names))} {'is' if len(ess_names) == 1 else 'are'} "
+                  "*evolutionarily stable*: a population that plays it cannot be invaded by a small group playing "
+                  "any other entrant (Maynard Smith 1982).", ""]
     else:
         lines += ["No entrant is *evolutionarily stable*: a population playing any one of them can be invaded by "
                   "a small group playing some other entrant (Maynard Smith 1982).", ""]
     by_share = sorted((n for n in names if n in surv), key=lambda n: -t["final_shares"][n])
-    shares = ", ".join(f"{strategy_label(n)} {_pct(t['final_shares'][n])}" for n in by_share)
+    shares = ", ".join(f"{strategy_label(n)} {fmt_percent(t['final_shares'][n])}" for n in by_share)
     lines += [f"Starting from equal shares, *replicator dynamics* let each strategy grow in proportion to how much "
               f"better than the population average it scores (Taylor and Jonker 1978). At the end: {shares}"
               + ("; the other strategies die out." if len(surv) < N else "; no strategy dies out."), ""]
@@ -136,6 +138,6 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
         if "replicator" in figures:
             read.append(f"`{figures['replicator']}`: population shares over time under replicator dynamics; "
                         "survivors are labelled.")
-        lines += _figure_guide(read)
-    lines += [_DISCLAIMER, ""]
+        lines += figure_guide(read)
+    lines += [DISCLAIMER, ""]
     return "\n".join(lines)

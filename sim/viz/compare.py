@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.viz.style import _CATEGORY
-from sim.wording import _num, _pct
+from sim.wording import fmt_number, fmt_percent
 
 __all__ = ["OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure"]
 
@@ -64,7 +64,7 @@ def outcome_figure(rows) -> Figure:
         if r["crisis"]:
             vals = [100 * r["crisis"][k] for k, _ in OUTCOMES]
             bars = ax.bar(range(4), vals, color=_OUTCOME_COLOURS)
-            ax.bar_label(bars, labels=[_pct(v / 100) for v in vals], fontsize=8)
+            ax.bar_label(bars, labels=[fmt_percent(v / 100) for v in vals], fontsize=8)
         ax.set_xticks(range(4), [lab for _, lab in OUTCOMES], rotation=20)
     axes[0].set_ylim(0, 105)
     axes[0].set_ylabel("share of runs (%)")
@@ -116,7 +116,7 @@ def payoff_figure(rows) -> Figure:
     for ax, r in zip(axes, rows):
         if r["crisis"]:
             bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=_SIDE_COLOURS)
-            ax.bar_label(bars, labels=[_num(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
+            ax.bar_label(bars, labels=[fmt_number(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
             ax.set_xticks([0, 1], r["sides"])
         ax.set_xlim(-0.6, 1.6)
         ax.axhline(0, color="black", lw=0.8)

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.viz.style import _BASE_FONT, _GAME_TITLES, _wrap
-from sim.wording import _num, _pct, _pname, class_label, param_label
+from sim.wording import fmt_number, fmt_percent, param_phrase, class_label, param_label
 
 __all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure", "outcome_map_figure"]
 
@@ -125,7 +125,7 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
                 ax.contour(X, Y, mask, levels=[0.5], **boundary_kw)
         for c, nm, cnt in sorted(zip(codes, present, counts), key=lambda t: -t[2]):
             handles.append(Patch(facecolor=CLASS_COLOURS.get(nm, "#BBBBBB"), edgecolor="black", linewidth=0.6,
-                                 hatch=CLASS_HATCHES.get(nm), label=f"{class_label(nm)} ({_pct(cnt / total)})"))
+                                 hatch=CLASS_HATCHES.get(nm), label=f"{class_label(nm)} ({fmt_percent(cnt / total)})"))
     else:
         K = int(emap.K)
         base = colormaps["viridis"]
@@ -141,11 +141,12 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
         if several.any():
             _hatch(ax, X, Y, several, "////", "#1a1a1a")
             handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", linewidth=0.6,
-                                 label=f"several pure equilibria, colour = their mean rung ({_pct(several.mean())})"))
+                                 label="several pure equilibria, colour = their mean rung "
+                                       f"({fmt_percent(several.mean())})"))
         if none.any():
             _hatch(ax, X, Y, none, "xx", "#404040")
             handles.append(Patch(facecolor="#C8C8C8", edgecolor="black", hatch="xx", linewidth=0.6,
-                                 label=f"no pure equilibrium ({_pct(none.mean())})"))
+                                 label=f"no pure equilibrium ({fmt_percent(none.mean())})"))
         cb = fig.colorbar(mesh, ax=ax, pad=0.02, aspect=30)
         step = 1 if K <= 12 else int(math.ceil(K / 12))
         cb.set_ticks(np.arange(0, K, step))
@@ -166,7 +167,8 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
                                   label="this scenario"))
         else:
             handles.append(Patch(facecolor="none", edgecolor="none",
-                                 label=f"this scenario: outside the plotted range ({_num(px)}, {_num(py)})"))
+                                 label="this scenario: outside the plotted range "
+                                       f"({fmt_number(px)}, {fmt_number(py)})"))
 
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
@@ -181,7 +183,7 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
     skip = {emap.x_name, emap.y_name, "K", "name"}
     fixed = {k: v for k, v in emap.params.items() if k not in skip and np.ndim(v) == 0
              and not isinstance(v, (str, bool))}
-    sub = ", ".join(f"{_pname(k)} {_num(v)}" for k, v in fixed.items())
+    sub = ", ".join(f"{param_phrase(k)} {fmt_number(v)}" for k, v in fixed.items())
     game_name = _GAME_TITLES.get(emap.game, emap.game.replace("_", " ").capitalize())
     if emap.game == "ladder":
         game_name += f", {int(emap.K)} rungs"
@@ -189,7 +191,7 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
     subtitle = f"{game_name}; {nx} x {ny} grid" + (f"; other parameters fixed at {sub}" if sub else "")
     ax.set_title("\n".join(textwrap.wrap(subtitle, 110)), fontsize=_BASE_FONT - 1, loc="left")
     what = "Game class" if emap.kind == "class" else "Equilibrium rung"
-    fig.suptitle(_wrap(title or f"{what} across {_pname(emap.x_name)} and {_pname(emap.y_name)}", 70),
+    fig.suptitle(_wrap(title or f"{what} across {param_phrase(emap.x_name)} and {param_phrase(emap.y_name)}", 70),
                  fontsize=_BASE_FONT + 3, fontweight="bold")
     if emap.kind == "class":
         fig.legend(handles=handles, loc="outside right center", fontsize=_BASE_FONT - 1, frameon=False,

@@ -5,7 +5,10 @@ schema in :mod:`sim.config.scenario`) as a step plot: one line per side, a marke
 reported phase, rung labels on the vertical axis and dates on the horizontal.  Rungs that
 rest on one side's claim (a phase's ``contested`` list) get a hollow marker.  Like the
 other plot modules it builds a :class:`matplotlib.figure.Figure` without pyplot, computes
-nothing, and leaves saving to :func:`sim.viz.style.save`.
+nothing, and leaves saving to :func:`sim.viz.style.save`.  It reads the phases as plain
+values (a phase's ``start`` date, ``rungs`` and ``contested``, by attribute or by key), so it
+works on validated configs, raw config mappings and ``summary.json`` alike without importing
+:mod:`sim.config`.
 
 Artists carry a ``gid``: ``"timeline-<i>"`` (the step line of side ``i``, 0 or 1),
 ``"reported-<i>"`` (filled markers) and ``"contested-<i>"`` (hollow markers), and
@@ -21,7 +24,6 @@ import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.config.scenario import Phase, parse_date
 from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _tick_labels, _wrap
 
 __all__ = ["timeline_figure", "CONTESTED_LABEL"]
@@ -34,25 +36,44 @@ _STYLES = ("-", "--")
 _OFFSET = 0.12  # vertical nudge (in rungs) so the two sides' lines stay visible when equal
 
 
+def _field(obj: Any, key: str, default: Any = None) -> Any:
+    """``obj[key]`` of a mapping, ``obj.key`` of any other object; ``default`` when missing or None."""
+    value = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return default if value is None else value
+
+
+def _start_date(where: str, value: Any) -> _dt.date:
+    """The first day of a phase: a date, or the ISO text of a date or of a range ``start/end``."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.split("/")[0].strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{where} must be a date or an ISO date \"YYYY-MM-DD\" (or range \"YYYY-MM-DD/YYYY-MM-DD\"), "
+                     f"got {value!r}")
+
+
 def _phases(scenario: Any) -> tuple[tuple[str, str], list[dict[str, Any]]]:
     """Side names and phases as plain dicts (``start``, ``rungs``, ``contested``) from any scenario form.
 
-    Accepts a :class:`~sim.config.ScenarioConfig`, a raw scenario config mapping (as in the
-    YAML) or the ``scenario`` dict of ``summary.json``.
+    Accepts a :class:`~sim.config.ScenarioConfig` (its phases are
+    :class:`~sim.config.Phase` objects), a raw scenario config mapping (as in the YAML) or the
+    ``scenario`` dict of ``summary.json``: each phase is read by attribute or by key, its
+    first day from ``start`` or else from ``date``.
     """
-    if isinstance(scenario, Mapping):
-        sides, raw = scenario.get("sides"), scenario.get("phases") or []
-    else:
-        sides, raw = getattr(scenario, "sides", None), getattr(scenario, "phases", ())
+    sides = _field(scenario, "sides")
+    raw = _field(scenario, "phases", ())
     if not sides or len(sides) != 2:
         raise ValueError(f"the scenario must name two sides, got {sides!r}")
     out = []
     for i, ph in enumerate(raw):
-        if isinstance(ph, Phase):
-            out.append({"start": ph.start, "rungs": dict(ph.rungs), "contested": set(ph.contested)})
-            continue
-        _, start, _ = parse_date(f"scenario.phases[{i}].date", ph.get("date", ph.get("start")))
-        out.append({"start": start, "rungs": dict(ph.get("rungs") or {}), "contested": set(ph.get("contested") or ())})
+        start = _start_date(f"scenario.phases[{i}].date", _field(ph, "start", _field(ph, "date")))
+        out.append({"start": start, "rungs": dict(_field(ph, "rungs", {})),
+                    "contested": set(_field(ph, "contested", ()))})
     if not out:
         raise ValueError("the scenario has no phases to draw; add a dated phase table (scenario.phases)")
     return (str(sides[0]), str(sides[1])), out

@@ -35,11 +35,10 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from sim.viz import map as _plots_map
 from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _decimals, _fmt, _game_title,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.map import CLASS_COLOURS, CLASS_HATCHES, equilibrium_map_figure
-from sim.wording import _cap, _num, _pct
+from sim.wording import sentence_case, fmt_number, fmt_percent
 from sim.games import payoff_matrices
 
 
@@ -47,10 +46,6 @@ __all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "payoff_heatmap", "equilibrium_map_
 
 
 _MIXED_COLOUR = "#0072B2"  # Okabe-Ito blue
-
-
-# Private helpers that other modules import from here (defined in sim.viz.style / sim.viz.map).
-_edges, _is_log = _plots_map._edges, _plots_map._is_log
 
 
 def _mix_text(p: np.ndarray, labels: Sequence[str], ladder: bool, limit: int = 4) -> str:
@@ -63,7 +58,7 @@ def _mix_text(p: np.ndarray, labels: Sequence[str], ladder: bool, limit: int = 4
     parts = []
     for i in support[:limit]:
         name = f"rung {i}" if (ladder or labels[i] == f"rung {i}") else labels[i]
-        parts.append(f"{name} {_pct(p[i])}")
+        parts.append(f"{name} {fmt_percent(p[i])}")
     if len(support) > limit:
         parts.append(f"+{len(support) - limit} more")
     return ", ".join(parts)
@@ -163,8 +158,8 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
                     fontsize=ann_fs, color=colour, linespacing=1.1)
     _matrix_axes(ax, xt, yt, ka, kb, tick_fs, long_b)
     what = "rung" if n > 2 else "choice"
-    ax.set_xlabel(_cap(f"{side_b}'s {what} (columns)"), fontsize=_BASE_FONT + 1)
-    ax.set_ylabel(_cap(f"{side_a}'s {what} (rows)"), fontsize=_BASE_FONT + 1)
+    ax.set_xlabel(sentence_case(f"{side_b}'s {what} (columns)"), fontsize=_BASE_FONT + 1)
+    ax.set_ylabel(sentence_case(f"{side_a}'s {what} (rows)"), fontsize=_BASE_FONT + 1)
     cb = fig.colorbar(im, ax=ax, shrink=0.9 if ka > 2 else 1.0, pad=0.03, aspect=max(12, 8 * ka))
     cb.set_label(f"Sum of payoffs, {side_a} + {side_b}\n(utility per round)", fontsize=_BASE_FONT)
     cb.ax.tick_params(labelsize=9.5)
@@ -196,14 +191,14 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
             p.add_patch(Circle((j, i), r, facecolor=_MIXED_COLOUR, edgecolor="black", linewidth=0.8, zorder=3,
                                gid="mixed-equilibrium"))
             inside = r > 0.3
-            p.text(j, i if inside else i + min(0.45, r + 0.05), _pct(joint[i, j]), ha="center",
+            p.text(j, i if inside else i + min(0.45, r + 0.05), fmt_percent(joint[i, j]), ha="center",
                    va="center" if inside else "top", fontsize=pfs, zorder=4,
                    color="white" if inside else "black")
         _matrix_axes(p, [str(j) for j in range(kb)] if n > 2 else list(xt),
                      [str(i) for i in range(ka)] if n > 2 else list(yt), ka, kb, 8.5, False)
         p.set_title(f"E{k + 1} (mixed):\nprobability of each cell", fontsize=_BASE_FONT - 1)
-        p.set_xlabel(_cap(side_b), fontsize=9)
-        p.set_ylabel(_cap(side_a), fontsize=9)
+        p.set_xlabel(sentence_case(side_b), fontsize=9)
+        p.set_ylabel(sentence_case(side_a), fontsize=9)
 
     # ---- legend and caption in the reserved band at the bottom
     handles = []
@@ -264,8 +259,8 @@ def _caption_lines(eqs, listed, side_a, side_b, la, lb, degenerate, width: int =
     for k, e in enumerate(listed):
         kind = "pure" if e.is_pure else "mixed"
         body = (f"E{k + 1} ({kind})  {side_a}: {_mix_text(np.asarray(e.x), la, ladder)};  {side_b}: "
-                f"{_mix_text(np.asarray(e.y), lb, ladder)}  \u2192  payoffs {side_a} {_num(e.payoff_a).replace('-', _MINUS)}, "
-                f"{side_b} {_num(e.payoff_b).replace('-', _MINUS)}")
+                f"{_mix_text(np.asarray(e.y), lb, ladder)}  \u2192  payoffs {side_a} {fmt_number(e.payoff_a).replace('-', _MINUS)}, "
+                f"{side_b} {fmt_number(e.payoff_b).replace('-', _MINUS)}")
         lines.extend(textwrap.wrap(body, width, subsequent_indent="      "))
     if len(eqs) > len(listed):
         lines.append(f"\u2026 and {len(eqs) - len(listed)} more (all are listed in summary.json)")

@@ -1,5 +1,6 @@
 """Shared plotting style: font size, text strokes, number and label formatting, the
-categorical palette and line styles, game titles, and :func:`save` (atomic PNG writes).
+categorical palette and line styles, game titles, :data:`Z95` (error bands) and :func:`save`
+(atomic PNG writes).
 
 Side names in other scripts (``भारत``, ``中国``): matplotlib's default font, DejaVu Sans,
 has Latin, Greek, Cyrillic, Arabic and Hebrew but no Devanagari or CJK glyphs, and warns
@@ -9,8 +10,7 @@ font that has the glyphs (Noto fonts first; matplotlib falls back glyph by glyph
 is installed, emits one ``UserWarning`` naming the text and the font package to install.
 Figures whose texts DejaVu Sans can draw are written exactly as before.
 
-Used by :mod:`sim.viz.stage`, :mod:`sim.viz.map`, :mod:`sim.viz.repeated` and
-:mod:`sim.viz.tournament`; nothing here imports pyplot.
+Used by every figure module of :mod:`sim.viz`; nothing here imports pyplot.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ import numpy as np
 from matplotlib import patheffects as pe
 from matplotlib.figure import Figure
 
-from sim.files import _atomic_write_bytes
+from sim.files import atomic_write_bytes
 
-__all__ = ["save", "fit_fonts"]
+__all__ = ["save", "fit_fonts", "Z95"]
+
+#: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
+Z95 = 1.959963984540054
 
 
 _GAME_TITLES = {
@@ -138,7 +141,7 @@ def _charmap(path: str) -> frozenset[int]:
     return _CHARMAPS[path]
 
 
-def _fallback_families(chars: set[str]) -> tuple[list[str], set[str]]:
+def fallback_families(chars: set[str]) -> tuple[list[str], set[str]]:
     """Installed font families (Noto Sans first, then other Noto, then the rest) that together have
     glyphs for ``chars``, and the characters none of them has.  matplotlib's Last Resort font (its
     glyphs are placeholder boxes), DejaVu (the default) and colour emoji fonts are left out."""
@@ -209,7 +212,7 @@ def _warn_missing(fig: Figure, chars: set[str], stacklevel: int) -> None:
 def _fit(fig: Figure, missing: set[str], rerender, stacklevel: int) -> None:
     """Give the texts that need ``missing`` characters fallback fonts and draw again with
     ``rerender() -> still missing``; warn once about what no installed font has."""
-    families, _ = _fallback_families(missing)
+    families, _ = fallback_families(missing)
     if families:
         _use_families(fig, missing, families)
         missing = rerender()
@@ -247,4 +250,4 @@ def save(fig: Figure, path, *, dpi: int = 150) -> Path:
 
             _fit(fig, missing, rerender, stacklevel=4)  # the caller of save()
 
-    return _atomic_write_bytes(path, write)
+    return atomic_write_bytes(path, write)

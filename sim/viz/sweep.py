@@ -15,14 +15,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, _wrap
+from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, Z95, _wrap
 from sim.viz.map import _edges, _is_log
-from sim.wording import _num, _pname, param_label
+from sim.wording import fmt_number, param_phrase, param_label
 
 __all__ = ["sensitivity_curves", "small_multiples", "outcome_label", "Z95"]
-
-#: Two-sided 95% normal quantile: bands are ``mean +- Z95 * sem``.
-Z95 = 1.959963984540054
 
 _OUTCOME_LABELS = {
     "p_war_by_T": "P(war by round T)",
@@ -64,7 +61,7 @@ def _is_prob(name: str) -> bool:
 
 def _value_label(v: Any) -> str:
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return _num(v)
+        return fmt_number(v)
     return str(v)
 
 
@@ -161,7 +158,7 @@ def sensitivity_curves(table, x: str, outcomes: Sequence[str] | str, *, by: str 
         fig.legend(handles=handles, loc="outside right center", title=_wrap(param_label(by), 24),
                    fontsize=_BASE_FONT - 2, title_fontsize=_BASE_FONT - 1, frameon=False)
     note = "shaded: 95% confidence band (Monte Carlo)" if any_band else None
-    fig.suptitle(_wrap(title or f"Sensitivity to {_pname(x)}", 80) + (f"\n{note}" if note else ""),
+    fig.suptitle(_wrap(title or f"Sensitivity to {param_phrase(x)}", 80) + (f"\n{note}" if note else ""),
                  fontsize=_BASE_FONT + 2, fontweight="bold")
     return fig
 
@@ -215,7 +212,7 @@ def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str 
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_title(_wrap(f"{_pname(by)} = {_value_label(g)}" if by not in ("pair", "variant", "scenario")
+        ax.set_title(_wrap(f"{param_phrase(by)} = {_value_label(g)}" if by not in ("pair", "variant", "scenario")
                            else _value_label(g), 40), fontsize=_BASE_FONT - 1)
         ax.tick_params(labelsize=9)
     for ax in flat[n:]:
@@ -228,6 +225,6 @@ def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str 
     cb.set_label(outcome_label(outcome), fontsize=_BASE_FONT - 1)
     if prob:
         cb.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    fig.suptitle(_wrap(title or f"{outcome_label(outcome)} by {_pname(by)}: shared colour scale", 80),
+    fig.suptitle(_wrap(title or f"{outcome_label(outcome)} by {param_phrase(by)}: shared colour scale", 80),
                  fontsize=_BASE_FONT + 2, fontweight="bold")
     return fig

@@ -1,7 +1,7 @@
 """Figures of tournaments: :func:`tournament_heatmap` (the meta-game matrix with its
 equilibria and evolutionarily stable strategies) and :func:`replicator_plot` (strategy
 shares under the replicator dynamics).  Built without pyplot; re-exported from
-:mod:`sim.viz.repeated`.
+:mod:`sim.viz`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _STROKE, _decimals, _fmt, _luminance, _short,
                          _wrap)
-from sim.wording import _pct, strategy_label
+from sim.wording import fmt_percent, strategy_label
 
 __all__ = ["tournament_heatmap", "replicator_plot"]
 
@@ -168,7 +168,7 @@ def replicator_plot(rresult, names: Sequence[str], *, title: str | None = None) 
         for j in range(len(ys) - 2, -1, -1):
             ys[j] = min(ys[j], ys[j + 1] - gap)
     for (v, i, c), yl in zip(label_pos, ys):
-        ax.annotate(f"{strategy_label(names[i])} {_pct(v)}", xy=(t[-1], v), xytext=(1.015, yl),
+        ax.annotate(f"{strategy_label(names[i])} {fmt_percent(v)}", xy=(t[-1], v), xytext=(1.015, yl),
                     textcoords=ax.get_yaxis_transform(), va="center", ha="left", fontsize=_BASE_FONT - 0.5,
                     color=c, fontweight="bold", annotation_clip=False,
                     arrowprops=dict(arrowstyle="-", color=c, linewidth=0.8, shrinkA=0, shrinkB=2)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .engine import SimulationResult, simulate, DEFAULT_CHUNK_PATHS, QUANTILE_LEVELS
+from .engine import SimulationResult, simulate, DEFAULT_CHUNK_PATHS, BLOCK_PATHS, QUANTILE_LEVELS
 
-__all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
+__all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "BLOCK_PATHS", "QUANTILE_LEVELS"]

@@ -27,7 +27,7 @@ def _alias_draw(base: np.ndarray, u: np.ndarray, tables: tuple) -> np.ndarray:
 
 class _Block:
     """One random-stream unit: the consecutive (point, path) pairs ``start .. stop - 1``
-    (point-major; at most ``sim.repeated.montecarlo._BLOCK`` of them, laid out by :func:`sim.repeated.montecarlo.simulate`),
+    (point-major; at most ``sim.repeated.montecarlo.engine.BLOCK_PATHS`` of them, laid out by :func:`sim.repeated.montecarlo.simulate`),
     with its own generator ``SFC64(seed)``, its round counter, its stored rows and its statistics."""
 
     def __init__(self, plan: _Plan, index: int, seed: np.random.SeedSequence, start: int, stop: int):

@@ -55,7 +55,7 @@ Where things live.  This module: :func:`simulate` (validation, per-point tables,
 into blocks and their seeds, the threads), :class:`SimulationResult` and the summary of
 the counts into it.  :mod:`sim.repeated.montecarlo.blocks`: the per-thread kernel (``_Block``, the
 random-stream unit, and ``_worker``, the pool loop of one thread).  :mod:`sim.repeated.montecarlo.tables`:
-the look-up and alias tables (``_walker``, ``_Plan``).  The block size ``_BLOCK`` is read
+the look-up and alias tables (``alias_table``, ``_Plan``).  The block size ``BLOCK_PATHS`` is read
 here only: blocks receive their (point, path) range from :func:`simulate`.
 """
 
@@ -75,16 +75,14 @@ from sim.games.game import Game
 from sim.repeated.settings import CrisisSettings
 from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
-from sim.repeated.montecarlo import tables as _engine_tables
 from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.strategies.named import Strategy
 
-__all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "QUANTILE_LEVELS"]
+__all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "BLOCK_PATHS", "QUANTILE_LEVELS"]
 
 DEFAULT_CHUNK_PATHS = 1 << 15
-_BLOCK = 1 << 15  # paths per random stream: fixed, so results do not depend on chunk_paths or threads
+BLOCK_PATHS = 1 << 15  #: paths per random stream: fixed, so results do not depend on chunk_paths or threads
 QUANTILE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
-_walker = _engine_tables._walker  # re-exported: tests import it from here
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,12 +270,12 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
 
     # blocks of paths over threads ---------------------------------------------------
     N = G * n_paths
-    n_blocks = -(-N // _BLOCK)
+    n_blocks = -(-N // BLOCK_PATHS)
     if point_seeds is not None:
         if len(point_seeds) != G:
             raise ConfigError("point_seeds", f"needs one seed per parameter point ({G}), got {len(point_seeds)}")
         roots = [p if isinstance(p, np.random.SeedSequence) else np.random.SeedSequence(p) for p in point_seeds]
-        per_point = -(-n_paths // _BLOCK)
+        per_point = -(-n_paths // BLOCK_PATHS)
         n_blocks = G * per_point
     out_pay = np.zeros((N, 2))
     out_rungs = np.full((N, T, 2), -1, dtype=np.int8) if plan.keep_paths else None
@@ -293,12 +291,12 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
             return None
         if point_seeds is None:
             seed_i = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (i,), pool_size=ss.pool_size)
-            return _Block(plan, i, seed_i, i * _BLOCK, min((i + 1) * _BLOCK, N))
+            return _Block(plan, i, seed_i, i * BLOCK_PATHS, min((i + 1) * BLOCK_PATHS, N))
         g, k = divmod(i, per_point)
         root = roots[g]
         seed_i = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (k,), pool_size=root.pool_size)
-        start = g * n_paths + k * _BLOCK
-        return _Block(plan, i, seed_i, start, min(start + _BLOCK, (g + 1) * n_paths))
+        start = g * n_paths + k * BLOCK_PATHS
+        return _Block(plan, i, seed_i, start, min(start + BLOCK_PATHS, (g + 1) * n_paths))
 
     def deliver(res):
         g_lo, GL, ra, rb, cd = res

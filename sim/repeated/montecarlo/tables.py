@@ -19,7 +19,7 @@ _ONE = 1 << 31  # uniforms are 31-bit integers in [0, 2**31)
 # how a path ended: the codes of sim.repeated.settings.Ending (0 = still active)
 _CODE_WAR, _CODE_SETTLED, _CODE_MEDIATED = int(Ending.WAR), int(Ending.SETTLED), int(Ending.MEDIATED)
 
-def _walker(prob: np.ndarray, values: np.ndarray, M: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+def alias_table(prob: np.ndarray, values: np.ndarray, M: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Alias tables for rows of ``prob`` (rows, m) over outcome ``values`` (rows, m).
 
     Returns ``(thr, out, shift)``: with M = 2**b >= m columns per row (``M`` may be given),
@@ -82,7 +82,7 @@ class _Tables:
     stored as ``offset + s * R`` so that every row index is a sum: the action row of a state
     starts at its value, the transition row after (own, other) at
     ``value + (own * K + other) * Mt``.  Deterministic parts are plain look-ups (``*_det``);
-    random parts alias tables ``(thr, out, shift)`` (:func:`_walker`).
+    random parts alias tables ``(thr, out, shift)`` (:func:`alias_table`).
     """
 
     R: int
@@ -117,7 +117,7 @@ def _pair_tables(strategies: tuple[Strategy, Strategy], E: tuple, P: tuple) -> _
         width = Mt
         prob = np.concatenate([np.pad(pp, ((0, 0), (0, width - pp.shape[1]))) for pp in tr_prob])
         val = np.concatenate([np.pad(vv, ((0, 0), (0, width - vv.shape[1])), mode="edge") for vv in tr_val])
-        tr_det, tr = None, _walker(prob, val, Mt)
+        tr_det, tr = None, alias_table(prob, val, Mt)
     # actions: rows at off + s * R (the first Ma entries of each R-long block)
     row_start = np.concatenate([np.arange(S_a) * R, S_a * R + np.arange(S_b) * R])
     if Ma == 1:
@@ -127,7 +127,7 @@ def _pair_tables(strategies: tuple[Strategy, Strategy], E: tuple, P: tuple) -> _
     else:
         prob = np.concatenate([np.pad(a[0], ((0, 0), (0, Ma - a[0].shape[1]))) for a in acts])
         val = np.concatenate([np.pad(a[1], ((0, 0), (0, Ma - a[1].shape[1])), mode="edge") for a in acts])
-        thr, out, shift = _walker(prob, val, Ma)
+        thr, out, shift = alias_table(prob, val, Ma)
         pos = (row_start[:, None] + np.arange(Ma)[None, :]).ravel()
         thr_f = np.full(total, -1, dtype=np.int32)
         out_f = np.zeros(2 * total, dtype=np.int32)
