@@ -29,13 +29,14 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "sim.errors",
     # games
     **dict.fromkeys(["Game", "build", "chicken", "deterrence", "from_matrices", "ladder", "prisoners_dilemma",
-                     "stag_hunt", "symmetric", "classify", "GAMES", "builder_parameters"], "sim.games"),
+                     "stag_hunt", "symmetric", "classify", "GAMES", "builder_parameters", "payoff_matrices"],
+                    "sim.games"),
     # equilibria
     **dict.fromkeys(["Equilibrium", "Equilibria", "nash_2x2", "nash_equilibria", "pure_equilibria", "cross_check",
                      "is_nash", "qre", "qre_2x2_all", "QREPoint", "QRETrace"], "sim.equilibria"),
     # repeated crisis
-    **dict.fromkeys(["Strategy", "simulate", "SimulationResult", "analyse", "MarkovResult", "round_robin",
-                     "replicator", "TournamentResult"], "sim.repeated"),
+    **dict.fromkeys(["CrisisSettings", "Ending", "ENDINGS", "Strategy", "simulate", "SimulationResult", "analyse",
+                     "MarkovResult", "product_chain", "round_robin", "replicator", "TournamentResult"], "sim.repeated"),
     # crisis models
     **dict.fromkeys(["TyingHands", "tying_hands", "brinkmanship_window", "unilateral_deterrence", "dollar_auction",
                      "richardson_equilibrium", "richardson_stability", "richardson_trajectory", "Tree",
