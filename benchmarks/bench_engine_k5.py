@@ -27,8 +27,8 @@ import tracemalloc
 
 import numpy as np
 
-from sim.games import game as games
-from sim.repeated.strategies import named as st
+from sim import games
+from sim.repeated import strategies as st
 from sim.repeated.montecarlo.engine import DEFAULT_CHUNK_PATHS, simulate
 
 PAIRS = [("grit", "graduated_response"), ("conditional_deescalation", "graduated_response"),

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from sim.games import game as games
-from sim.repeated.strategies import named as st
+from sim import games
+from sim.repeated import strategies as st
 from sim.repeated.montecarlo.engine import simulate
 
 OURS = {"TitForTat": "tit_for_tat", "WinStayLoseShift": "win_stay_lose_shift", "GTFT": "generous_tit_for_tat",

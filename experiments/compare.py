@@ -34,14 +34,14 @@ import _guard  # noqa: E402
 from _cli import CONFIG_DIR, _group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
-from sim.viz import stage as plots
+from sim import viz as plots
 
 from sim import files  # noqa: E402
-from sim.config.run import validate_run  # noqa: E402
+from sim.config import validate_run  # noqa: E402
 from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
-from sim.report.html import write_report  # noqa: E402
+from sim.report import write_report  # noqa: E402
 from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6

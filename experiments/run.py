@@ -30,16 +30,14 @@ from sim import viz
 
 from sim import files, report
 
-from sim.report import repeated as report_repeated  # noqa: E402
-from sim.repeated.montecarlo.engine import simulate  # noqa: E402
-from sim.repeated.markov.chain import analyse  # noqa: E402
-from sim.games.classify import classify  # noqa: E402
-from sim.config.run import RunConfig, validate_run  # noqa: E402
-from sim.equilibria.nash import nash_equilibria  # noqa: E402
-from sim.viz.scenario import timeline_figure  # noqa: E402
-from sim.report.html import write_report  # noqa: E402
-from sim.report.models import models_markdown, run_models  # noqa: E402
-from sim.sweeps.maps import equilibrium_map  # noqa: E402
+
+from sim.config import RunConfig, validate_run  # noqa: E402
+from sim.equilibria import nash_equilibria  # noqa: E402
+from sim.games import classify  # noqa: E402
+from sim.repeated import analyse, simulate  # noqa: E402
+from sim.report import models_markdown, run_models, write_report  # noqa: E402
+from sim.sweeps import equilibrium_map  # noqa: E402
+from sim.viz import timeline_figure  # noqa: E402
 
 
 def _axis(rng, value: float, points: int) -> np.ndarray:
@@ -86,8 +84,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
     markdown = report.stage_markdown(summary)
     if rc.crisis is not None:
         summary["crisis"] = _crisis(rc, game, figures)
-        markdown += "\n\n" + report_repeated.crisis_markdown(summary["crisis"],
-                                                               figures=report_repeated.REPEATED_FIGURE_FILES)
+        markdown += "\n\n" + report.crisis_markdown(summary["crisis"],
+                                                               figures=report.REPEATED_FIGURE_FILES)
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
@@ -122,8 +120,8 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     for pa, pb in cc.compare_strategies:
         pairs.setdefault(_pair_name(sides, pa, pb), {"strategies": (pa, pb), "settings": kw,
                                                      "result": analyse(game, pa, pb, settings=cs)})
-    summary = report_repeated.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
-    files = report_repeated.REPEATED_FIGURE_FILES
+    summary = report.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
+    files = report.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None
     viz.save(viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
                                              sample_paths=rungs, title=f"How the crisis unfolds: {main}"),

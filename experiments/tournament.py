@@ -28,16 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cli import main  # noqa: E402
 
-from sim.viz import stage as plots
+from sim import viz as plots
 
 from sim import files  # noqa: E402
-from sim.config.tournament import TournamentConfig, validate_tournament  # noqa: E402
+from sim.config import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
-from sim.report.html import write_report  # noqa: E402
+from sim.report import write_report  # noqa: E402
 from sim.report.repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
                                  tournament_summary)
-from sim.repeated.tournament import round_robin  # noqa: E402
+from sim.repeated import round_robin  # noqa: E402
 
 FIGURES = {k: REPEATED_FIGURE_FILES[k] for k in ("tournament_heatmap", "replicator")}
 _FIELDS = {"method": "tournament.equilibrium_method"}  # round_robin argument -> config field

@@ -12,7 +12,7 @@ from sim.crisis.dynamics import (
     attrition_hazard,
     dollar_auction,
     richardson_equilibrium,
-    richardson_phase_portrait,
+    richardson_phase,
     richardson_stability,
     richardson_trajectory,
     simulate_attrition,
@@ -96,8 +96,18 @@ def test_eigenvalues_match_numpy_and_stability_rule():
 
 
 def test_phase_portrait_is_a_figure():
+    from sim.viz import richardson_phase_figure
+
     for params in (STABLE, UNSTABLE, dict(STABLE, k=0.0, l=0.0)):
-        fig = richardson_phase_portrait(params, t_max=10.0)
+        phase = richardson_phase(params, t_max=10.0)
+        # the direction field points along (dx/dt, dy/dt) = (k y - a x + g, l x - b y + h)
+        k, l, a, b, g, h = phase.coefficients  # noqa: E741
+        u = k * phase.grid_y - a * phase.grid_x + g
+        v = l * phase.grid_x - b * phase.grid_y + h
+        np.testing.assert_allclose(phase.dir_x * np.hypot(u, v), u, atol=1e-12)
+        np.testing.assert_allclose(phase.dir_y * np.hypot(u, v), v, atol=1e-12)
+        assert phase.stable == (a * b > k * l)
+        fig = richardson_phase_figure(phase)
         assert isinstance(fig, Figure)
         ax = fig.axes[0]
         labels = [line.get_label() for line in ax.get_lines()]

@@ -13,8 +13,8 @@ from unittest import mock
 
 import sim
 from sim.repeated.montecarlo import engine
-from sim.games import game as games
-from sim.repeated.strategies import named as st
+from sim import games
+from sim.repeated import strategies as st
 from sim.repeated.montecarlo.engine import simulate
 from sim.repeated.montecarlo.tables import alias_table
 from sim.errors import ConfigError

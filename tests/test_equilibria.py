@@ -24,7 +24,7 @@ from sim.equilibria.nash import (METHODS, Equilibria, cross_check, is_degenerate
                             nash_equilibria, pareto_undominated, payoff_dominant, pure_equilibria,
                             risk_dominance_2x2)
 from sim.errors import ConfigError
-from sim.games.game import chicken, deterrence, ladder, prisoners_dilemma, stag_hunt, symmetric
+from sim.games import chicken, deterrence, ladder, prisoners_dilemma, stag_hunt, symmetric
 
 COMPLETE = ("support", "vertex", "exact")   # methods that return every equilibrium of a non-degenerate game
 PROPS = settings(max_examples=40, deadline=None, derandomize=True, database=None,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.errors import ConfigError
-from sim.games.game import Game, ladder, prisoners_dilemma
+from sim.games import Game, ladder, prisoners_dilemma
 from sim.repeated.markov.chain import analyse, product_chain
 from sim.repeated.strategies.named import noise_matrix as _confusion
 from sim.repeated.strategies.named import Strategy
@@ -329,7 +329,7 @@ MC_CASES = {
 
 
 def _war_pd():
-    from sim.games.game import Game, prisoners_dilemma
+    from sim.games import Game, prisoners_dilemma
 
     g = prisoners_dilemma()
     wp = np.array([[0.0, 0.01], [0.01, 0.04]])
@@ -341,7 +341,7 @@ def _war_pd():
 @pytest.mark.parametrize("case", list(MC_CASES))
 def test_monte_carlo_engine_agrees_with_exact(case):
     """Both kinds of noise, war risk, settlement and mediation: MC within 4 standard errors of exact."""
-    from sim.repeated.strategies import named as strategies
+    from sim.repeated import strategies as strategies
     from sim.repeated.montecarlo.engine import simulate
 
     make, name_a, name_b, K = MC_CASES[case]
@@ -365,7 +365,7 @@ def test_monte_carlo_engine_agrees_with_exact(case):
 
 def test_strategies_may_be_given_by_name_or_spec():
     """analyse and simulate accept registry names and spec dicts (as round_robin does)."""
-    from sim.games import game as games
+    from sim import games
     from sim.repeated.montecarlo.engine import simulate
     from sim.repeated.strategies.named import get
 

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim.games import game as games
+from sim import games
 from sim.equilibria.nash import nash_equilibria, pure_equilibria
 from sim.viz.stage import equilibrium_map_figure, payoff_heatmap, save
 from sim.sweeps.maps import REGIMES, EquilibriumMap, equilibrium_map

@@ -10,8 +10,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim.games import game as games
-from sim.repeated.strategies import named as S
+from sim import games
+from sim.repeated import strategies as S
 from sim.repeated.markov.chain import analyse
 from sim.viz import (compare_outcomes, outcome_curves, replicator_plot, save, tournament_heatmap,
                      trajectory_fan)

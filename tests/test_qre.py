@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from sim.equilibria.nash import nash_equilibria, risk_dominance_2x2
 from sim.errors import ConfigError
-from sim.games.game import chicken, from_matrices, prisoners_dilemma, stag_hunt, symmetric
-from sim.equilibria.logit_qre import QREPoint, QRETrace, logit_response, qre, qre_2x2_all, trace
+from sim.games import chicken, from_matrices, prisoners_dilemma, stag_hunt, symmetric
+from sim.equilibria import QREPoint, QRETrace, logit_response, qre, qre_2x2_all, trace
 from sim.viz.qre import plot_correspondence
 
 LAMS = np.concatenate([[0.0], np.logspace(-2, 2.5, 30)])

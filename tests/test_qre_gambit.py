@@ -3,7 +3,7 @@
 Gambit's ``pygambit.qre.logit_solve_lambda`` (Turocy 2005, "A dynamic homotopy
 interpretation of the logit quantal response equilibrium correspondence", *Games and
 Economic Behavior* 51, 243-263; Gambit 16) follows the principal branch from uniform
-play at lambda = 0, exactly as :func:`sim.equilibria.logit_qre.trace` does, so at every lambda both must
+play at lambda = 0, exactly as :func:`sim.equilibria.trace` does, so at every lambda both must
 give the same mixed profile.  Gambit uses the same logit form
 ``p_i ∝ exp(lambda * u_i)`` as McKelvey and Palfrey (1995).
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.games import game as games
-from sim.equilibria.logit_qre import qre, qre_2x2_all, trace
+from sim import games
+from sim.equilibria import qre, qre_2x2_all, trace
 
 gbt = pytest.importorskip("pygambit")
 

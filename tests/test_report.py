@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from sim.games import game as games
+from sim import games
 from sim.games.classify import classify
 from sim.equilibria.nash import nash_equilibria
 from sim.files import atomic_write_json, atomic_write_text

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from sim.games import game as games
+from sim import games
 from sim.config.models import validate_models
 from sim.report.models import MODEL_FIGURES, models_markdown, run_models
 from sim.wording import fmt_percent

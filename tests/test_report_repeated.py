@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.games import game as games
-from sim.repeated.strategies import named as S
+from sim import games
+from sim.repeated import strategies as S
 from sim.repeated.markov.chain import analyse
 from sim.files import atomic_write_json
 from sim.wording import fmt_percent

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.games import game as games
-from sim.repeated.strategies import named as st
+from sim import games
+from sim.repeated import strategies as st
 from sim.repeated.montecarlo.engine import simulate
 from sim.errors import ConfigError
 

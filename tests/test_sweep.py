@@ -62,7 +62,7 @@ def test_exact_sweep_equals_points_run_one_by_one_and_the_kernel():
     for o in CRISIS + ["n_pure", "eq_level"]:
         np.testing.assert_allclose(table[o].to_numpy(float), single[o].to_numpy(float), rtol=1e-12, atol=1e-12)
     # and one point against analyse directly
-    from sim.games.game import ladder
+    from sim.games import ladder
 
     r = table.iloc[7]
     res = analyse(ladder(**dict(BASE, war_cost=r.war_cost, war_risk=r.war_risk)), *PAIR,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.errors import ConfigError
-from sim.games.game import chicken, ladder, prisoners_dilemma, stag_hunt
+from sim.games import chicken, ladder, prisoners_dilemma, stag_hunt
 from sim.repeated.markov.chain import analyse
 from sim.repeated.strategies.named import Strategy
 from sim.repeated.tournament import is_ess, replicator, round_robin
@@ -136,7 +136,7 @@ def test_long_run_and_asymmetric_options():
 def test_monte_carlo_tournament_agrees_with_exact_and_ignores_order():
     """exact=False: the meta-game matrix within Monte-Carlo error of the exact one; the
     entrants' order does not change any match's numbers (per-match seeds from names)."""
-    from sim.games.game import prisoners_dilemma
+    from sim.games import prisoners_dilemma
 
     g = prisoners_dilemma()
     names = ["tit_for_tat", "win_stay_lose_shift", "always_escalate"]

@@ -25,7 +25,7 @@ from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_s
 from sim.config.safety import check_name
 from sim.equilibria.nash import METHODS
 from sim.errors import ConfigError
-from sim.games.game import GAMES, Game, build, builder_parameters
+from sim.games import GAMES, Game, build, builder_parameters
 from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 

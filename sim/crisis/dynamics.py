@@ -69,7 +69,7 @@ __all__ = [
     "richardson_equilibrium",
     "richardson_stability",
     "richardson_trajectory",
-    "richardson_phase_portrait",
+    "richardson_phase", "RichardsonPhase",
     "attrition_hazard",
     "simulate_attrition",
     "dollar_auction",
@@ -245,18 +245,48 @@ def richardson_trajectory(params, x0, t_max: float, n: int = 201, *, rtol: float
     return RichardsonTrajectory(t=sol.t, x=x, y=y)
 
 
-def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_max: float = 20.0,
-                              title: str | None = None, sides=("A", "B"), units: str = "arms"):
-    """Phase portrait of one (scalar) Richardson system as a matplotlib ``Figure``.
+@dataclass(frozen=True)
+class RichardsonPhase:
+    """What a phase portrait of one (scalar) Richardson system shows (:func:`richardson_phase`).
 
-    Shows the direction field, both nullclines (``dx/dt = 0``: ``k y = a x - g``;
-    ``dy/dt = 0``: ``b y = l x + h``), the equilibrium (filled if stable, hollow if
-    not) and trajectories from ``starts`` (default: eight points on the edge of the
-    plotting box).  Limits default to a box around the equilibrium.  ``sides`` and
-    ``units`` only name the axes ("x: <units> of <side A>").
+    Attributes
+    ----------
+    coefficients : tuple of 6 floats
+        ``(k, l, a, b, g, h)``.
+    xlim, ylim : (float, float)
+        The plotting box.
+    grid_x, grid_y, dir_x, dir_y : ndarray (17, 17)
+        Points of the direction field and the unit direction of ``(dx/dt, dy/dt)`` there.
+    equilibrium : (float, float) or None
+        ``(x*, y*)``, None when ``a b = k l`` (no unique equilibrium).
+    stable : bool
+        ``a b > k l`` (Richardson 1960).
+    starts : ndarray (n, 2)
+        Starting points of the trajectories.
+    trajectory : RichardsonTrajectory
+        Paths from ``starts`` over ``[0, t_max]`` (400 points each).
     """
-    from matplotlib.figure import Figure
 
+    coefficients: tuple
+    xlim: tuple
+    ylim: tuple
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    dir_x: np.ndarray
+    dir_y: np.ndarray
+    equilibrium: tuple | None
+    stable: bool
+    starts: np.ndarray
+    trajectory: "RichardsonTrajectory"
+
+
+def richardson_phase(params, *, xlim=None, ylim=None, starts=None, t_max: float = 20.0) -> RichardsonPhase:
+    """The direction field, equilibrium and trajectories of one (scalar) Richardson system.
+
+    Trajectories start from ``starts`` (default: eight points on the edge of the plotting
+    box).  Limits default to a box around the equilibrium.  The figure is
+    :func:`sim.viz.richardson_phase_figure`.
+    """
     p = RichardsonParams.coerce(params)
     k, l, a, b, g, h = (float(v) if v.ndim == 0 else None for v in p.arrays())  # noqa: E741
     if None in (k, l, a, b, g, h):
@@ -272,48 +302,18 @@ def richardson_phase_portrait(params, *, xlim=None, ylim=None, starts=None, t_ma
         xlim = xlim or (lo, max(span, lo + span))
         ylim = ylim or (lo, max(span, lo + span))
     (x_lo, x_hi), (y_lo, y_hi) = xlim, ylim
-
-    fig = Figure(figsize=(6.0, 5.0))
-    ax = fig.add_subplot(1, 1, 1)
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, 17), np.linspace(y_lo, y_hi, 17))
     u, v = k * gy - a * gx + g, l * gx - b * gy + h
     norm = np.hypot(u, v)
     norm[norm == 0] = 1.0
-    ax.quiver(gx, gy, u / norm, v / norm, color="0.75", angles="xy", width=0.003)
-
-    line = np.linspace(x_lo, x_hi, 200)
-    if k > 0:
-        ax.plot(line, (a * line - g) / k, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
-    elif a > 0:
-        ax.axvline(g / a, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
-    if b > 0:
-        ax.plot(line, (l * line + h) / b, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
-    elif l > 0:
-        ax.axvline(-h / l, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
-
     if starts is None:
         fx = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
         fy = np.array([0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5])
         starts = np.stack([x_lo + fx * (x_hi - x_lo), y_lo + fy * (y_hi - y_lo)], axis=-1)
     starts = as_float_array("starts", starts).reshape(-1, 2)
     traj = richardson_trajectory(p, starts, t_max, 400)
-    for i in range(starts.shape[0]):
-        ax.plot(traj.x[i], traj.y[i], color="0.2", lw=0.9, label="trajectories" if i == 0 else None)
-        ax.plot(starts[i, 0], starts[i, 1], "o", color="0.2", ms=3)
-
-    if eq is not None:
-        stable = bool(stab.stable)
-        ax.plot(*eq, "o", ms=9, color="black", mfc="black" if stable else "white",
-                label=f"equilibrium ({'stable' if stable else 'unstable'})", zorder=5)
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel(f"x: {units} of {sides[0]}")
-    ax.set_ylabel(f"y: {units} of {sides[1]}")
-    verdict = "stable: ab > kl" if bool(stab.stable) else "unstable: ab <= kl"
-    ax.set_title(title or f"Richardson arms race ({verdict})")
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    return fig
+    return RichardsonPhase((k, l, a, b, g, h), (x_lo, x_hi), (y_lo, y_hi), gx, gy, u / norm, v / norm, eq,
+                           bool(stab.stable), starts, traj)
 
 
 # -------------------------------------------------------------- war of attrition

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .game import Game, from_matrices, symmetric, prisoners_dilemma, chicken, stag_hunt, deterrence, ladder, ladder_war_probability, payoff_matrices, GAMES, build, builder_parameters
+from .game import Game, payoff_matrices
 from .classify import CLASSES, TYPES, Classification, classify
+from .builders import from_matrices, symmetric, prisoners_dilemma, chicken, stag_hunt, deterrence, ladder, ladder_war_probability, GAMES, build, builder_parameters
 
-__all__ = ["Game", "from_matrices", "symmetric", "prisoners_dilemma", "chicken", "stag_hunt", "deterrence", "ladder", "ladder_war_probability", "payoff_matrices", "GAMES", "build", "builder_parameters", "CLASSES", "TYPES", "Classification", "classify"]
+__all__ = ["Game", "payoff_matrices", "CLASSES", "TYPES", "Classification", "classify", "from_matrices", "symmetric", "prisoners_dilemma", "chicken", "stag_hunt", "deterrence", "ladder", "ladder_war_probability", "GAMES", "build", "builder_parameters"]

@@ -18,11 +18,11 @@ import numpy as np
 from sim.viz import models as plots_models
 from sim.crisis.brinkmanship import OUTCOMES as DETERRENCE_OUTCOMES
 from sim.crisis.brinkmanship import brinkmanship_window, unilateral_deterrence
-from sim.crisis.dynamics import (richardson_equilibrium, richardson_phase_portrait, richardson_stability,
+from sim.crisis.dynamics import (richardson_equilibrium, richardson_phase, richardson_stability,
                        richardson_trajectory)
 from sim.report.models_text import MODEL_FIGURES, models_markdown
 from sim.viz.style import save
-from sim.equilibria.logit_qre import trace
+from sim.equilibria import trace
 from sim.viz.qre import plot_correspondence
 from sim.games import payoff_matrices
 
@@ -38,7 +38,10 @@ def _brinkmanship(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> 
     de = _other(sides, ch)
     w = brinkmanship_window(p["value"], p["war_cost_challenger"], p["war_cost_defender"], p["defender_value"])
     risk = p.get("risk")
-    save(plots_models.brinkmanship_figure(dict(p), challenger=ch, defender=de), out_dir / MODEL_FIGURES["brinkmanship"])
+    stakes = np.linspace(0.0, 3.0 * max(p["value"], 1e-9), 301)  # the stake from 0 to three times its value
+    curve = brinkmanship_window(stakes, p["war_cost_challenger"], p["war_cost_defender"], p["defender_value"])
+    save(plots_models.brinkmanship_figure(w, stakes, curve, value=p["value"], risk=p.get("risk"), challenger=ch,
+                                          defender=de), out_dir / MODEL_FIGURES["brinkmanship"])
     return {"challenger": ch, "defender": de, "parameters": dict(p), "r_min": float(w.r_min),
             "r_max": float(w.r_max), "window_exists": bool(w.exists),
             "risk": risk, "risk_in_window": None if risk is None else bool(w.contains(risk))}
@@ -55,7 +58,8 @@ def _richardson(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> di
     if eq is not None and stable:
         hi = 1.6 * max(eq[0], eq[1], *p["start"], 1e-9)
         lim = (0.0, hi)
-    save(richardson_phase_portrait(coef, xlim=lim, ylim=lim, t_max=p["t_max"], sides=sides, units=p["units"]),
+    save(plots_models.richardson_phase_figure(richardson_phase(coef, xlim=lim, ylim=lim, t_max=p["t_max"]),
+                                              sides=sides, units=p["units"]),
          out_dir / MODEL_FIGURES["richardson"])
     save(plots_models.richardson_time_figure(traj, eq if stable else None, sides=sides, units=p["units"]),
          out_dir / MODEL_FIGURES["richardson_time"])

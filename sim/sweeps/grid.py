@@ -41,7 +41,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.games.game import build, builder_parameters
+from sim.games import build, builder_parameters
 from sim.games import payoff_matrices
 
 __all__ = ["Axis", "Grid", "grid_sweep", "point_seed", "point_key", "GAME_OUTCOMES", "CRISIS_OUTCOMES",

@@ -15,7 +15,7 @@ import numpy as np
 from sim.games.classify import CLASSES, classify
 from sim.equilibria.nash import nash_2x2, pure_equilibria
 from sim.errors import ConfigError
-from sim.games.game import build, builder_parameters
+from sim.games import build, builder_parameters
 from sim.games import payoff_matrices
 
 __all__ = ["EquilibriumMap", "REGIMES", "equilibrium_map", "equilibrium_outcomes"]

@@ -17,26 +17,24 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.crisis.brinkmanship import brinkmanship_window
 from sim.viz.style import _CATEGORY
 
-__all__ = ["brinkmanship_figure", "richardson_time_figure"]
+__all__ = ["brinkmanship_figure", "richardson_time_figure", "richardson_phase_figure"]
 
 
-def brinkmanship_figure(params: dict, *, challenger: str, defender: str, title: str | None = None) -> Figure:
+def brinkmanship_figure(window, stakes, curve, *, value: float, challenger: str, defender: str,
+                        risk: float | None = None, title: str | None = None) -> Figure:
     """Two panels: the window on the risk axis [0, 1], and the window against the stake.
 
-    ``params`` holds ``value, defender_value, war_cost_challenger, war_cost_defender`` and
-    an optional ``risk`` (the scenario's reading of the risk run, drawn as a marker).
-    Left: the effective risks ``[r_min, 1]`` (blue), the acceptable risks ``[0, r_max]``
-    (orange) and their overlap, the window (green).  Right: ``r_min`` and ``r_max`` as the
-    Challenger's stake ``value`` runs from 0 to three times its configured value; the
-    window is open where the orange curve lies above the blue line.
+    ``window`` is the :func:`sim.crisis.brinkmanship_window` of the scenario (stake
+    ``value``); ``curve`` the same over the stakes ``stakes`` (1-D); ``risk`` (optional) the
+    scenario's reading of the risk run, drawn as a marker.  Left: the effective risks
+    ``[r_min, 1]`` (blue), the acceptable risks ``[0, r_max]`` (orange) and their overlap, the
+    window (green).  Right: ``r_min`` and ``r_max`` against the Challenger's stake; the
+    window is open where the orange curve lies above the blue line.  Computes nothing.
     """
-    v, vd = params["value"], params["defender_value"]
-    cc, cd = params["war_cost_challenger"], params["war_cost_defender"]
-    w = brinkmanship_window(v, cc, cd, vd)
-    r_min, r_max = float(w.r_min), float(w.r_max)
+    v = value
+    r_min, r_max = float(window.r_min), float(window.r_max)
     blue, orange, green = _CATEGORY[0], _CATEGORY[1], _CATEGORY[2]
 
     fig = Figure(figsize=(10.5, 3.8), layout="constrained")
@@ -50,7 +48,6 @@ def brinkmanship_figure(params: dict, *, challenger: str, defender: str, title: 
         ax.text(0.5, 0, "no risk is both effective and acceptable", ha="center", va="center")
     ax.set_yticks([2, 1, 0], [f"effective: {defender}\nwould concede (r >= {r_min:.2f})",
                               f"acceptable: {challenger}\nwould run it (r <= {r_max:.2f})", "both (the window)"])
-    risk = params.get("risk")
     if risk is not None:
         ax.axvline(risk, color="black", ls="--", lw=1.5, label=f"scenario's reading of the risk run: {risk:.2f}")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize="small")
@@ -59,8 +56,6 @@ def brinkmanship_figure(params: dict, *, challenger: str, defender: str, title: 
     ax.set_xlabel("risk of war generated (probability)")
     ax.set_title("Which risks of war work?")
 
-    stakes = np.linspace(0.0, 3.0 * max(v, 1e-9), 301)
-    curve = brinkmanship_window(stakes, cc, cd, vd)
     ax2.plot(stakes, curve.r_max, color=orange, lw=2, label=f"largest risk {challenger} accepts (r_max)")
     ax2.plot(stakes, curve.r_min, color=blue, lw=2, label=f"smallest risk that moves {defender} (r_min)")
     ax2.fill_between(stakes, curve.r_min, curve.r_max, where=curve.exists, color=green, alpha=0.3,
@@ -90,4 +85,44 @@ def richardson_time_figure(traj, equilibrium: tuple[float, float] | None, *, sid
     ax.set_ylabel(units)
     ax.set_title(title or "Arms levels over time (Richardson model)")
     ax.legend(fontsize="small")
+    return fig
+
+
+def richardson_phase_figure(phase, *, title: str | None = None, sides=("A", "B"), units: str = "arms") -> Figure:
+    """Phase portrait of a Richardson arms race from :func:`sim.crisis.richardson_phase`.
+
+    Shows the direction field, both nullclines (``dx/dt = 0``: ``k y = a x - g``;
+    ``dy/dt = 0``: ``b y = l x + h``), the equilibrium (filled if stable, hollow if not)
+    and the trajectories.  ``sides`` and ``units`` only name the axes
+    ("x: <units> of <side A>").  Computes nothing.
+    """
+    k, l, a, b, g, h = phase.coefficients  # noqa: E741
+    (x_lo, x_hi), (y_lo, y_hi) = phase.xlim, phase.ylim
+    fig = Figure(figsize=(6.0, 5.0))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.quiver(phase.grid_x, phase.grid_y, phase.dir_x, phase.dir_y, color="0.75", angles="xy", width=0.003)
+    line = np.linspace(x_lo, x_hi, 200)
+    if k > 0:
+        ax.plot(line, (a * line - g) / k, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+    elif a > 0:
+        ax.axvline(g / a, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+    if b > 0:
+        ax.plot(line, (l * line + h) / b, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+    elif l > 0:
+        ax.axvline(-h / l, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+    traj, starts = phase.trajectory, phase.starts
+    for i in range(starts.shape[0]):
+        ax.plot(traj.x[i], traj.y[i], color="0.2", lw=0.9, label="trajectories" if i == 0 else None)
+        ax.plot(starts[i, 0], starts[i, 1], "o", color="0.2", ms=3)
+    if phase.equilibrium is not None:
+        ax.plot(*phase.equilibrium, "o", ms=9, color="black", mfc="black" if phase.stable else "white",
+                label=f"equilibrium ({'stable' if phase.stable else 'unstable'})", zorder=5)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel(f"x: {units} of {sides[0]}")
+    ax.set_ylabel(f"y: {units} of {sides[1]}")
+    verdict = "stable: ab > kl" if phase.stable else "unstable: ab <= kl"
+    ax.set_title(title or f"Richardson arms race ({verdict})")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""Figure of the logit QRE correspondence (:func:`sim.equilibria.logit_qre.trace`): each rung's probability
+"""Figure of the logit QRE correspondence (:func:`sim.equilibria.trace`): each rung's probability
 against the precision lambda, one panel per side.  Also importable as
 ``sim.equilibria.logit_qre.plot_correspondence``."""
 
