@@ -41,7 +41,7 @@ from sim.config import validate_run  # noqa: E402
 from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
-from sim.report import write_report  # noqa: E402
+from sim.report import finish_run  # noqa: E402
 from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
@@ -352,8 +352,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
                             | {"crisis": None if r["crisis"] is None
                                else {k: x for k, x in r["crisis"].items() if k != "curves"}} for r in rows],
                "figures": list(FIGURES.values()), "files": {"markdown": "summary.md", "report": "report.html"}}
-    write_report(out_dir)  # before summary.json
-    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"comparison written to {out_dir}")
     return summary
 

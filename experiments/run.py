@@ -35,7 +35,7 @@ from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
 from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
-from sim.report import models_markdown, run_models, write_report  # noqa: E402
+from sim.report import finish_run, models_markdown, run_models  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
 
@@ -90,8 +90,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
     files.atomic_write_text(out_dir / "summary.md", markdown)
-    write_report(out_dir)  # report.html: every figure embedded; written before summary.json
-    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
 

@@ -34,7 +34,7 @@ from sim import files  # noqa: E402
 from sim.config import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
-from sim.report import write_report  # noqa: E402
+from sim.report import finish_run  # noqa: E402
 from sim.report.repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
                                  tournament_summary)
 from sim.repeated import round_robin  # noqa: E402
@@ -107,8 +107,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "tournament": tournament_summary(result),
         "files": {"csv": "tournament.csv", "markdown": "summary.md", **FIGURES},
     }
-    write_report(out_dir)  # report.html: every figure embedded; written before summary.json
-    files.atomic_write_json(out_dir / "summary.json", summary)  # last: marks the run finished
+    finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
 

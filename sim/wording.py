@@ -20,12 +20,12 @@ it imports nothing from :mod:`sim`.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = ["CLASS_LABELS", "CLASS_MEANINGS", "PARAM_LABELS", "STRATEGY_LABELS", "STRATEGY_DESCRIPTIONS",
            "DISCLAIMER", "class_label", "param_label", "param_phrase", "strategy_label", "strategy_description",
            "fmt_number", "fmt_percent", "sentence_case", "sentence_case_md", "markdown_cell", "join_words",
-           "figure_guide"]
+           "figure_guide", "figure_notes"]
 
 #: Readable names of the game classes of :data:`sim.games.classify.CLASSES` and of the regimes of
 #: :data:`sim.sweeps.maps.REGIMES`.
@@ -254,3 +254,9 @@ def strategy_description(name: str, params: Any = None) -> str | None:
 def figure_guide(read: list[str]) -> list[str]:
     """Markdown lines of a "How to read the figures" list (nothing if ``read`` is empty)."""
     return ["How to read the figures:", ""] + [f"- {t}" for t in read] + [""] if read else []
+
+
+def figure_notes(figures: Mapping[str, str], notes: Mapping[str, str]) -> list[str]:
+    """:func:`figure_guide` for the figures a run wrote: one entry ```path`: note`` for each
+    key of ``notes`` (in its order) that ``figures`` (key -> file) has."""
+    return figure_guide([f"`{figures[k]}`: {note}" for k, note in notes.items() if k in figures])

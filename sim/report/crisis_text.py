@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell, sentence_case_md
+from sim.wording import DISCLAIMER, figure_notes, fmt_number, fmt_percent, markdown_cell, sentence_case_md
 
 __all__ = ["REPEATED_FIGURE_FILES", "crisis_markdown"]
 
@@ -312,18 +312,14 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
         lines += [" ".join(_comparison_sentences(s)), ""]
     if figures:
         a, b = s["sides"]
-        read = []
-        if "trajectory_fan" in figures:
-            read.append(f"`{figures['trajectory_fan']}`: for {a} and {b}, each column is one round; the colour "
-                        "shows how the runs still in crisis are spread over the rungs (darker = more runs), the "
-                        "black line is the average rung, thin coloured lines are single example runs, and the "
-                        "strip on top is the share of runs still in crisis.")
-        if "outcome_curves" in figures:
-            read.append(f"`{figures['outcome_curves']}`: how the chances of war, settlement and mediation build "
-                        "up round by round, and the share of runs still in crisis.")
-        if "compare_outcomes" in figures:
-            read.append(f"`{figures['compare_outcomes']}`: the strategy pairs side by side on the same scales: "
-                        "how the crisis ends and the expected payoff of each side.")
-        lines += figure_guide(read)
+        lines += figure_notes(figures, {
+            "trajectory_fan": f"for {a} and {b}, each column is one round; the colour shows how the runs still in "
+                              "crisis are spread over the rungs (darker = more runs), the black line is the average "
+                              "rung, thin coloured lines are single example runs, and the strip on top is the share "
+                              "of runs still in crisis.",
+            "outcome_curves": "how the chances of war, settlement and mediation build up round by round, and the "
+                              "share of runs still in crisis.",
+            "compare_outcomes": "the strategy pairs side by side on the same scales: how the crisis ends and the "
+                                "expected payoff of each side."})
     lines += [DISCLAIMER, ""]
     return "\n".join(lines)

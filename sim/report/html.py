@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from sim.report.markdown import _HEADING, _inline, _strip_md, _unique_id, markdown_to_html
-from sim.files import atomic_write_text
+from sim.files import atomic_write_json, atomic_write_text
 from sim.wording import sentence_case_md, param_label
 
-__all__ = ["write_report", "render_report", "markdown_to_html", "figure_explanations"]
+__all__ = ["write_report", "finish_run", "render_report", "markdown_to_html", "figure_explanations"]
 
 _FIG_BULLET = re.compile(r"^\s*[-*]\s+`figures/([^`/]+\.png)`\s*:\s*(.*)$")
 _GUIDE_LINE = re.compile(r"^\s*(#{1,6}\s*)?how to read the figures:?\s*$", re.I)
@@ -314,3 +314,13 @@ def write_report(run_dir) -> Path:
     text = render_report(config=_load_config(run_dir / "config.yaml"), summary_md=summary_md,
                          figures=figures, run_name=run_dir.name)
     return atomic_write_text(run_dir / "report.html", text)
+
+
+def finish_run(run_dir, summary: dict) -> dict:
+    """Close a run folder: ``report.html`` (every figure embedded), then ``summary.json``
+    written last and atomically, so a folder with a ``summary.json`` is a finished run.
+    Returns ``summary``."""
+    run_dir = Path(run_dir)
+    write_report(run_dir)
+    atomic_write_json(run_dir / "summary.json", summary)
+    return summary

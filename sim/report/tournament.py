@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from sim.files import to_jsonable
-from sim.wording import (DISCLAIMER, figure_guide, fmt_number, fmt_percent, join_words, markdown_cell, sentence_case,
+from sim.wording import (DISCLAIMER, figure_notes, fmt_number, fmt_percent, join_words, markdown_cell, sentence_case,
                          strategy_label)
 
 __all__ = ["tournament_summary", "tournament_markdown"]
@@ -130,14 +130,10 @@ def tournament_markdown(tresult, *, figures: Mapping[str, str] | None = None) ->
               f"better than the population average it scores (Taylor and Jonker 1978). At the end: {shares}"
               + ("; the other strategies die out." if len(surv) < N else "; no strategy dies out."), ""]
     if figures:
-        read = []
-        if "tournament_heatmap" in figures:
-            read.append(f"`{figures['tournament_heatmap']}`: row strategy's payoff against the column strategy, "
-                        "rows and columns ordered by rank; outlined diagonal cells are evolutionarily stable, stars "
-                        "mark pure equilibria of the meta-game.")
-        if "replicator" in figures:
-            read.append(f"`{figures['replicator']}`: population shares over time under replicator dynamics; "
-                        "survivors are labelled.")
-        lines += figure_guide(read)
+        lines += figure_notes(figures, {
+            "tournament_heatmap": "row strategy's payoff against the column strategy, rows and columns ordered by "
+                                  "rank; outlined diagonal cells are evolutionarily stable, stars mark pure "
+                                  "equilibria of the meta-game.",
+            "replicator": "population shares over time under replicator dynamics; survivors are labelled."})
     lines += [DISCLAIMER, ""]
     return "\n".join(lines)

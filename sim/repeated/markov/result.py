@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sim.repeated.outcome import CrisisOutcome
 
 __all__ = ["ProductChain", "MarkovResult"]
 
@@ -44,7 +45,7 @@ class ProductChain:
 
 
 @dataclass(frozen=True, eq=False)
-class MarkovResult:
+class MarkovResult(CrisisOutcome):
     """Exact outcome of a strategy pair in the repeated crisis (``docs/repeated-model.md``).
 
     ``...`` is the game's batch shape.  With ``rounds=T``:
@@ -91,12 +92,6 @@ class MarkovResult:
     Attributes ``rounds`` (T or None) and ``state_shape`` ``(S_A, S_B, m)`` record the setup.
     """
 
-    rung_distribution: np.ndarray
-    p_active: np.ndarray
-    p_war: np.ndarray
-    p_settled: np.ndarray
-    p_mediated: np.ndarray
-    payoffs: np.ndarray
     total_payoffs: np.ndarray
     expected_rounds: np.ndarray
     rounds: int | None

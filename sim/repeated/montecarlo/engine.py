@@ -77,6 +77,7 @@ from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.strategies.named import Strategy
+from sim.repeated.outcome import CrisisOutcome
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "BLOCK_PATHS", "QUANTILE_LEVELS"]
 
@@ -86,7 +87,7 @@ QUANTILE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(CrisisOutcome):
     """Monte-Carlo estimate of a repeated crisis (``...`` = the game's batch shape).
 
     Attributes
@@ -123,12 +124,6 @@ class SimulationResult:
         T, the number of paths per parameter point, and the pool size used (speed only).
     """
 
-    rung_distribution: np.ndarray
-    p_active: np.ndarray
-    p_war: np.ndarray
-    p_settled: np.ndarray
-    p_mediated: np.ndarray
-    payoffs: np.ndarray
     payoff_std: np.ndarray
     payoff_sem: np.ndarray
     payoff_quantiles: np.ndarray
