@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from sim.errors import ConfigError, user_errors
+from sim.limits import MAX_RUNGS, check_rungs
 from sim.games.classify import classify  # noqa: F401  (re-exported: sim.games.classify)
 
 __all__ = [
@@ -127,6 +128,9 @@ class Game:
         if A.shape[-1] < 1 or A.shape[-2] < 1:
             raise ConfigError("A", f"needs at least one action per side, got shape {A.shape}")
         ka, kb = A.shape[-2:]
+        if max(ka, kb) > MAX_RUNGS:
+            raise ConfigError("A", f"{ka} x {kb} rungs is over the maximum of {MAX_RUNGS} rungs per side "
+                                   "(sim.limits.MAX_RUNGS)")
         A.setflags(write=False)
         B.setflags(write=False)
         object.__setattr__(self, "A", A)
@@ -390,14 +394,9 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     an exact potential game (Monderer and Shapley 1996): it always has a pure equilibrium.
 
     Every numeric argument except ``K`` may be an array; they broadcast to the batch shape.
+    ``K`` is at most :data:`sim.limits.MAX_RUNGS` (32), checked before anything is allocated.
     """
-    try:
-        ok = not isinstance(K, bool) and int(K) == K and int(K) >= 2
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ConfigError("K", f"must be an integer >= 2 (number of rungs), got {K!r}")
-    K = int(K)
+    K = check_rungs(K, "K")  # before anything K x K is allocated (sim.limits.MAX_RUNGS)
     g = _as_float_array("advantage", advantage)[..., None, None]
     d = _as_float_array("damage", damage)[..., None, None]
     c = _as_float_array("cost", cost)[..., None, None]

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.limits import check_rungs
 
 __all__ = ["Strategy", "check_match"]
 
@@ -110,7 +111,7 @@ class Strategy:
 def _check_K(K: Any) -> int:
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or int(K) < 2:
         raise ConfigError("strategy.K", f"must be an integer >= 2 (number of rungs), got {K!r}")
-    return int(K)
+    return check_rungs(K, "strategy.K")  # at most sim.limits.MAX_RUNGS, before the K^4 tables exist
 
 
 def _rung_param(name: str, value: Any, K: int, low: int = 0) -> int:
