@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import limits
 from sim.errors import ConfigError
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
@@ -199,6 +200,10 @@ def _setup(game, strategy_a, strategy_b, settle_after, execution_noise, percepti
                 settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
 
 
+def _pair_text(strategy_a, strategy_b) -> str:
+    return f"{getattr(strategy_a, 'name', 'A')} x {getattr(strategy_b, 'name', 'B')}"
+
+
 def _coerce(game, strategy_a, strategy_b):
     """Registry names and spec dicts accepted as strategies (loaded with the game's K)."""
     if not hasattr(game, "A"):
@@ -209,15 +214,22 @@ def _coerce(game, strategy_a, strategy_b):
 
 def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution_noise=0.0,
                   perception_noise=0.0, settle_after: int | None = None, mediation: float = 0.0,
-                  mediation_slope: float = 0.0, war_risk_scale: float = 1.0) -> ProductChain:
+                  mediation_slope: float = 0.0, war_risk_scale: float = 1.0,
+                  memory_budget_gb: float | None = None) -> ProductChain:
     """The one-round transition of a strategy pair (see :class:`ProductChain`).
 
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
-    the same chain internally (once per distinct war-risk table).
+    the same chain internally (once per distinct war-risk table).  Here every game of a
+    batch gets its own chain, and the memory check counts them all.
     """
     strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
-    _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
-                  war_risk_scale)
+    K = _check_inputs(game, strategy_a, strategy_b, None, settle_after, mediation, mediation_slope, 1.0,
+                      war_risk_scale)
+    states = (strategy_a.n_states, strategy_b.n_states)
+    N = int(np.prod(np.shape(game.A)[:-2], dtype=np.int64))
+    limits.check_markov(N, states[0] * states[1] * (int(settle_after) if settle_after is not None else 1), N, 1, K,
+                        automaton_states=states, budget=limits.budget_bytes(memory_budget_gb),
+                        what=_pair_text(strategy_a, strategy_b))
     d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
                mediation_slope, war_risk_scale)
     Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
@@ -231,7 +243,7 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, execution
 def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
             execution_noise=0.0, perception_noise=0.0, settle_after: int | None = None,
             mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
-            war_risk_scale: float = 1.0) -> MarkovResult:
+            war_risk_scale: float = 1.0, memory_budget_gb: float | None = None) -> MarkovResult:
     """Exact distribution of outcomes of a strategy pair in the repeated crisis.
 
     Implements ``docs/repeated-model.md`` exactly (the Monte-Carlo engine's process), as a
@@ -258,6 +270,10 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
         Round t is weighted by ``discount ** (t - 1)``.
     war_risk_scale : float >= 0
         Multiplies the game's war probabilities (the result must stay <= 1).
+    memory_budget_gb : float or None
+        Refuse (``ConfigError``, before the chains are built) an analysis whose estimated
+        peak memory (:func:`sim.limits.markov_bytes`: distinct chains x product states^2)
+        is over this many GiB; default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
@@ -266,7 +282,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     Raises
     ------
     ConfigError
-        On a bad argument (one line naming it).
+        On a bad argument (one line naming it), or an estimated peak memory over the budget.
 
     Notes
     -----
@@ -274,8 +290,14 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
     """
     strategy_a, strategy_b = _coerce(game, strategy_a, strategy_b)
-    _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
-                  war_risk_scale)
+    K = _check_inputs(game, strategy_a, strategy_b, rounds, settle_after, mediation, mediation_slope, discount,
+                      war_risk_scale)
+    budget = limits.budget_bytes(memory_budget_gb)
+    states = (strategy_a.n_states, strategy_b.n_states)
+    n_states = states[0] * states[1] * (int(settle_after) if settle_after is not None else 1)
+    # before any table is built: one chain must fit (all distinct chains are counted below)
+    limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
+                        what=_pair_text(strategy_a, strategy_b))
     d = _setup(game, strategy_a, strategy_b, settle_after, execution_noise, perception_noise, mediation,
                mediation_slope, war_risk_scale)
     batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
@@ -284,6 +306,8 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     wu = wu.reshape(-1, K, K)
+    limits.check_markov(wu.shape[0], n_states, N, rounds, K, automaton_states=states, budget=budget,
+                        what=_pair_text(strategy_a, strategy_b))
     Q, exits = _chain_kernel(wu, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], m, d["settle"])
     r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], m)  # (N, n, 2)
 

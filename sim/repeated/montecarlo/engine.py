@@ -70,6 +70,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import limits
 from sim.errors import ConfigError
 from sim.games.game import Game
 from sim.repeated.montecarlo.blocks import _Block, _worker
@@ -171,7 +172,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
              mediation: float = 0.0, mediation_slope: float = 0.0, discount: float = 1.0,
              war_risk_scale: float = 1.0, seed: Any = None, keep_paths: bool = False,
              chunk_paths: int | None = None, threads: int | None = None,
-             point_seeds: Any = None) -> SimulationResult:
+             point_seeds: Any = None, memory_budget_gb: float | None = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
 
     Parameters
@@ -214,6 +215,10 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
         results.
     threads : int or None
         Worker threads (default: the CPUs available).  Does not change the results.
+    memory_budget_gb : float or None
+        Refuse (``ConfigError``, before allocating) a call whose estimated peak memory
+        (:func:`sim.limits.simulate_bytes`: points x paths, rounds with ``keep_paths``, the
+        tables) is over this many GiB; default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
@@ -227,7 +232,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     ConfigError
         Noise outside [0, 1] or not a stochastic matrix, K mismatch between the game and a
         strategy, a non-square game, rounds or paths < 1, discount outside (0, 1], a
-        negative mediation probability, war risk above 1 after scaling.
+        negative mediation probability, war risk above 1 after scaling, an estimated peak
+        memory over ``memory_budget_gb`` (the message says how many paths fit).
     """
     if not isinstance(game, Game):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
@@ -264,6 +270,9 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     # per-point tables ------------------------------------------------------------
     batch = game.batch_shape
     G = int(np.prod(batch, dtype=np.int64)) if batch else 1
+    entries = sum(limits.mc_table_entries(st.transition, p) for st, p in ((strategy_a, P_a), (strategy_b, P_b)))
+    limits.check_simulate(G, n_paths, T, K, keep_paths=bool(keep_paths), table_entries=entries,
+                          budget=limits.budget_bytes(memory_budget_gb))
     A = game.A.reshape(G, K, K)
     B = game.B.reshape(G, K, K)
     if game.war_probability is not None:
