@@ -70,7 +70,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
     if rc.map.x is not None:
         emap = equilibrium_map(game.name, params,
                                rc.map.x, _axis(rc.map.x_range, params[rc.map.x], rc.map.points),
-                               rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points))
+                               rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points),
+                               memory_budget_gb=rc.memory_budget_gb)
 
     title = rc.scenario.title
     plots.save(plots.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
@@ -114,17 +115,18 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     cc = rc.crisis
     K = game.n_actions[0]
     kw = cc.settings()
+    budget = dict(memory_budget_gb=rc.memory_budget_gb)
     sides = game.sides
     a, b = load_strategy(cc.side_a, K=K), load_strategy(cc.side_b, K=K)
-    mc = simulate(game, a, b, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0, **kw)
+    mc = simulate(game, a, b, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0, **kw, **budget)
     main = _pair_name(sides, a, b)
-    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, **kw)}}
+    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, **kw, **budget)}}
     pairs[main + " (Monte Carlo)"] = {"strategies": (a, b), "settings": dict(kw, paths=cc.paths, seed=rc.seed),
                                       "result": mc}
     for spec_a, spec_b in cc.compare:
         pa, pb = load_strategy(spec_a, K=K), load_strategy(spec_b, K=K)
         pairs.setdefault(_pair_name(sides, pa, pb), {"strategies": (pa, pb), "settings": kw,
-                                                     "result": analyse(game, pa, pb, **kw)})
+                                                     "result": analyse(game, pa, pb, **kw, **budget)})
     summary = report_repeated.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report_repeated.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None

@@ -11,8 +11,10 @@ probability outcome with contours and the scenario's point; the equilibrium map 
 axes are game parameters; ``sensitivity.png``: each outcome against the first parameter, one
 line per value of the second (at most 6, evenly picked), or, when only one parameter
 varies, the curves instead of the maps, with 95% bands under Monte Carlo) and ``summary.json`` last.  Finished points are also kept in the
-resume store (``sweep.store``; default ``<run dir>/../points``): a re-run, e.g. after an
-interrupted sweep, reads them back and computes only the rest.  A multirun ends with
+resume store, one directory per sweep definition (``<sweep.store>/<definition key>/``;
+default ``sweep.store``: ``<run dir>/../store``, i.e. ``results/sweep/store``): a re-run, e.g.
+after Ctrl-C, reads them back and computes only the rest.  Batches are sized to fit
+``sweep.memory_budget_gb`` (default 4 GiB); see ``sim.limits``.  A multirun ends with
 ``results.csv`` in the sweep directory (``experiments/callbacks.py``).
 """
 
@@ -33,6 +35,7 @@ from sim.viz import stage as plots
 
 from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
+from sim.errors import ConfigError  # noqa: E402
 from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
 from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
 from sim.viz.sweep import sensitivity_curves  # noqa: E402
@@ -70,9 +73,10 @@ def run(cfg: dict, out_dir: Path) -> dict:
     if sc.crisis is not None:
         strategies = (load_strategy(sc.crisis.side_a, K=K), load_strategy(sc.crisis.side_b, K=K))
         settings = sc.crisis.settings()
-    store = Path(sp.store) if sp.store else out_dir.parent / "points"
+    store = Path(sp.store) if sp.store else out_dir.parent / "store"
     table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
-                       paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress)
+                       paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress,
+                       memory_budget_gb=sp.memory_budget_gb)
     files.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
 
     varying = [a.name for a in sp.grid.axes if a.values.size > 1]
@@ -98,10 +102,14 @@ def run(cfg: dict, out_dir: Path) -> dict:
                 and y not in SETTING_PARAMETERS:
             xs = sp.grid.axes[sp.grid.names.index(x)].values
             ys = sp.grid.axes[sp.grid.names.index(y)].values
-            emap = equilibrium_map(name, base, x, xs, y, ys)
-            plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
-                       figures / "equilibrium_map.png")
-            figure_files.append("figures/equilibrium_map.png")
+            try:  # one batch of len(xs) x len(ys) games: drawn only if it fits the budget
+                emap = equilibrium_map(name, base, x, xs, y, ys, memory_budget_gb=sp.memory_budget_gb)
+            except ConfigError as err:
+                print(f"note: no equilibrium map figure: {err}", file=sys.stderr)
+            else:
+                plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
+                           figures / "equilibrium_map.png")
+                figure_files.append("figures/equilibrium_map.png")
         if curve_outcomes:  # x across, one line per (evenly picked) value of y; other parameters sliced
             keep = _even_pick(sp.grid.axes[sp.grid.names.index(y)].values)
             cur = sub[sub[y].isin(keep)]
@@ -126,7 +134,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "grid": {a.name: {"min": float(a.values.min()), "max": float(a.values.max()), "n": int(a.values.size)}
                  for a in sp.grid.axes},
         "points": int(len(table)), "computed": int(table.attrs.get("computed", len(table))),
-        "reused": int(table.attrs.get("reused", 0)), "seconds": round(time.perf_counter() - t0, 3),
+        "reused": int(table.attrs.get("reused", 0)), "store": table.attrs.get("store"),
+        "seconds": round(time.perf_counter() - t0, 3),
         "outcomes": list(sp.outcomes), "table": "table.csv", "figures": figure_files,
     }
     for o in sp.outcomes:
