@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -353,6 +354,43 @@ def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
     table = pd.read_csv(out / "table.csv")
     assert table.point_key.is_unique and sorted(table.point_key) == sorted(keys)
     # a kill during a write may leave a hidden temporary file, never a partial part (all parsed above)
+
+
+def test_ctrl_c_stops_a_sweep_with_one_line_and_the_rerun_resumes_to_the_same_table(tmp_path):
+    import signal
+    import time
+
+    store = tmp_path / "store"
+    args = ["sweep.method=monte_carlo", "sweep.paths=20000", "sweep.chunk_points=2",
+            "sweep.grid.war_cost.linspace=[0,300,16]", "sweep.grid.perception_noise.linspace=[0.05,0.05,1]",
+            "sweep.outcomes=[p_war_by_T,payoff_a]"]
+    env = dict(os.environ, MPLBACKEND="Agg", CI="true")
+    env.pop("HYDRA_FULL_ERROR", None)
+    proc = subprocess.Popen([sys.executable, str(SWEEP), *args, f"sweep.store={store}"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and len(list(store.glob("*/points-*.json"))) < 2:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err + out, err
+    m = re.fullmatch(r"interrupted: (\d+) of 16 points stored; run the same command to resume", lines[0])
+    assert m and 4 <= int(m.group(1)) < 16, lines
+    stored = int(m.group(1))
+    assert stored == 2 * len(list(store.glob("*/points-*.json")))   # every stored file is whole and counted
+    assert not list(tmp_path.glob("results/sweep/*/summary.json")) and not list(store.rglob(".*tmp"))
+    again = _app(SWEEP, [*args, f"sweep.store={store}"], tmp_path)  # the same command resumes
+    assert again.returncode == 0, again.stderr
+    (run_dir,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["reused"], summary["computed"]) == (stored, 16 - stored)
+    fresh = _app(SWEEP, [*args, f"sweep.store={tmp_path / 'fresh'}"], tmp_path)  # an uninterrupted run
+    assert fresh.returncode == 0, fresh.stderr
+    (fresh_dir,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json") if p.parent != run_dir]
+    assert (run_dir / "table.csv").read_text() == (fresh_dir / "table.csv").read_text()
 
 
 def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():
