@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
+from sim.sweeps.store import SweepStoreWarning  # noqa: E402
 from sim.repeated.strategies.named import load as load_strategy  # noqa: E402
 from sim.viz.sweep import sensitivity_curves  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
@@ -45,6 +47,18 @@ from sim.viz.map import outcome_map_figure  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
 MAX_LINES = 6
+
+_format_warning = warnings.formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    """A damaged store file is reported as one ``warning: ...`` line (not file, line and source)."""
+    if issubclass(category, SweepStoreWarning):
+        return f"warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _one_line_warning
 
 
 def _even_pick(values, k: int = MAX_LINES) -> list:
