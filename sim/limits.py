@@ -19,6 +19,13 @@ Fixed limits
     Monte-Carlo alias tables of two K-state automata take 4.3 GB and 58 s, the exact
     analysis of two K-state automata 3.2 GB and the payoff figure 38 s and 2.5 GB.  At
     K = 10^5 the ladder's payoff matrices alone would be 75 GiB each.
+:data:`MAX_AUTOMATON_TABLE` = 50,000,000
+    Entries ``S x K x K x S`` of one strategy's transition table (400 MB of float64): at
+    K = 11 at most 642 automaton states, at K = 32 at most 220 (GRIT with period 3 has
+    126).  A larger automaton could not be analysed exactly within the default budget
+    anyway (its product chain with a K-state opponent would need more than ~7 GB), and
+    building it is already slow (GRIT with period 1000 at K = 32 would have ~64,000
+    states: a 34 TB table after minutes of search).
 :data:`MAX_GRID_POINTS` = 1,000,000
     Points of one sweep grid.  The table of a sweep is held in memory, written as
     ``table.csv`` (~180 bytes a row) and kept in the resume store (~200 bytes a row): at
@@ -57,7 +64,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 
-__all__ = ["MAX_RUNGS", "MAX_GRID_POINTS", "DEFAULT_MEMORY_BUDGET_GB", "GIB", "budget_bytes", "check_rungs",
+__all__ = ["MAX_RUNGS", "MAX_GRID_POINTS", "MAX_AUTOMATON_TABLE", "max_automaton_states", "DEFAULT_MEMORY_BUDGET_GB", "GIB", "budget_bytes", "check_rungs",
            "check_grid_points", "simulate_bytes", "alias_table_entries", "mc_table_entries", "markov_bytes", "map_bytes", "table_bytes",
            "check_simulate", "check_markov", "check_map", "max_paths", "max_map_points", "gib"]
 
@@ -65,6 +72,8 @@ __all__ = ["MAX_RUNGS", "MAX_GRID_POINTS", "DEFAULT_MEMORY_BUDGET_GB", "GIB", "b
 MAX_RUNGS = 32
 #: Points of one sweep grid.
 MAX_GRID_POINTS = 1_000_000
+#: Entries S x K x K x S of one strategy automaton's transition table (float64: 400 MB).
+MAX_AUTOMATON_TABLE = 50_000_000
 #: Default memory budget in GiB (``memory_budget_gb`` / ``sweep.memory_budget_gb``).
 DEFAULT_MEMORY_BUDGET_GB = 4.0
 GIB = 1024 ** 3
@@ -121,6 +130,11 @@ def check_rungs(K: Any, field: str = "K") -> int:
         raise ConfigError(field, f"{int(K)} rungs is over the maximum of {MAX_RUNGS} (what the exact analysis, the "
                                  f"Monte-Carlo tables and the figures serve); use K <= {MAX_RUNGS}")
     return int(K)
+
+
+def max_automaton_states(K: int) -> int:
+    """The most automaton states a strategy over K rungs may have (:data:`MAX_AUTOMATON_TABLE`)."""
+    return math.isqrt(MAX_AUTOMATON_TABLE // (int(K) * int(K)))
 
 
 def check_grid_points(shape: tuple[int, ...], field: str = "sweep.grid") -> int:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.limits import check_rungs
+from sim.limits import MAX_AUTOMATON_TABLE, check_rungs, max_automaton_states
 
 __all__ = ["Strategy", "check_match"]
 
@@ -142,6 +142,7 @@ def _deterministic(name: str, K: int, start, act: Callable[[Any], int],
     index = {start: 0}
     order = [start]
     i = 0
+    most = max_automaton_states(K)  # size check: stop the search before the tables would be too big
     while i < len(order):
         st = order[i]
         for own in range(K):
@@ -150,6 +151,11 @@ def _deterministic(name: str, K: int, start, act: Callable[[Any], int],
                 if nxt not in index:
                     index[nxt] = len(order)
                     order.append(nxt)
+        if len(order) > most:
+            shown = ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind")
+            raise ConfigError("strategy", f"{name}{' (' + shown + ')' if shown else ''} has more than {most} states "
+                                                  f"at K = {K}, over the limit of {MAX_AUTOMATON_TABLE} table entries "
+                                                  f"(sim.limits.MAX_AUTOMATON_TABLE); use smaller parameters or K")
         i += 1
     S = len(order)
     initial = np.zeros(S)
