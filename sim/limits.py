@@ -24,7 +24,7 @@ Fixed limits
     K = 11 at most 642 automaton states, at K = 32 at most 220 (GRIT with period 3 has
     126).  A larger automaton could not be analysed exactly within the default budget
     anyway (its product chain with a K-state opponent would need more than ~7 GB), and
-    building it is already slow (GRIT with period 1000 at K = 32 would have ~64,000
+    building it is already slow (GRIT with period 1000 at K = 32 could have up to 64,000
     states: a 34 TB table after minutes of search).
 :data:`MAX_GRID_POINTS` = 1,000,000
     Points of one sweep grid.  The table of a sweep is held in memory, written as
@@ -64,9 +64,10 @@ import numpy as np
 
 from sim.errors import ConfigError
 
-__all__ = ["MAX_RUNGS", "MAX_GRID_POINTS", "MAX_AUTOMATON_TABLE", "max_automaton_states", "DEFAULT_MEMORY_BUDGET_GB", "GIB", "budget_bytes", "check_rungs",
-           "check_grid_points", "simulate_bytes", "alias_table_entries", "mc_table_entries", "markov_bytes", "map_bytes", "table_bytes",
-           "check_simulate", "check_markov", "check_map", "max_paths", "max_map_points", "gib"]
+__all__ = ["MAX_RUNGS", "MAX_AUTOMATON_TABLE", "MAX_GRID_POINTS", "DEFAULT_MEMORY_BUDGET_GB", "GIB", "budget_bytes",
+           "check_rungs", "max_automaton_states", "check_grid_points", "simulate_bytes", "alias_table_entries",
+           "mc_table_entries", "markov_bytes", "map_bytes", "table_bytes", "check_simulate", "check_markov", "check_map",
+           "max_paths", "max_map_points", "gib"]
 
 #: Rungs per side of any game or strategy (see the module docstring for the measurements).
 MAX_RUNGS = 32
