@@ -7,7 +7,9 @@ user mistake (unknown key, unknown scenario, a probability outside [0, 1]...) pr
 line and exits with status 2: no traceback, nothing written.  Inside the job, a
 ``ConfigError`` (possible for values that only a multirun sweep reaches) removes the
 job's fresh output directory before exiting, so nothing that looks like a finished run
-is left behind.
+is left behind.  Ctrl-C (``KeyboardInterrupt``) does the same and prints one line, the
+exception's own message when it has one (a sweep's ``interrupted: N of M points stored;
+run the same command to resume``), and exits with status 130 (128 + SIGINT): no traceback.
 
 Configs are data: before anything else, :mod:`_guard` reads every config-group file the
 command line may load (raw YAML) and refuses Hydra settings, ``_target_``-like keys and
@@ -32,6 +34,7 @@ from sim.errors import ConfigError
 
 CONFIG_DIR = (Path(__file__).resolve().parent.parent / "configs").resolve()
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 # Hydra flags that show something instead of running the app: the files are still checked
 # (--cfg --resolve would resolve ${oc.env:...}), the config is not validated.
@@ -54,6 +57,28 @@ def fail(message: str) -> None:
     """Print one error line and exit with the user-error status."""
     print(f"error: {message}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+def _interrupted_line(exc: BaseException | None) -> str:
+    text = " ".join(str(exc).split()) if exc is not None else ""
+    return text if text.startswith("interrupted") else "interrupted"
+
+
+def interrupted(exc: BaseException | None = None) -> None:
+    """Ctrl-C: print one line (the exception's message if it starts with "interrupted") and exit 130."""
+    print(_interrupted_line(exc), file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _excepthook(kind, value, tb, _previous=sys.excepthook) -> None:
+    # Ctrl-C before main() runs (while an entry point imports numpy, pandas, matplotlib...)
+    if issubclass(kind, KeyboardInterrupt):
+        print(_interrupted_line(value), file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+    _previous(kind, value, tb)
+
+
+sys.excepthook = _excepthook
 
 
 def _group_options(group: str, dirs=()) -> list[str]:
@@ -192,8 +217,6 @@ def main(config_name: str, run: Callable[[dict, Path], object], validate: Callab
     import hydra
     from hydra.core.hydra_config import HydraConfig
 
-    precheck(config_name, sys.argv[1:], validate)
-
     @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=config_name)
     def _app(cfg) -> None:
         out_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -203,5 +226,12 @@ def main(config_name: str, run: Callable[[dict, Path], object], validate: Callab
         except ConfigError as err:
             shutil.rmtree(out_dir, ignore_errors=True)  # a fresh, unique directory: nothing else is in it
             fail(str(err))
+        except KeyboardInterrupt:
+            shutil.rmtree(out_dir, ignore_errors=True)  # an unfinished run; a sweep's points are in its store
+            raise
 
-    _app()
+    try:
+        precheck(config_name, sys.argv[1:], validate)
+        _app()
+    except KeyboardInterrupt as exc:
+        interrupted(exc)

@@ -66,7 +66,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
     if rc.map.x is not None:
         emap = equilibrium_map(game.name, params,
                                rc.map.x, _axis(rc.map.x_range, params[rc.map.x], rc.map.points),
-                               rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points))
+                               rc.map.y, _axis(rc.map.y_range, params[rc.map.y], rc.map.points),
+                               memory_budget_gb=rc.memory_budget_gb)
 
     title = rc.scenario.title
     viz.save(viz.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
@@ -109,16 +110,17 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     cc = rc.crisis
     cs = cc.settings
     kw = cs.to_dict()  # plain values for the summary
+    budget = dict(memory_budget_gb=rc.memory_budget_gb)
     sides = game.sides
     a, b = cc.strategies
-    mc = simulate(game, a, b, settings=cs, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0)
+    mc = simulate(game, a, b, settings=cs, paths=cc.paths, seed=rc.seed, keep_paths=cc.sample_paths > 0, **budget)
     main = _pair_name(sides, a, b)
-    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, settings=cs)}}
+    pairs = {main: {"strategies": (a, b), "settings": kw, "result": analyse(game, a, b, settings=cs, **budget)}}
     pairs[main + " (Monte Carlo)"] = {"strategies": (a, b), "settings": dict(kw, paths=cc.paths, seed=rc.seed),
                                       "result": mc}
     for pa, pb in cc.compare_strategies:
         pairs.setdefault(_pair_name(sides, pa, pb), {"strategies": (pa, pb), "settings": kw,
-                                                     "result": analyse(game, pa, pb, settings=cs)})
+                                                     "result": analyse(game, pa, pb, settings=cs, **budget)})
     summary = report.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None

@@ -11,8 +11,10 @@ probability outcome with contours and the scenario's point; the equilibrium map 
 axes are game parameters; ``sensitivity.png``: each outcome against the first parameter, one
 line per value of the second (at most 6, evenly picked), or, when only one parameter
 varies, the curves instead of the maps, with 95% bands under Monte Carlo) and ``summary.json`` last.  Finished points are also kept in the
-resume store (``sweep.store``; default ``<run dir>/../points``): a re-run, e.g. after an
-interrupted sweep, reads them back and computes only the rest.  A multirun ends with
+resume store, one directory per sweep definition (``<sweep.store>/<definition key>/``;
+default ``sweep.store``: ``<run dir>/../store``, i.e. ``results/sweep/store``): a re-run, e.g.
+after Ctrl-C, reads them back and computes only the rest.  Batches are sized to fit
+``sweep.memory_budget_gb`` (default 4 GiB); see ``sim.limits``.  A multirun ends with
 ``results.csv`` in the sweep directory (``experiments/callbacks.py``).
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +36,9 @@ from sim.viz import stage as plots
 
 from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
+from sim.errors import ConfigError  # noqa: E402
 from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
+from sim.sweeps.store import SweepStoreWarning  # noqa: E402
 from sim.viz.sweep import sensitivity_curves  # noqa: E402
 from sim.report.html import write_report  # noqa: E402
 from sim.sweeps.maps import equilibrium_map  # noqa: E402
@@ -41,6 +46,18 @@ from sim.viz.map import outcome_map_figure  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
 MAX_LINES = 6
+
+_format_warning = warnings.formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    """A damaged store file is reported as one ``warning: ...`` line (not file, line and source)."""
+    if issubclass(category, SweepStoreWarning):
+        return f"warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _one_line_warning
 
 
 def _even_pick(values, k: int = MAX_LINES) -> list:
@@ -70,9 +87,10 @@ def run(cfg: dict, out_dir: Path) -> dict:
         settings = sc.crisis.settings.to_dict()
         if settings["war_risk_scale"] == 1.0:  # a newer setting: left out at its default, so that the
             del settings["war_risk_scale"]     # point seeds (and stores) of earlier sweeps stay valid
-    store = Path(sp.store) if sp.store else out_dir.parent / "points"
+    store = Path(sp.store) if sp.store else out_dir.parent / "store"
     table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
-                       paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress)
+                       paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress,
+                       memory_budget_gb=sp.memory_budget_gb)
     files.atomic_write_text(out_dir / "table.csv", table.to_csv(index=False))
 
     varying = [a.name for a in sp.grid.axes if a.values.size > 1]
@@ -98,10 +116,14 @@ def run(cfg: dict, out_dir: Path) -> dict:
                 and y not in SETTING_PARAMETERS:
             xs = sp.grid.axes[sp.grid.names.index(x)].values
             ys = sp.grid.axes[sp.grid.names.index(y)].values
-            emap = equilibrium_map(name, base, x, xs, y, ys)
-            plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
-                       figures / "equilibrium_map.png")
-            figure_files.append("figures/equilibrium_map.png")
+            try:  # one batch of len(xs) x len(ys) games: drawn only if it fits the budget
+                emap = equilibrium_map(name, base, x, xs, y, ys, memory_budget_gb=sp.memory_budget_gb)
+            except ConfigError as err:
+                print(f"note: no equilibrium map figure: {err}", file=sys.stderr)
+            else:
+                plots.save(plots.equilibrium_map_figure(emap, title=f"{sc.scenario.title}: equilibrium map"),
+                           figures / "equilibrium_map.png")
+                figure_files.append("figures/equilibrium_map.png")
         if curve_outcomes:  # x across, one line per (evenly picked) value of y; other parameters sliced
             keep = _even_pick(sp.grid.axes[sp.grid.names.index(y)].values)
             cur = sub[sub[y].isin(keep)]
@@ -126,7 +148,8 @@ def run(cfg: dict, out_dir: Path) -> dict:
         "grid": {a.name: {"min": float(a.values.min()), "max": float(a.values.max()), "n": int(a.values.size)}
                  for a in sp.grid.axes},
         "points": int(len(table)), "computed": int(table.attrs.get("computed", len(table))),
-        "reused": int(table.attrs.get("reused", 0)), "seconds": round(time.perf_counter() - t0, 3),
+        "reused": int(table.attrs.get("reused", 0)), "store": table.attrs.get("store"),
+        "seconds": round(time.perf_counter() - t0, 3),
         "outcomes": list(sp.outcomes), "table": "table.csv", "figures": figure_files,
     }
     for o in sp.outcomes:

@@ -8,6 +8,7 @@ The package is a house with rooms (see README "Layout"); each room is a subpacka
   ``analyse`` (exact Markov chain), ``round_robin`` and ``replicator``.
 - :mod:`sim.crisis`: trees, brinkmanship, deterrence, asymmetric escalation, tying hands, arms races.
 - :mod:`sim.sweeps`: ``Grid``, ``grid_sweep``, ``equilibrium_map``.
+- :mod:`sim.limits`: size limits (``MAX_RUNGS``, ``MAX_GRID_POINTS``) and the memory budget.
 - :mod:`sim.config`: validated configs (plain dataclasses; no Hydra).
 - :mod:`sim.viz`: figures (each takes result values and returns a Figure).
 - :mod:`sim.report`: summaries in words, ``write_report`` (report.html).
@@ -42,11 +43,11 @@ _EXPORTS: dict[str, str] = {
                      "richardson_equilibrium", "richardson_stability", "richardson_trajectory", "Tree",
                      "TreeSolution", "load_tree", "AsymmetricEscalation", "asymmetric_escalation"], "sim.crisis"),
     # sweeps
-    **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap"], "sim.sweeps"),
+    **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap", "SweepInterrupted"], "sim.sweeps"),
 }
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
 _SUBPACKAGES = {"games", "equilibria", "repeated", "crisis", "sweeps", "config", "viz", "report", "errors",
-                "wording", "files"}
+                "wording", "files", "limits"}
 # ``sim.repeated.strategies`` (README: ``sim.repeated.strategies.get(name, K)``) is the strategies package of sim.repeated
 _ALIASES = {"strategies": "sim.repeated.strategies"}
 

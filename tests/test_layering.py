@@ -55,10 +55,7 @@ _FOLDERS = ("sim", "experiments", "tests", "benchmarks")
 #: Cross-package private imports in code owned by other changes: (importing file, imported
 #: name).  The test fails on any import not listed here and on any entry no longer needed.
 KNOWN = {
-    # TODO(issue 9): the sweep config reuses the grid's private range check
-    ("sim/config/sweep.py", "sim.sweeps.grid._check"),
     # TODO(issue 9): tests of other packages reaching into private helpers
-    ("tests/test_sweep.py", "sim.sweeps.grid._progress"),
     ("tests/test_readme.py", "_cli"),
     ("tests/test_hardening.py", "_cli"),
     ("tests/test_hardening.py", "_guard"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ from omegaconf import OmegaConf
 
 from sim.config.sweep import validate_sweep
 from sim.errors import ConfigError
-from sim.sweeps.grid import Grid, _progress, grid_sweep, point_seed
+from sim.sweeps import Grid, grid_sweep, point_seed
+from sim.sweeps.grid import progress_bar
 from sim.repeated.markov.chain import analyse
 from sim.repeated.strategies.named import get
 
@@ -103,22 +105,84 @@ def test_seeds_come_from_point_values_not_order():
     assert point_seed(11, {"war_cost": 0.0}).entropy[0] == 11
 
 
+def _store_files(table) -> list[Path]:
+    """The definition's store files, in point order."""
+    return sorted(Path(table.attrs["store"]).glob("points-*.json"), key=lambda p: int(p.name.split("-")[1]))
+
+
 def test_resume_skips_finished_points_without_loss_or_duplicates(tmp_path):
-    store = tmp_path / "points"
+    store = tmp_path / "store"
+    grid = {"war_cost": {"linspace": [0.0, 200.0, 3]}, "war_risk": [0.2, 0.6]}
     kw = dict(method="monte_carlo", paths=100, seed=5, store=store, chunk_points=4)
-    part = _sweep({"war_cost": {"linspace": [0.0, 200.0, 3]}, "war_risk": [0.2]}, **kw)  # "interrupted" run
-    assert part.attrs["computed"] == 3
-    full = _sweep({"war_cost": {"linspace": [0.0, 200.0, 3]}, "war_risk": [0.2, 0.6]}, **kw)
-    assert full.attrs == {"computed": 3, "reused": 3}
-    again = _sweep({"war_cost": {"linspace": [0.0, 200.0, 3]}, "war_risk": [0.2, 0.6]}, **kw)
-    assert again.attrs == {"computed": 0, "reused": 6}
-    pd.testing.assert_frame_equal(again, full)
-    fresh = _sweep({"war_cost": {"linspace": [0.0, 200.0, 3]}, "war_risk": [0.2, 0.6]},
-                   **dict(kw, store=None))
+    full = _sweep(grid, **kw)
+    assert full.attrs["computed"] == 6 and full.attrs["reused"] == 0
+    assert [p.name for p in _store_files(full)] == ["points-0-4.json", "points-4-6.json"]  # names say which points
+    _store_files(full)[0].unlink()  # as if the run had stopped before its first batch was stored
+    again = _sweep(grid, **kw)
+    assert (again.attrs["computed"], again.attrs["reused"]) == (4, 2)
+    pd.testing.assert_frame_equal(again, full, check_exact=True)
+    third = _sweep(grid, **kw)
+    assert (third.attrs["computed"], third.attrs["reused"]) == (0, 6)
+    pd.testing.assert_frame_equal(third, full, check_exact=True)
+    fresh = _sweep(grid, **dict(kw, store=None))
     pd.testing.assert_frame_equal(fresh, full, check_exact=True)
-    keys = pd.Series([r["point_key"] for p in store.glob("part-*.json") for r in json.loads(p.read_text())])
-    assert keys.is_unique and len(keys) == 6
-    assert not list(store.glob(".*tmp"))
+    keys = pd.Series([k for p in _store_files(full) for k in json.loads(p.read_text())["keys"]])
+    assert keys.is_unique and len(keys) == 6 and set(keys) == set(full.point_key)
+    assert not list(store.rglob(".*tmp"))
+
+
+def test_each_sweep_definition_has_its_own_store_read_batch_by_batch(tmp_path, monkeypatch):
+    from sim.sweeps import grid as grid_module
+    from sim.sweeps.store import PointStore
+
+    a = _sweep(GRID, store=tmp_path, chunk_points=2)
+    b = _sweep(dict(GRID, war_risk=[0.3]), store=tmp_path, chunk_points=2)       # another grid
+    c = _sweep(GRID, CRISIS[:2], store=tmp_path, chunk_points=2)                  # other outcomes
+    d = _sweep(GRID, store=tmp_path, chunk_points=2, settings=dict(SETTINGS, rounds=11))  # other settings
+    dirs = {t.attrs["store"] for t in (a, b, c, d)}
+    assert len(dirs) == 4 and all(Path(x).parent == tmp_path for x in dirs)
+    definition = json.loads((Path(a.attrs["store"]) / "definition.json").read_text())
+    assert definition["grid"]["war_risk"] == [0.2, 0.6] and definition["method"] == "exact"
+    # a re-run reads only its own definition's files, each when its batch comes, never all at start
+    _store_files(a)[0].unlink()
+    loaded, at_first_evaluation = [], []
+    real_load, real_evaluate = PointStore._load, grid_module.evaluate_points
+    monkeypatch.setattr(PointStore, "_load", lambda self, lo, hi, path: loaded.append(path) or real_load(self, lo, hi, path))
+    monkeypatch.setattr(grid_module, "evaluate_points",
+                        lambda *args, **kw: at_first_evaluation.append(len(loaded)) or real_evaluate(*args, **kw))
+    again = _sweep(GRID, store=tmp_path, chunk_points=2)
+    assert at_first_evaluation == [0]  # the first batch was evaluated before any other file was read
+    assert {p.parent for p in loaded} == {Path(a.attrs["store"])} and len(loaded) == 5
+    pd.testing.assert_frame_equal(again, a, check_exact=True)
+
+
+def test_damaged_or_foreign_store_files_are_recomputed_with_one_line_warnings(tmp_path):
+    from sim.sweeps.store import SweepStoreWarning
+
+    ref = _sweep(GRID, store=tmp_path, chunk_points=3)
+    files = _store_files(ref)
+    assert len(files) == 4
+    files[0].write_text('{"definition": "abc", "lo": 0,')                        # cut short: not JSON
+    files[1].write_text(json.dumps([[1, 2], [3, 4]]))                            # valid JSON, wrong shape
+    foreign = json.loads(files[2].read_text())
+    foreign["definition"] = "0" * 32                                             # another definition's
+    files[2].write_text(json.dumps(foreign))
+    wrong = json.loads(files[3].read_text())
+    wrong["outcomes"]["payoff_a"] = ["high", "low", "low"]                       # values of the wrong type
+    files[3].write_text(json.dumps(wrong))
+    with pytest.warns(SweepStoreWarning) as caught:
+        again = _sweep(GRID, store=tmp_path, chunk_points=3)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 4 and all("\n" not in m and "recomputed" in m for m in messages)
+    assert "not valid JSON" in messages[0] and "fields" in messages[1] and "another sweep definition" in messages[2]
+    assert again.attrs["computed"] == 12
+    pd.testing.assert_frame_equal(again, ref, check_exact=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                           # repaired: no more warnings
+        third = _sweep(GRID, store=tmp_path, chunk_points=3)
+    assert third.attrs["reused"] == 12
 
 
 @pytest.mark.parametrize("grid, outcomes, match", [
@@ -135,8 +199,8 @@ def test_bad_grids_give_one_line_errors(grid, outcomes, match):
 
 def test_progress_bar_only_on_a_terminal_without_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
-    assert _progress(10, None) is None
-    assert _progress(10, False) is None
+    assert progress_bar(10, None) is None
+    assert progress_bar(10, False) is None
 
 
 # --------------------------------------------------------------------------- configs and the app
@@ -423,13 +487,13 @@ def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
     proc = subprocess.Popen([sys.executable, str(SWEEP), *args], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None and len(list(store.glob("part-*.json"))) < 2:
+    while time.time() < deadline and proc.poll() is None and len(list(store.glob("*/points-*.json"))) < 2:
         time.sleep(0.02)
     killed = proc.poll() is None
     if killed:
         proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
-    before = len(list(store.glob("part-*.json")))
+    before = len(list(store.glob("*/points-*.json")))
     done = _app(SWEEP, args, tmp_path)
     assert done.returncode == 0, done.stderr
     (out,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
@@ -437,11 +501,48 @@ def test_killed_sweep_resumes_with_no_point_lost_or_duplicated(tmp_path):
     assert summary["points"] == 16 and summary["reused"] == 2 * before  # every finished chunk read back
     assert killed or summary["reused"] == 16
     assert summary["reused"] + summary["computed"] == 16
-    keys = [r["point_key"] for p in store.glob("part-*.json") for r in json.loads(p.read_text())]
+    keys = [k for p in store.glob("*/points-*.json") for k in json.loads(p.read_text())["keys"]]
     assert len(keys) == len(set(keys)) == 16
     table = pd.read_csv(out / "table.csv")
     assert table.point_key.is_unique and sorted(table.point_key) == sorted(keys)
     # a kill during a write may leave a hidden temporary file, never a partial part (all parsed above)
+
+
+def test_ctrl_c_stops_a_sweep_with_one_line_and_the_rerun_resumes_to_the_same_table(tmp_path):
+    import signal
+    import time
+
+    store = tmp_path / "store"
+    args = ["sweep.method=monte_carlo", "sweep.paths=20000", "sweep.chunk_points=2",
+            "sweep.grid.war_cost.linspace=[0,300,16]", "sweep.grid.perception_noise.linspace=[0.05,0.05,1]",
+            "sweep.outcomes=[p_war_by_T,payoff_a]"]
+    env = dict(os.environ, MPLBACKEND="Agg", CI="true")
+    env.pop("HYDRA_FULL_ERROR", None)
+    proc = subprocess.Popen([sys.executable, str(SWEEP), *args, f"sweep.store={store}"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and len(list(store.glob("*/points-*.json"))) < 2:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err + out, err
+    m = re.fullmatch(r"interrupted: (\d+) of 16 points stored; run the same command to resume", lines[0])
+    assert m and 4 <= int(m.group(1)) < 16, lines
+    stored = int(m.group(1))
+    assert stored == 2 * len(list(store.glob("*/points-*.json")))   # every stored file is whole and counted
+    assert not list(tmp_path.glob("results/sweep/*/summary.json")) and not list(store.rglob(".*tmp"))
+    again = _app(SWEEP, [*args, f"sweep.store={store}"], tmp_path)  # the same command resumes
+    assert again.returncode == 0, again.stderr
+    (run_dir,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["reused"], summary["computed"]) == (stored, 16 - stored)
+    fresh = _app(SWEEP, [*args, f"sweep.store={tmp_path / 'fresh'}"], tmp_path)  # an uninterrupted run
+    assert fresh.returncode == 0, fresh.stderr
+    (fresh_dir,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json") if p.parent != run_dir]
+    assert (run_dir / "table.csv").read_text() == (fresh_dir / "table.csv").read_text()
 
 
 def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():

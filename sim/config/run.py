@@ -24,15 +24,16 @@ from sim.config.scenario import (Phase, StatedPolicy, check_phase_rungs, check_s
                               policy_records, validate_phases, validate_policies)
 from sim.config.safety import check_name
 from sim.equilibria.nash import METHODS
+from sim import limits
 from sim.errors import ConfigError
 from sim.games import GAMES, Game, build, builder_parameters
 from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
 __all__ = ["ConfigError", "ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game",
-           "validate_crisis"]
+           "validate_crisis", "check_crisis_size"]
 
-RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models")
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -144,6 +145,7 @@ class RunConfig:
     crisis: CrisisConfig | None = None
     models: Mapping[str, Any] = field(default_factory=dict)  # validated blocks, see sim.config.models
     built_game: Game | None = None  # the game, built once while validating (scenario names and labels)
+    memory_budget_gb: float = limits.DEFAULT_MEMORY_BUDGET_GB  # peak memory allowed (sim.limits)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -185,7 +187,8 @@ def _range(name: str, value: Any) -> tuple[float, float] | None:
     return lo, hi
 
 
-def _map(raw: Any, game: Mapping[str, Any]) -> MapConfig:
+def _map(raw: Any, game: Mapping[str, Any], n_actions: tuple[int, int] | None = None,
+         budget: float | None = None) -> MapConfig:
     raw = _require_mapping("map", raw or {})
     _unknown_keys("map", raw, ("x", "y", "x_range", "y_range", "points"))
     name = game["name"]
@@ -203,6 +206,8 @@ def _map(raw: Any, game: Mapping[str, Any]) -> MapConfig:
     points = raw.get("points", MapConfig.points)
     if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 2000:
         raise ConfigError("map.points", f"must be an integer in [2, 2000], got {points!r}")
+    if n_actions is not None:  # points x points games of K x K rungs: an element budget
+        limits.check_map(points, points, *n_actions, budget=limits.budget_bytes(budget))
     return MapConfig(x, y, _range("map.x_range", raw.get("x_range")), _range("map.y_range", raw.get("y_range")), points)
 
 
@@ -237,6 +242,36 @@ def _int(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(name, f"must be an integer in [{lo}, {hi}], got {value!r}")
     return value
+
+
+def _count(name: str, value: Any, lo: int, hi: int) -> int:
+    """A count such as a number of paths: an integer, or a float with an integral value (``1e6``)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    return _int(name, value, lo, hi)
+
+
+def check_crisis_size(crisis: "CrisisConfig", K: int, budget: float | None = None,
+                      budget_field: str = "memory_budget_gb") -> None:
+    """The run's Monte Carlo and each exact pair analysis fit the memory budget (sim.limits), or one line.
+
+    Checked before anything runs: Monte Carlo with ``crisis.paths`` (keeping every path's
+    rungs when sample paths are drawn), the exact analysis of the pair and of each pair in
+    ``crisis.compare``.  They run one after another, so each must fit on its own.
+    """
+    budget = limits.budget_bytes(budget, budget_field)
+    cs = crisis.settings
+    _, (pa, pb) = cs.noise(K)
+    a, b = crisis.strategies
+    entries = limits.mc_table_entries(a.transition, pa) + limits.mc_table_entries(b.transition, pb)
+    limits.check_simulate(1, crisis.paths, cs.rounds, K, keep_paths=crisis.sample_paths > 0,
+                          table_entries=entries, budget=budget, paths_field="crisis.paths", budget_field=budget_field)
+    m = cs.settle_after or 1
+    pairs = [("crisis", a, b)] + [(f"crisis.compare[{i}]", x, y) for i, (x, y) in enumerate(crisis.compare_strategies)]
+    for where, x, y in pairs:
+        limits.check_markov(1, x.n_states * y.n_states * m, 1, cs.rounds, K,
+                            automaton_states=(x.n_states, y.n_states), budget=budget, field=where,
+                            budget_field=budget_field, what=f"{x.name} x {y.name}")
 
 
 def _strategy_spec(name: str, spec: Any, K: int) -> tuple[dict, Strategy]:
@@ -294,7 +329,7 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
         built.append((a, b))
     return CrisisConfig(
         side_a, side_b, settings, (strategy_a, strategy_b),
-        paths=_int("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
+        paths=_count("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
         sample_paths=_int("crisis.sample_paths", raw.get("sample_paths", 5), 0, 100),
         compare=tuple(specs), compare_strategies=tuple(built))
 
@@ -312,19 +347,22 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, RUN_KEYS)
     seed = _seed(cfg)
+    budget = cfg.get("memory_budget_gb", limits.DEFAULT_MEMORY_BUDGET_GB)
+    limits.budget_bytes(budget, "memory_budget_gb")
     method = cfg.get("method", "support")
     if method not in METHODS:
         raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     scenario = _scenario(cfg.get("scenario"))
     game_cfg = dict(_require_mapping("game", cfg.get("game")))
-    game = build_game(game_cfg, scenario)  # validates names, keys, ranges and labels
+    game = build_game(game_cfg, scenario)  # validates names, keys, ranges (K <= sim.limits.MAX_RUNGS) and labels
     ka, kb = game.n_actions
     crisis = None
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
         crisis = validate_crisis(cfg.get("crisis"), ka)
-    mp = _map(cfg.get("map"), game_cfg)
+        check_crisis_size(crisis, ka, budget)
+    mp = _map(cfg.get("map"), game_cfg, (ka, kb), budget)
     experiment = check_name("experiment", cfg.get("experiment", "run"))
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
     models = validate_models(cfg.get("models"), scenario.sides)
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game)
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget))

@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (_seed, CrisisConfig, ScenarioConfig, _int, _require_mapping, _scenario, _string, _unknown_keys,
-                     build_game, validate_crisis)
+from sim.config.run import (_seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
+                            _unknown_keys, build_game, validate_crisis)
 from sim.config.safety import check_name
+from sim import limits
 from sim.errors import ConfigError
-from sim.sweeps.grid import GAME_OUTCOMES, Grid, _check
+from sim.sweeps.spec import GAME_OUTCOMES, Grid, check_grid
+from sim.sweeps.plan import plan
 
 __all__ = ["SweepSpec", "SweepConfig", "validate_sweep"]
 
 SWEEP_RUN_KEYS = ("experiment", "seed", "scenario", "game", "crisis", "sweep", "map", "method", "models")
-SWEEP_KEYS = ("method", "grid", "outcomes", "paths", "chunk_points", "x", "y", "store", "progress")
+SWEEP_KEYS = ("method", "grid", "outcomes", "paths", "chunk_points", "x", "y", "store", "progress",
+              "memory_budget_gb")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class SweepSpec:
     y: str | None = None
     store: str | None = None
     progress: bool | None = None
+    memory_budget_gb: float = limits.DEFAULT_MEMORY_BUDGET_GB
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,10 @@ def _spec(raw: Any, game_cfg: Mapping[str, Any], has_crisis: bool) -> SweepSpec:
     if not isinstance(outcomes, (list, tuple)):
         raise ConfigError("sweep.outcomes", f"must be a list of outcome names, got {outcomes!r}")
     method = raw.get("method", "exact")
-    _check(game_cfg["name"], game_cfg, grid, list(outcomes), method, (None, None) if has_crisis else None)
+    check_grid(game_cfg["name"], game_cfg, grid, list(outcomes), method, (None, None) if has_crisis else None)
     if not has_crisis and any(o not in GAME_OUTCOMES for o in outcomes):
         raise ConfigError("sweep.outcomes", "crisis outcomes need crisis settings (crisis is null)")
-    paths = _int("sweep.paths", raw.get("paths", 1000), 1, 100_000_000)
+    paths = _count("sweep.paths", raw.get("paths", 1000), 1, 100_000_000)
     chunk = _int("sweep.chunk_points", raw.get("chunk_points", 4096), 1, 10_000_000)
     x, y = raw.get("x"), raw.get("y")
     for key, val in (("sweep.x", x), ("sweep.y", y)):
@@ -75,7 +79,19 @@ def _spec(raw: Any, game_cfg: Mapping[str, Any], has_crisis: bool) -> SweepSpec:
     progress = raw.get("progress")
     if progress is not None and not isinstance(progress, bool):
         raise ConfigError("sweep.progress", f"must be true, false or null (auto), got {progress!r}")
-    return SweepSpec(grid, tuple(outcomes), method, paths, chunk, x, y, store, progress)
+    budget = raw.get("memory_budget_gb", limits.DEFAULT_MEMORY_BUDGET_GB)
+    limits.budget_bytes(budget, "sweep.memory_budget_gb")
+    return SweepSpec(grid, tuple(outcomes), method, paths, chunk, x, y, store, progress, float(budget))
+
+
+def _check_size(sp: SweepSpec, game_cfg: Mapping[str, Any], crisis: CrisisConfig | None, K: int) -> None:
+    """The sweep's batches can be sized to fit ``sweep.memory_budget_gb`` (sim.sweeps.plan), or one line."""
+    strategies = None if crisis is None else crisis.strategies
+    settings = {} if crisis is None else crisis.settings.to_dict()
+    base = {k: v for k, v in game_cfg.items() if k not in sp.grid.names and k != "name"}
+    plan(game_cfg["name"], base, sp.grid, strategies, list(sp.outcomes), sp.method, settings, sp.paths,
+         sp.chunk_points, limits.budget_bytes(sp.memory_budget_gb), paths_field="sweep.paths",
+         budget_field="sweep.memory_budget_gb", grid_field="sweep.grid", crisis_field="crisis")
 
 
 def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
@@ -92,5 +108,6 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
         crisis = validate_crisis(cfg.get("crisis"), ka)
     spec = _spec(cfg.get("sweep"), game_cfg, crisis is not None)
+    _check_size(spec, game_cfg, crisis, ka)
     experiment = check_name("experiment", cfg.get("experiment", "sweep"))
     return SweepConfig(experiment, seed, scenario, game_cfg, crisis, spec)

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from sim.errors import ConfigError, as_float_array, user_errors
+from sim.limits import check_rungs
 from sim.games.game import Game, _default_labels, _labels, _nonnegative, _probability
 
 __all__ = ["from_matrices", "symmetric", "prisoners_dilemma", "chicken", "stag_hunt", "deterrence", "ladder",
@@ -206,14 +207,9 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     an exact potential game (Monderer and Shapley 1996): it always has a pure equilibrium.
 
     Every numeric argument except ``K`` may be an array; they broadcast to the batch shape.
+    ``K`` is at most :data:`sim.limits.MAX_RUNGS` (32), checked before anything is allocated.
     """
-    try:
-        ok = not isinstance(K, bool) and int(K) == K and int(K) >= 2
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ConfigError("K", f"must be an integer >= 2 (number of rungs), got {K!r}")
-    K = int(K)
+    K = check_rungs(K, "K")  # before anything K x K is allocated (sim.limits.MAX_RUNGS)
     g = as_float_array("advantage", advantage)[..., None, None]
     d = as_float_array("damage", damage)[..., None, None]
     c = as_float_array("cost", cost)[..., None, None]

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.errors import ConfigError, as_float_array
+from sim.limits import MAX_RUNGS
 
 __all__ = ["Game", "payoff_matrices"]
 
@@ -101,6 +102,9 @@ class Game:
         if A.shape[-1] < 1 or A.shape[-2] < 1:
             raise ConfigError("A", f"needs at least one action per side, got shape {A.shape}")
         ka, kb = A.shape[-2:]
+        if max(ka, kb) > MAX_RUNGS:
+            raise ConfigError("A", f"{ka} x {kb} rungs is over the maximum of {MAX_RUNGS} rungs per side "
+                                   "(sim.limits.MAX_RUNGS)")
         A.setflags(write=False)
         B.setflags(write=False)
         object.__setattr__(self, "A", A)

@@ -1,7 +1,5 @@
-"""Vectorised parameter-grid sweeps: a :class:`Grid` spec and :func:`grid_sweep`.
+"""Vectorised parameter-grid sweeps: :func:`grid_sweep` over a :class:`Grid` (:mod:`sim.sweeps.spec`).
 
-A grid names parameters and their values (``linspace`` / ``logspace`` / a list); its
-points are the Cartesian product, flattened in C order (first parameter slowest).
 :func:`grid_sweep` evaluates the whole grid through the numpy core in chunks of
 ``chunk_points`` points, so memory stays bounded:
 
@@ -18,10 +16,15 @@ points are the Cartesian product, flattened in C order (first parameter slowest)
    keeps every point's paths on its own streams), so there is no loop over points.
    Internally the grid is walked with the swept settings as the slowest axes (so a chunk
    needs few batched calls); the table comes back in the caller's grid order.
-4. Optional resume (``store=``): each chunk's rows are written atomically as
-   ``store/part-<hash>.json``, each row keyed by ``point_key``, a hash of the point's
-   resolved config (game, parameters, strategies, settings, method, paths, seed,
-   outcomes).  A re-run reads the parts and evaluates only the missing points.
+4. Memory: batches are sized by :func:`sim.sweeps.plan.plan` to fit ``memory_budget_gb``
+   (at most ``chunk_points`` points; under the exact method at most as many distinct Markov
+   chains per ``analyse`` call as fit); a sweep whose single point does not fit, or whose
+   grid has more than :data:`sim.limits.MAX_GRID_POINTS` points, is refused with one line.
+5. Optional resume (``store=``): :class:`sim.sweeps.store.PointStore`, one directory per
+   sweep definition under ``store`` (``<store>/<definition key>/``), whose files say which
+   points they hold; a re-run reads only the files that overlap the batch at hand and
+   evaluates only the missing points.  Ctrl-C raises :class:`SweepInterrupted` (a
+   ``KeyboardInterrupt``) saying how many points are stored.
 
 The result is a tidy :class:`pandas.DataFrame`: one row per point, the swept parameters,
 then the outcomes, then ``point_key``.
@@ -29,167 +32,29 @@ then the outcomes, then ``point_key``.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from sim import limits
 from sim.errors import ConfigError
-from sim.games import build, builder_parameters
-from sim.games import payoff_matrices
+from sim.games import build, payoff_matrices
+from sim.sweeps.keys import point_key, point_seed
+from sim.sweeps.plan import plan
+from sim.sweeps.spec import (CRISIS_OUTCOMES, GAME_OUTCOMES, MC_OUTCOMES, METHODS, OUTCOMES, SETTING_PARAMETERS, Axis,
+                             Grid, check_grid, sweepable_parameters)
+from sim.sweeps.store import PointStore, SweepInterrupted
 
-__all__ = ["Axis", "Grid", "grid_sweep", "point_seed", "point_key", "GAME_OUTCOMES", "CRISIS_OUTCOMES",
-           "MC_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS", "sweepable_parameters"]
-
-#: Outcomes of the stage game (no strategies needed).
-GAME_OUTCOMES = ("game_class", "n_pure", "eq_level", "p_top")
-#: Outcomes of the repeated crisis of a strategy pair (exact or Monte Carlo).
-CRISIS_OUTCOMES = ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T", "payoff_a", "payoff_b", "expected_rounds")
-#: Outcomes only Monte Carlo gives: standard errors of the mean payoffs and the binomial
-#: standard errors ``sqrt(p (1 - p) / paths)`` of the probabilities.
-MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem", "p_war_by_T_sem", "p_settled_by_T_sem", "p_mediated_by_T_sem")
-OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES
-#: Crisis settings that may be swept (keyword arguments of analyse / simulate).
-SETTING_PARAMETERS = ("execution_noise", "perception_noise", "mediation", "mediation_slope", "discount",
-                      "settle_after", "war_risk_scale")
 _INT_SETTINGS = ("settle_after",)
-_NOT_SWEPT = ("K", "sides", "labels", "labels_a", "labels_b", "A", "B")
-METHODS = ("exact", "monte_carlo")
 
-
-def sweepable_parameters(game: str) -> list[str]:
-    """Parameters a grid over game ``game`` may sweep: its numeric builder arguments and the settings."""
-    return [p for p in builder_parameters(game) if p not in _NOT_SWEPT] + list(SETTING_PARAMETERS)
-
-
-# --------------------------------------------------------------------------- the grid
-@dataclass(frozen=True, eq=False)
-class Axis:
-    """One swept parameter: its name and its values (1-D float array, at least one)."""
-
-    name: str
-    values: np.ndarray
-
-
-def _axis(name: str, spec: Any) -> Axis:
-    where = f"sweep.grid.{name}"
-    if isinstance(spec, Mapping):
-        if len(spec) != 1:
-            raise ConfigError(where, f"needs exactly one of linspace, logspace, values; got {', '.join(map(str, spec))}")
-        (kind, arg), = spec.items()
-        if kind in ("linspace", "logspace"):
-            if not isinstance(arg, (list, tuple)) or len(arg) != 3:
-                raise ConfigError(f"{where}.{kind}", f"must be [low, high, number of points], got {arg!r}")
-            lo, hi, n = arg
-            for v in (lo, hi):
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                    raise ConfigError(f"{where}.{kind}", f"low and high must be finite numbers, got {arg!r}")
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ConfigError(f"{where}.{kind}", f"empty range: the number of points must be an integer >= 1, "
-                                                     f"got {n!r}")
-            if kind == "logspace":
-                if lo <= 0 or hi <= 0:
-                    raise ConfigError(f"{where}.logspace", f"low and high must be > 0 (values, not exponents), "
-                                                           f"got {arg!r}")
-                values = np.geomspace(float(lo), float(hi), n)
-            else:
-                values = np.linspace(float(lo), float(hi), n)
-            return Axis(name, values)
-        if kind == "values":
-            spec = arg
-        else:
-            raise ConfigError(where, f"unknown range kind {kind!r}; allowed: linspace, logspace, values")
-    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        spec = [spec]
-    if not isinstance(spec, (list, tuple)) or len(spec) == 0:
-        raise ConfigError(where, f"empty range: needs {{linspace: [low, high, n]}}, {{logspace: [low, high, n]}} "
-                                 f"or a non-empty list of values, got {spec!r}")
-    for v in spec:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ConfigError(where, f"values must be finite numbers, got {v!r}")
-    return Axis(name, np.asarray(spec, dtype=float))
-
-
-@dataclass(frozen=True, eq=False)
-class Grid:
-    """A Cartesian grid over named parameters (C order: the first axis varies slowest).
-
-    Build it with :meth:`from_spec`: ``Grid.from_spec({"war_cost": {"linspace": [0, 300, 300]},
-    "perception_noise": [0.0, 0.05, 0.1]})``.  ``logspace`` takes the end *values* (like
-    ``numpy.geomspace``).
-    """
-
-    axes: tuple[Axis, ...]
-
-    @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> "Grid":
-        if not isinstance(spec, Mapping) or not spec:
-            raise ConfigError("sweep.grid", "must name at least one parameter with its values")
-        return cls(tuple(_axis(str(k), v) for k, v in spec.items()))
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.axes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(a.values.size for a in self.axes)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    def points(self, lo: int = 0, hi: int | None = None) -> dict[str, np.ndarray]:
-        """Values of points ``lo .. hi-1`` (flat C-order indices), one 1-D array per parameter."""
-        hi = self.size if hi is None else min(hi, self.size)
-        idx = np.unravel_index(np.arange(lo, hi), self.shape)
-        return {a.name: a.values[i] for a, i in zip(self.axes, idx)}
-
-
-# --------------------------------------------------------------------------- hashing and seeds
-def _canonical(value: Any) -> Any:
-    if isinstance(value, (bool, str)) or value is None:
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return int(v) if v.is_integer() and abs(v) < 2 ** 53 else repr(v)
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_canonical(v) for v in value]
-    return repr(value)
-
-
-def _digest(obj: Any) -> bytes:
-    text = json.dumps(_canonical(obj), sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def point_seed(seed: int, point: Mapping[str, Any]) -> np.random.SeedSequence:
-    """The Monte-Carlo stream of one point: ``SeedSequence([seed, *hash_words(point)])``.
-
-    ``point`` is the point's resolved parameter values (game parameters and settings);
-    the hash is BLAKE2b over their canonical JSON, as four 32-bit words.
-    """
-    words = np.frombuffer(_digest(point), dtype="<u4").tolist()
-    return np.random.SeedSequence(entropy=[int(seed), *words])
-
-
-def point_key(config: Mapping[str, Any]) -> str:
-    """Hex key of a resolved point config (resume and de-duplication)."""
-    return _digest(config).hex()
+__all__ = ["grid_sweep", "evaluate_points", "progress_bar"]
 
 
 # --------------------------------------------------------------------------- evaluation
-def _progress(total: int, enabled: bool | None):
+def progress_bar(total: int, enabled: bool | None):
     if enabled is None:
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
     if not enabled:
@@ -201,28 +66,11 @@ def _progress(total: int, enabled: bool | None):
     return tqdm(total=total, unit="pt", desc="sweep", file=sys.stderr)
 
 
-def _check(game: str, base_params: Mapping[str, Any], grid: Grid, outcomes: Sequence[str], method: str,
-           strategies) -> None:
-    allowed = sweepable_parameters(game)
-    for name in grid.names:
-        if name not in allowed:
-            raise ConfigError(f"sweep.grid.{name}", f"unknown parameter for game {game!r}; allowed: {', '.join(allowed)}")
-    if method not in METHODS:
-        raise ConfigError("sweep.method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
-    if not outcomes:
-        raise ConfigError("sweep.outcomes", f"name at least one outcome; allowed: {', '.join(OUTCOMES)}")
-    for o in outcomes:
-        if o not in OUTCOMES:
-            raise ConfigError("sweep.outcomes", f"unknown outcome {o!r}; allowed: {', '.join(OUTCOMES)}")
-        if o in MC_OUTCOMES and method != "monte_carlo":
-            raise ConfigError("sweep.outcomes", f"{o!r} needs method monte_carlo")
-    if strategies is None and any(o not in GAME_OUTCOMES for o in outcomes):
-        raise ConfigError("sweep.outcomes", "crisis outcomes need a strategy pair (crisis.side_a, crisis.side_b)")
-
-
-def _evaluate(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarray], strategies, outcomes, method,
-              settings: Mapping[str, Any], paths: int, seed: int) -> dict[str, np.ndarray]:
-    """Outcomes of ``n`` points given as parameter arrays (one chunk)."""
+def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarray], strategies, outcomes, method,
+              settings: Mapping[str, Any], paths: int, seed: int, chains: int | None = None,
+              budget_gb: float | None = None) -> dict[str, np.ndarray]:
+    """Outcomes of ``n`` points given as parameter arrays (one batch); exact calls hold at most
+    ``chains`` distinct Markov chains."""
     from sim.sweeps.maps import equilibrium_outcomes
 
     n = next(iter(pts.values())).size
@@ -260,16 +108,27 @@ def _evaluate(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarray], st
         if method == "exact":
             from sim.repeated.markov.chain import analyse
 
-            res = analyse(gb[idx], sa, sb, **kw)
-            _store(out, idx, res, crisis)
+            for call in _by_chains(gb, idx, chains):
+                res = analyse(gb[call], sa, sb, memory_budget_gb=budget_gb, **kw)
+                _collect(out, call, res, crisis)
         else:
             from sim.repeated.montecarlo.engine import simulate
 
             # one batched call; each point draws from its own parameter-derived streams
             seeds = [point_seed(seed, _resolved(params, pts, i, kw, game_names)) for i in idx]
-            res = simulate(gb[idx], sa, sb, paths=paths, point_seeds=seeds, **kw)
-            _store(out, idx, res, crisis)
+            res = simulate(gb[idx], sa, sb, paths=paths, point_seeds=seeds, memory_budget_gb=budget_gb, **kw)
+            _collect(out, idx, res, crisis)
     return {o: out[o] for o in outcomes}
+
+
+def _by_chains(gb, idx: np.ndarray, chains: int | None) -> list[np.ndarray]:
+    """``idx`` cut into calls of at most ``chains`` distinct war-risk tables (one Markov chain each)."""
+    wp = gb.war_probability
+    if chains is None or wp is None or idx.size <= chains:
+        return [idx]
+    _, cid = np.unique(np.asarray(wp)[idx].reshape(idx.size, -1), axis=0, return_inverse=True)
+    cid = cid.reshape(-1)
+    return [idx[(cid >= a) & (cid < a + chains)] for a in range(0, int(cid.max()) + 1, chains)]
 
 
 def _batch(g, n: int):
@@ -293,7 +152,7 @@ def _resolved(params: Mapping[str, Any], pts, i: int, settings: Mapping[str, Any
     return p
 
 
-def _store(out, idx, res, crisis) -> None:
+def _collect(out, idx, res, crisis) -> None:
     last = (lambda a: np.asarray(a)[..., -1]) if res.rounds is not None else np.asarray
     total = getattr(res, "total_payoffs", res.payoffs)
     vals = {"p_war_by_T": last(res.p_war), "p_settled_by_T": last(res.p_settled),
@@ -308,14 +167,11 @@ def _store(out, idx, res, crisis) -> None:
         out[o][idx] = np.asarray(vals[o]).reshape(-1)
 
 
-def _jsonable(v):
-    return v.item() if isinstance(v, np.generic) else str(v)
-
-
 def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[str, Any],
                strategies=None, outcomes: Sequence[str] = ("p_war_by_T",), *, method: str = "exact",
                settings: Mapping[str, Any] | None = None, paths: int = 1000, seed: int = 0,
-               chunk_points: int = 4096, store: str | Path | None = None, progress: bool | None = None):
+               chunk_points: int = 4096, store: str | Path | None = None, progress: bool | None = None,
+               memory_budget_gb: float | None = None):
     """Evaluate ``outcomes`` at every point of ``grid`` (see the module docstring).
 
     Parameters
@@ -326,7 +182,8 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
         The builder's other parameters (the scenario's point).
     grid : Grid or mapping
         The swept parameters (a mapping goes through :meth:`Grid.from_spec`): numeric
-        builder parameters and/or crisis settings (:data:`SETTING_PARAMETERS`).
+        builder parameters and/or crisis settings (:data:`SETTING_PARAMETERS`); at most
+        :data:`sim.limits.MAX_GRID_POINTS` points.
     strategies : (Strategy, Strategy) or None
         Side A's and side B's automata (needed for crisis outcomes).
     outcomes : sequence of str
@@ -343,77 +200,96 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
     paths, seed : int
         Monte-Carlo paths per point and the base seed.
     chunk_points : int
-        Points evaluated per batch (bounds memory; does not change results).
+        Points evaluated per batch at most (fewer when the memory budget needs it; does
+        not change results).
     store : path or None
-        Directory of resumable per-chunk parts (see the module docstring).
+        Root of the resume store: finished points go to ``store/<definition key>/`` (see
+        :mod:`sim.sweeps.store`).
     progress : bool or None
         Progress bar (tqdm); ``None``: only when stderr is a terminal and ``CI`` is unset.
+    memory_budget_gb : float or None
+        Peak memory to plan the batches for (:mod:`sim.sweeps.plan`); default
+        :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
     pandas.DataFrame
         ``grid.size`` rows in grid order: swept parameters, outcomes, ``point_key``.
         ``attrs["computed"]`` / ``attrs["reused"]`` count points evaluated now / read
-        from ``store``.
+        from ``store``; ``attrs["store"]`` is the definition's store directory (or None).
+
+    Raises
+    ------
+    ConfigError
+        A bad argument, a grid over :data:`sim.limits.MAX_GRID_POINTS`, or a point that does
+        not fit the memory budget (one line saying what fits).
+    SweepInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``): ``interrupted: N of M points stored; ...``.
     """
     import pandas as pd
 
     if not isinstance(grid, Grid):
         grid = Grid.from_spec(grid)
+    limits.check_grid_points(grid.shape, "grid")
     outcomes = list(outcomes)
-    _check(game, base_params, grid, outcomes, method, strategies)
+    check_grid(game, base_params, grid, outcomes, method, strategies)
     if isinstance(chunk_points, bool) or not isinstance(chunk_points, int) or chunk_points < 1:
         raise ConfigError("sweep.chunk_points", f"must be an integer >= 1, got {chunk_points!r}")
+    budget = limits.budget_bytes(memory_budget_gb)
     settings = dict(settings or {})
     base = {k: v for k, v in base_params.items() if k not in grid.names and k != "name"}
+    batch, chains = plan(game, base, grid, strategies, outcomes, method, settings, paths, chunk_points, budget)
     fixed = {"game": game, "base": base, "settings": {k: v for k, v in settings.items() if k not in grid.names},
              "method": method, "outcomes": outcomes,
              "strategies": None if strategies is None else [s.to_config() for s in strategies],
              "paths": paths if method == "monte_carlo" else None, "seed": seed if method == "monte_carlo" else None}
     fixed_key = point_key(fixed)
-    done: dict[str, dict] = {}
-    if store is not None:
-        store = Path(store)
-        for part in sorted(store.glob("part-*.json")) if store.is_dir() else ():
-            try:
-                rows = json.loads(part.read_text())
-            except (OSError, ValueError):  # cannot happen with atomic writes; recompute if it does
-                continue
-            for row in rows:
-                done[row["point_key"]] = row
-    # evaluate with the crisis settings as the slowest axes, so each chunk needs few
+    # evaluate with the crisis settings as the slowest axes, so each batch needs few
     # batched analyse calls; rows go back to the caller's grid order at the end
     perm = sorted(range(len(grid.axes)), key=lambda j: grid.names[j] not in SETTING_PARAMETERS)
     user_grid, grid = grid, Grid(tuple(grid.axes[j] for j in perm))
-    bar = _progress(grid.size, progress)
+
+    def keys(lo: int, hi: int) -> list[str]:
+        pts = grid.points(lo, hi)
+        return [point_key({"fixed": fixed_key, "point": {k: pts[k][i] for k in pts}}) for i in range(hi - lo)]
+
+    points = None
+    if store is not None:
+        definition = dict(fixed, grid={a.name: a.values for a in user_grid.axes})
+        points = PointStore(store, point_key(definition), definition, outcomes, keys, grid.size)
+    bar = progress_bar(grid.size, progress)
     frames = []
     computed = 0
     try:
-        for lo in range(0, grid.size, chunk_points):
-            pts = grid.points(lo, lo + chunk_points)
+        for lo in range(0, grid.size, batch):
+            pts = grid.points(lo, lo + batch)
             n = next(iter(pts.values())).size
-            keys = [point_key({"fixed": fixed_key, "point": {k: pts[k][i] for k in pts}}) for i in range(n)]
-            todo = np.array([i for i, k in enumerate(keys) if k not in done], dtype=np.intp)
+            chunk_keys = keys(lo, lo + n)
+            have = points.read(lo, lo + n) if points is not None else {}
+            todo = np.array([i for i in range(n) if lo + i not in have], dtype=np.intp)
             table = pd.DataFrame({k: v for k, v in pts.items()})
-            computed += int(todo.size)
+            cols = {o: np.empty(n, dtype=object) for o in outcomes}
+            for i, row in have.items():
+                for o in outcomes:
+                    cols[o][i - lo] = row[o]
             if todo.size:
                 sub = {k: v[todo] for k, v in pts.items()}
-                vals = _evaluate(game, base, sub, strategies, outcomes, method, settings, paths, seed)
-                new = pd.DataFrame({**sub, **vals, "point_key": [keys[i] for i in todo]})
-                if store is not None:
-                    from sim.files import atomic_write_text
-
-                    name = f"part-{point_key(list(new['point_key']))}.json"  # JSON: floats round-trip exactly
-                    atomic_write_text(store / name, json.dumps(new.to_dict("records"), default=_jsonable))
-                for row in new.to_dict("records"):
-                    done[row["point_key"]] = row
-            rows = [done[k] for k in keys]
+                vals = evaluate_points(game, base, sub, strategies, outcomes, method, settings, paths, seed, chains,
+                                 budget / limits.GIB)
+                if points is not None:
+                    points.write(lo + todo, [chunk_keys[i] for i in todo], vals)
+                for o in outcomes:
+                    cols[o][todo] = vals[o]
+                computed += int(todo.size)
             for o in outcomes:
-                table[o] = [r[o] for r in rows]
-            table["point_key"] = keys
+                table[o] = cols[o].tolist()
+            table["point_key"] = chunk_keys
             frames.append(table)
             if bar is not None:
                 bar.update(n)
+    except KeyboardInterrupt:
+        raise SweepInterrupted(points.stored() if points is not None else 0, grid.size,
+                               points is not None) from None
     finally:
         if bar is not None:
             bar.close()
@@ -429,4 +305,5 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
             out[o] = out[o].astype(int)
     out.attrs["computed"] = computed
     out.attrs["reused"] = grid.size - computed
+    out.attrs["store"] = None if points is None else str(points.dir)
     return out

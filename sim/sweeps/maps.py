@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.games.classify import CLASSES, classify
 from sim.equilibria.nash import nash_2x2, pure_equilibria
+from sim import limits
 from sim.errors import ConfigError
 from sim.games import build, builder_parameters
 from sim.games import payoff_matrices
@@ -68,7 +69,7 @@ class EquilibriumMap:
 
 
 def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values, y_name: str,
-                    y_values) -> EquilibriumMap:
+                    y_values, *, memory_budget_gb: float | None = None) -> EquilibriumMap:
     """Classify every point of a 2-D grid over two parameters of a registered game.
 
     Parameters
@@ -82,6 +83,11 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
         Parameters to sweep; must be numeric parameters of the builder.
     x_values, y_values : 1-D array_like
         Grid values (e.g. ``np.linspace(0, 200, 200)``).
+    memory_budget_gb : float or None
+        The map is one batch of ``len(y_values) * len(x_values)`` games of K x K rungs; a
+        map whose payoff entries would not fit this many GiB (:func:`sim.limits.map_bytes`)
+        is refused with a ``ConfigError`` saying how many points fit, before it is built.
+        Default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
@@ -102,6 +108,8 @@ def equilibrium_map(game: str, params: Mapping[str, Any], x_name: str, x_values,
         raise ConfigError("map", "each axis needs at least 2 values")
     grid = dict(params)
     point = (float(grid.get(x_name, np.nan)), float(grid.get(y_name, np.nan)))
+    one = build(game, **dict(grid, **{x_name: xv[0], y_name: yv[0]}))  # one game: its rungs, for the size check
+    limits.check_map(xv.size, yv.size, *one.n_actions, budget=limits.budget_bytes(memory_budget_gb), field="map")
     grid[x_name] = xv[None, :]
     grid[y_name] = yv[:, None]
     g = build(game, **grid)

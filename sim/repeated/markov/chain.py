@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import limits
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
 from sim.repeated.strategies.custom import strategy_pair
@@ -155,19 +156,29 @@ def _setup(game, strategy_a, strategy_b, cs: CrisisSettings):
                 settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
 
 
+def _pair_text(strategy_a, strategy_b) -> str:
+    return f"{getattr(strategy_a, 'name', 'A')} x {getattr(strategy_b, 'name', 'B')}"
+
+
 def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings: CrisisSettings | None = None,
                   execution_noise=None, perception_noise=None, settle_after: int | None = None,
                   mediation: float | None = None, mediation_slope: float | None = None,
-                  war_risk_scale: float | None = None) -> ProductChain:
+                  war_risk_scale: float | None = None, memory_budget_gb: float | None = None) -> ProductChain:
     """The one-round transition of a strategy pair (see :class:`ProductChain`).
 
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
-    the same chain internally (once per distinct war-risk table).
+    the same chain internally (once per distinct war-risk table).  Here every game of a
+    batch gets its own chain, and the memory check counts them all.
     """
-    strategy_a, strategy_b, _ = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
+    strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, execution_noise=execution_noise, perception_noise=perception_noise,
                                 settle_after=settle_after, mediation=mediation, mediation_slope=mediation_slope,
                                 war_risk_scale=war_risk_scale)
+    states = (strategy_a.n_states, strategy_b.n_states)
+    N = int(np.prod(np.shape(game.A)[:-2], dtype=np.int64))
+    limits.check_markov(N, states[0] * states[1] * (cs.settle_after or 1), N, 1, K,
+                        automaton_states=states, budget=limits.budget_bytes(memory_budget_gb),
+                        what=_pair_text(strategy_a, strategy_b))
     d = _setup(game, strategy_a, strategy_b, cs)
     Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
     r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
@@ -180,7 +191,8 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings:
 def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
             settings: CrisisSettings | None = None, execution_noise=None, perception_noise=None,
             settle_after: int | None = None, mediation: float | None = None, mediation_slope: float | None = None,
-            discount: float | None = None, war_risk_scale: float | None = None) -> MarkovResult:
+            discount: float | None = None, war_risk_scale: float | None = None,
+            memory_budget_gb: float | None = None) -> MarkovResult:
     """Exact distribution of outcomes of a strategy pair in the repeated crisis.
 
     Implements ``docs/repeated-model.md`` exactly (the Monte-Carlo engine's process), as a
@@ -209,6 +221,10 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
         Round t is weighted by ``discount ** (t - 1)``.
     war_risk_scale : float >= 0
         Multiplies the game's war probabilities (the result must stay <= 1).
+    memory_budget_gb : float or None
+        Refuse (``ConfigError``, before the chains are built) an analysis whose estimated
+        peak memory (:func:`sim.limits.markov_bytes`: distinct chains x product states^2)
+        is over this many GiB; default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
@@ -217,25 +233,33 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     Raises
     ------
     ConfigError
-        On a bad argument (one line naming it).
+        On a bad argument (one line naming it), or an estimated peak memory over the budget.
 
     Notes
     -----
     The chain has ``S_A * S_B * m`` transient states; memory and time grow with its
     square (storage) and cube (long-run solves) per distinct war-risk table in the batch.
     """
-    strategy_a, strategy_b, _ = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
+    strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
                                 mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
-    d = _setup(game, strategy_a, strategy_b, cs)
     rounds, discount = cs.rounds, cs.discount
+    budget = limits.budget_bytes(memory_budget_gb)
+    states = (strategy_a.n_states, strategy_b.n_states)
+    n_states = states[0] * states[1] * (cs.settle_after or 1)
+    # before any table is built: one chain must fit (all distinct chains are counted below)
+    limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
+                        what=_pair_text(strategy_a, strategy_b))
+    d = _setup(game, strategy_a, strategy_b, cs)
     batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
     N = d["ws"].shape[0]
     # one chain per distinct war-risk table
     wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     wu = wu.reshape(-1, K, K)
+    limits.check_markov(wu.shape[0], n_states, N, rounds, K, automaton_states=states, budget=budget,
+                        what=_pair_text(strategy_a, strategy_b))
     Q, exits = _chain_kernel(wu, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], m, d["settle"])
     r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], m)  # (N, n, 2)
 

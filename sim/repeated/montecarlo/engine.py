@@ -70,6 +70,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import limits
 from sim.errors import ConfigError
 from sim.games.game import Game
 from sim.repeated.settings import CrisisSettings
@@ -156,7 +157,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
              mediation_slope: float | None = None, discount: float | None = None,
              war_risk_scale: float | None = None, seed: Any = None, keep_paths: bool = False,
              chunk_paths: int | None = None, threads: int | None = None,
-             point_seeds: Any = None) -> SimulationResult:
+             point_seeds: Any = None, memory_budget_gb: float | None = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
 
     Parameters
@@ -203,6 +204,10 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
         results.
     threads : int or None
         Worker threads (default: the CPUs available).  Does not change the results.
+    memory_budget_gb : float or None
+        Refuse (``ConfigError``, before allocating) a call whose estimated peak memory
+        (:func:`sim.limits.simulate_bytes`: points x paths, rounds with ``keep_paths``, the
+        tables) is over this many GiB; default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`.
 
     Returns
     -------
@@ -216,7 +221,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     ConfigError
         Noise outside [0, 1] or not a stochastic matrix, K mismatch between the game and a
         strategy, a non-square game, rounds or paths < 1, discount outside (0, 1], a
-        negative mediation probability, war risk above 1 after scaling.
+        negative mediation probability, war risk above 1 after scaling, an estimated peak
+        memory over ``memory_budget_gb`` (the message says how many paths fit).
     """
     if not isinstance(game, Game):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
@@ -242,6 +248,9 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     # per-point tables ------------------------------------------------------------
     batch = game.batch_shape
     G = int(np.prod(batch, dtype=np.int64)) if batch else 1
+    entries = sum(limits.mc_table_entries(st.transition, p) for st, p in ((strategy_a, P_a), (strategy_b, P_b)))
+    limits.check_simulate(G, n_paths, T, K, keep_paths=bool(keep_paths), table_entries=entries,
+                          budget=limits.budget_bytes(memory_budget_gb))
     A = game.A.reshape(G, K, K)
     B = game.B.reshape(G, K, K)
     if game.war_probability is not None:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.limits import MAX_AUTOMATON_TABLE, check_rungs, max_automaton_states
 
 __all__ = ["Strategy", "check_match"]
 
@@ -110,7 +111,7 @@ class Strategy:
 def _check_K(K: Any) -> int:
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or int(K) < 2:
         raise ConfigError("strategy.K", f"must be an integer >= 2 (number of rungs), got {K!r}")
-    return int(K)
+    return check_rungs(K, "strategy.K")  # at most sim.limits.MAX_RUNGS, before the K^4 tables exist
 
 
 def _rung_param(name: str, value: Any, K: int, low: int = 0) -> int:
@@ -141,6 +142,7 @@ def _deterministic(name: str, K: int, start, act: Callable[[Any], int],
     index = {start: 0}
     order = [start]
     i = 0
+    most = max_automaton_states(K)  # size check: stop the search before the tables would be too big
     while i < len(order):
         st = order[i]
         for own in range(K):
@@ -149,6 +151,11 @@ def _deterministic(name: str, K: int, start, act: Callable[[Any], int],
                 if nxt not in index:
                     index[nxt] = len(order)
                     order.append(nxt)
+        if len(order) > most:
+            shown = ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind")
+            raise ConfigError("strategy", f"{name}{' (' + shown + ')' if shown else ''} has more than {most} states "
+                                                  f"at K = {K}, over the limit of {MAX_AUTOMATON_TABLE} table entries "
+                                                  f"(sim.limits.MAX_AUTOMATON_TABLE); use smaller parameters or K")
         i += 1
     S = len(order)
     initial = np.zeros(S)

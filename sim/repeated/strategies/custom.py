@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 
+from sim.limits import MAX_AUTOMATON_TABLE
 from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _check_probabilities, check_match
 
 __all__ = ["memory_one", "memory_n", "automaton", "load", "as_strategy", "strategy_pair"]
@@ -71,7 +72,7 @@ def memory_one(p, K: int = 2, initial: Any = 1.0, name: str = "memory_one") -> S
     return Strategy(name, init, np.eye(K), transition, params, tuple(f"play {r}" for r in range(K)))
 
 
-_MAX_TABLE = 50_000_000
+_MAX_TABLE = MAX_AUTOMATON_TABLE  # sim.limits: entries S x K x K x S of one strategy's table
 
 
 def memory_n(table, n: int, K: int = 2, initial: Any = 1.0, name: str = "memory_n") -> Strategy:
