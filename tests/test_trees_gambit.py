@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("pygambit")
+from conftest import require
+
+pytestmark = pytest.mark.crosscheck  # needs pygambit: pip install -e ".[crosscheck]", then pytest -m crosscheck
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -30,6 +32,7 @@ from sim.crisis.trees import Tree, load_tree, solve  # noqa: E402
 
 @pytest.mark.parametrize("kind", ["escalation", "brinkmanship"])
 def test_subgame_perfect_equilibria_equal_gambits(kind):
+    require("pygambit")  # bench_trees imports it where it builds the Gambit tree
     tree = (Tree.from_spec(asymmetric_escalation_spec()) if kind == "escalation"
             else load_tree(ROOT / "configs" / "tree" / "brinkmanship_tree.yaml"))
     params = _draw(tree, kind, 80, np.random.SeedSequence([2026, 11, 24, len(kind)]))
