@@ -1,4 +1,4 @@
-"""Shared test helpers: the peers that a cross-check needs.
+"""Shared test helpers: peers that a cross-check needs, and one real run of the default scenario.
 
 A test that checks us against a peer (axelrod, pygambit, a headless Chromium) gets it from
 :func:`require` / :func:`require_program`.  On a developer's machine a missing peer skips
@@ -16,8 +16,13 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: How to get each peer, for the message of a skip or a failure.
 INSTALL = {
@@ -54,3 +59,42 @@ def require_program(name: str, *candidates: str) -> str:
     if found is None:
         missing_peer(name)
     return found
+
+
+# --------------------------------------------------------------------------- one real default run
+def _start_default_run(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    proc = subprocess.run([sys.executable, str(ROOT / "experiments" / "run.py")], cwd=root, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    runs = sorted(p.parent for p in root.glob("results/**/summary.json"))
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory) -> Path:
+    """``python experiments/run.py`` with no arguments (the README's first command), run once as a
+    real subprocess in a fresh folder; returns the finished run directory.  Used by
+    test_run_app.py, test_report_html.py and test_scenarios.py.  Under pytest-xdist the workers
+    share one run: the first to need it runs it under a file lock in the session's common
+    temporary folder, the others wait and read it.  Tests only read it (test_run_app.py adds one
+    run beside it, and changes nothing in it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _start_default_run(tmp_path_factory.mktemp("default_run"))
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent  # common to the workers of this session
+    with open(shared / "default_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = shared / "default_run.path"
+            if done.is_file():
+                return Path(done.read_text())
+            out = _start_default_run(shared / "default_run")
+            done.write_text(str(out))
+            return out
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -19,8 +16,6 @@ from sim.report.html import figure_explanations, markdown_to_html, render_report
 
 from conftest import require_program
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN = ROOT / "experiments" / "run.py"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 HOSTILE = "<script>alert(1)</script>"
 
@@ -194,14 +189,10 @@ def test_report_without_summary_or_config_still_valid(tmp_path):
 
 
 # --------------------------------------------------------------------------- a real run
-@pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "run"
-    env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(RUN), f"hydra.run.dir={out}", "map.points=40", "crisis.paths=2000"],
-                          cwd=out.parent, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr
-    return out
+@pytest.fixture
+def real_run(default_run):
+    """The finished run of `python experiments/run.py` (tests/conftest.py: one subprocess per session)."""
+    return default_run
 
 
 def test_real_run_has_report_before_summary(real_run):
