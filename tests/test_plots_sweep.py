@@ -134,6 +134,21 @@ def test_two_parameter_sweep_app_writes_maps_and_sensitivity(tmp_path, monkeypat
 
 # The multirun callback's figures in a real joblib multirun: test_sweep.py
 # (test_multiruns_aggregate_and_match_for_1_and_2_workers_and_submitit_local).
+def test_callback_names_the_figure_after_a_dotted_override(tmp_path):
+    """A multirun over crisis.rounds=10,20: the callback's table and sensitivity_crisis.rounds.png."""
+    import json
+
+    import callbacks
+
+    for job, rounds, p_war in (("0", 10, 0.1), ("1", 20, 0.3)):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / ".hydra" / "overrides.yaml").write_text(f"- crisis.rounds={rounds}\n")
+        (tmp_path / job / "summary.json").write_text(json.dumps({"seed": 0, "p_war_by_T_mean": p_war}))
+    callbacks.aggregate(tmp_path)
+    written = callbacks.sweep_figures(tmp_path)
+    assert written == [tmp_path / "figures" / "sensitivity_crisis.rounds.png"] and _png(written[0])
+
+
 
 
 def test_callback_figure_failure_only_warns(tmp_path, monkeypatch, capsys):

@@ -177,6 +177,16 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("app", ["run", "sweep", "tournament", "compare"])
+def test_every_app_gives_each_run_its_own_directory(app):
+    """What keeps runs from overwriting each other (proven for run.py by a real second run above):
+    each app's run and multirun directories carry the time to the microsecond and the process id."""
+    hydra = OmegaConf.to_container(OmegaConf.load(CONFIGS / f"{app}.yaml"), resolve=False)["hydra"]
+    unique = "${now:%Y-%m-%d_%H-%M-%S-%f}_${pid:}"
+    assert hydra["run"]["dir"].endswith(unique) and hydra["sweep"]["dir"].endswith(unique)
+    assert hydra["run"]["dir"].startswith("results/${experiment}/")
+
+
 @pytest.mark.parametrize("args,field", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, args, field):
     """The app's precheck, in-process: exactly what the command line runs before Hydra starts."""
