@@ -66,7 +66,7 @@ BRINK_RANGES = {"value": (0.0, 20.0), "defender_value": (0.0, 20.0), "war_cost_c
                 "war_cost_defender": (0.0, 20.0), "backdown_cost": (0.0, 10.0), "risk": (0.0, 1.0)}
 
 
-def _draw(tree: Tree, kind: str, n: int, seed: np.random.SeedSequence) -> dict:
+def draw(tree: Tree, kind: str, n: int, seed: np.random.SeedSequence) -> dict:
     rng = np.random.default_rng(seed)
     if kind == "escalation":
         return {k: rng.standard_normal(n) for k, _ in tree.params}
@@ -134,7 +134,7 @@ class GambitTree:
         return True
 
 
-def _solvers(gt: GambitTree, filter_time: list) -> dict:
+def solvers(gt: GambitTree, filter_time: list) -> dict:
     import pygambit as gbt
 
     def agent_spe(game):
@@ -149,7 +149,7 @@ def _solvers(gt: GambitTree, filter_time: list) -> dict:
             "lcp": lambda game: list(gbt.nash.lcp_solve(game, rational=False).equilibria)}
 
 
-def _run_gambit(gt: GambitTree, solver, params: dict, m: int):
+def run_gambit(gt: GambitTree, solver, params: dict, m: int):
     """Loop over the m points; returns (seconds spent in set_point + solve, of which in set_point, per point the list
     of equilibria found, each read as (moves, outcome probabilities)).  Reading the profiles
     is not timed."""
@@ -167,7 +167,7 @@ def _run_gambit(gt: GambitTree, solver, params: dict, m: int):
     return spent, setting, out
 
 
-def _compare(gt: GambitTree, sol, results, check_moves: bool, unique: bool, atol: float) -> int:
+def compare_solvers(gt: GambitTree, sol, results, check_moves: bool, unique: bool, atol: float) -> int:
     """Number of points where no equilibrium found by gambit matches ours: same outcome
     probabilities (``atol``) and, if ``check_moves``, the same move at every decision node where
     ours is not indifferent.  ``unique``: also require a single equilibrium where ours has no tie."""
@@ -190,8 +190,8 @@ def _compare(gt: GambitTree, sol, results, check_moves: bool, unique: bool, atol
 
 def _bench_tree(kind: str, tree: Tree, args, seeds) -> bool:
     n, m = args.points, args.gambit_points
-    big = _draw(tree, kind, n, seeds[0])
-    small = _draw(tree, kind, m, seeds[1])
+    big = draw(tree, kind, n, seeds[0])
+    small = draw(tree, kind, m, seeds[1])
 
     solve(tree, **{k: v[:1000] for k, v in big.items()})  # warm-up
     best = float("inf")
@@ -210,10 +210,10 @@ def _bench_tree(kind: str, tree: Tree, args, seeds) -> bool:
     ok = True
     gt = GambitTree(tree)
     filter_time = [0.0]
-    for name, solver in _solvers(gt, filter_time).items():
-        spent, setting, results = _run_gambit(gt, solver, small, m)
+    for name, solver in solvers(gt, filter_time).items():
+        spent, setting, results = run_gambit(gt, solver, small, m)
         is_spe_route = name != "lcp"
-        bad = _compare(gt, sol, results, check_moves=is_spe_route, unique=name == "agent+SPE",
+        bad = compare_solvers(gt, sol, results, check_moves=is_spe_route, unique=name == "agent+SPE",
                        atol=1e-2 if name == "logit" else 1e-9)
         rate = m / spent
         what = "same SPE (all moves, outcome probabilities)" if is_spe_route else "same outcome probabilities"

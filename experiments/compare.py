@@ -30,8 +30,8 @@ from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _guard  # noqa: E402
-from _cli import CONFIG_DIR, _group_options, main  # noqa: E402
+import guard  # noqa: E402
+from cli import CONFIG_DIR, _group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
 from sim import viz as plots
@@ -120,7 +120,7 @@ def _compose_run(groups: list[str]) -> dict:
 
     def composed() -> dict:
         cfg = compose(config_name="run", overrides=groups)
-        _guard.composed(cfg)  # configs are data: checked before anything is resolved
+        guard.composed(cfg)  # configs are data: checked before anything is resolved
         return OmegaConf.to_container(cfg, resolve=True)
 
     if GlobalHydra.instance().is_initialized():  # inside the app or the precheck
@@ -190,7 +190,7 @@ def _variant_config(common: Mapping, own: Mapping, seed: int, at: str, name: str
                 raise ConfigError(field, f"unknown {GROUPS[key]} {val!r}; available: {', '.join(options)}")
             groups[key] = val
     try:
-        _guard.check_choices(groups)  # configs are data: every file these choices load, before Hydra reads it
+        guard.check_choices(groups)  # configs are data: every file these choices load, before Hydra reads it
         run_cfg = _compose_run([f"{k}={v}" for k, v in groups.items()])
     except ConfigError as err:
         raise ConfigError(f"{at}: {err.field}" if err.field else at, err.message) from None

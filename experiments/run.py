@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _cli import main  # noqa: E402
+from cli import main  # noqa: E402
 
 from sim import viz
 

@@ -30,7 +30,7 @@ from omegaconf import OmegaConf
 
 _HERE = str(Path(__file__).resolve().parent)
 sys.path.insert(0, _HERE)
-from _cli import main  # noqa: E402
+from cli import main  # noqa: E402
 
 from sim.viz import stage as plots
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from apphelpers import assert_user_error, finished_runs
+from apphelpers import assert_user_error, finished_runs, precheck_in_process
 
 from sim.errors import ConfigError
 from sim.wording import fmt_number, fmt_percent
@@ -22,7 +22,7 @@ import compare  # noqa: E402
 
 sys.path.pop(0)
 
-SMALL = "common={map.points: 12, crisis.paths: 500, crisis.sample_paths: 1, crisis.rounds: 12}"
+SMALL = "common={map.points: 4, crisis.paths: 300, crisis.sample_paths: 1, crisis.rounds: 12}"
 VARIANTS = ("variants=[{name: Baseline, overrides: {}}, "
             "{name: 'Pakistan retaliates harder', overrides: {crisis.side_b: {name: graduated_response}}}, "
             "{name: 'Classroom chicken', overrides: {scenario: classroom_chicken}}]")
@@ -158,7 +158,16 @@ BAD_CLI = [
 
 
 @pytest.mark.parametrize("args,field", BAD_CLI, ids=[f for _, f in BAD_CLI])
-def test_bad_input_on_the_command_line_gives_one_line_and_writes_nothing(tmp_path, args, field):
+def test_bad_input_on_the_command_line_gives_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, args, field):
+    """The app's precheck, in-process: exactly what the command line runs before Hydra starts."""
+    proc = precheck_in_process("compare", args, tmp_path, capsys, monkeypatch)
+    assert proc.returncode == 2
+    assert_user_error(proc, field, tmp_path)
+    assert not finished_runs(tmp_path) and not (tmp_path / "results").exists()
+
+
+def test_bad_input_as_a_subprocess(tmp_path):
+    args, field = BAD_CLI[-1]  # a variant asking to build an object: refused before anything runs
     proc = _run(args, tmp_path)
     assert proc.returncode == 2
     assert_user_error(proc, field, tmp_path)

@@ -19,6 +19,8 @@ from sim.repeated.montecarlo.engine import simulate
 from sim.repeated.montecarlo.tables import alias_table
 from sim.errors import ConfigError
 
+from conftest import require
+
 AXL_OURS = {"TitForTat": "tit_for_tat", "Grudger": "grim_trigger", "Defector": "always_escalate",
             "Cooperator": "always_restrain", "Alternator": "alternator", "TitFor2Tats": "tit_for_two_tats",
             "WinStayLoseShift": "win_stay_lose_shift", "SuspiciousTitForTat": "suspicious_tit_for_tat"}
@@ -34,7 +36,7 @@ def constant_war_game(p, war_payoff=(-10.0, -10.0), K=2, batch=()):
 
 # --------------------------------------------------------------------------- axelrod
 def test_deterministic_matches_equal_axelrod_move_for_move():
-    axl = pytest.importorskip("axelrod")
+    axl = require("axelrod")
     game = games.prisoners_dilemma()  # (R, S, T, P) = (3, 0, 5, 1), axelrod's default Game
     for a, oa in AXL_OURS.items():
         for b, ob in AXL_OURS.items():
@@ -50,7 +52,7 @@ def test_deterministic_matches_equal_axelrod_move_for_move():
 def test_noisy_matches_agree_with_axelrod_in_distribution(a, b):
     # axelrod flips each intended action with probability `noise` and both players record
     # the flipped action (match.py simultaneous_play): our execution noise.
-    axl = pytest.importorskip("axelrod")
+    axl = require("axelrod")
     ours = {**AXL_OURS, "GTFT": "generous_tit_for_tat"}
     n_axl = 300
     scores = []

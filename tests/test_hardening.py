@@ -6,7 +6,7 @@ scenario differ; side names in other scripts render with one clear warning at mo
 
 Two end-to-end subprocess runs prove the headline (a ``hydra.callbacks`` file runs nothing and
 writes nothing; an ``${oc.env:...}`` secret leaks nowhere); the other cases call the same
-checking functions the CLI calls before Hydra starts (``_guard.command_line``, ``_cli.precheck``).
+checking functions the CLI calls before Hydra starts (``guard.command_line``, ``cli.precheck``).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 RUN = ROOT / "experiments" / "run.py"
 sys.path.insert(0, str(ROOT / "experiments"))
-import _cli  # noqa: E402
-import _guard  # noqa: E402
+import cli  # noqa: E402
+import guard  # noqa: E402
 import compare  # noqa: E402
 
 sys.path.pop(0)
@@ -143,7 +143,7 @@ def test_evil_user_files_are_refused_before_hydra_reads_them(tmp_path, name):
     text, key = EVIL[name]
     cfg = _user_dir(tmp_path, {f"scenario/{n}.yaml": t for n, (t, _) in EVIL.items()})
     with pytest.raises(ConfigError) as err:
-        _guard.command_line("run", [f"scenario={name}"], str(cfg))
+        guard.command_line("run", [f"scenario={name}"], str(cfg))
     msg = str(err.value)
     assert "\n" not in msg and key in msg, msg
     assert RULE_WORDS in msg or "is not a safe name" in msg or "is not a plain YAML file" in msg, msg
@@ -159,7 +159,7 @@ def test_a_file_dropped_into_configs_is_checked_too(tmp_path):
     path.write_text(EVIL["hydra_callbacks"][0])
     try:
         with pytest.raises(ConfigError, match=rf"^configs/scenario/{name}\.yaml: hydra\.callbacks"):
-            _guard.command_line("run", [f"scenario={name}"])
+            guard.command_line("run", [f"scenario={name}"])
         with pytest.raises(ConfigError, match=rf"^variants\[1\]: configs/scenario/{name}\.yaml: hydra\.callbacks"):
             compare.validate_compare({"seed": 0, "variants": [{"name": "a"},
                                                               {"name": "b", "overrides": {"scenario": name}}]})
@@ -169,7 +169,7 @@ def test_a_file_dropped_into_configs_is_checked_too(tmp_path):
 
 def test_a_user_scenario_in_a_config_dir_passes_the_checks_and_validates(tmp_path, capsys):
     cfg = _user_dir(tmp_path, {"scenario/mine.yaml": GOOD})
-    _cli.precheck("run", ["--config-dir", str(cfg), "scenario=mine"], validate_run)  # no SystemExit
+    cli.precheck("run", ["--config-dir", str(cfg), "scenario=mine"], validate_run)  # no SystemExit
     assert capsys.readouterr().err == ""
 
 
@@ -177,7 +177,7 @@ def test_a_user_config_dir_may_not_hold_hydra_settings(tmp_path):
     """A ``hydra/launcher/joblib.yaml`` in a user dir would shadow the installed launcher's config."""
     cfg = _user_dir(tmp_path, {"scenario/mine.yaml": GOOD, "hydra/launcher/joblib.yaml": "_target_: os.system\n"})
     with pytest.raises(ConfigError, match="Hydra settings are not allowed in a user config directory"):
-        _guard.command_line("run", ["scenario=mine"], str(cfg))
+        guard.command_line("run", ["scenario=mine"], str(cfg))
 
 
 @pytest.mark.parametrize("app", ["run", "sweep", "tournament", "compare"])
@@ -185,9 +185,9 @@ def test_every_shipped_config_is_data(app):
     """The audit: every file under configs/<group>/ (not the primary configs, not configs/hydra) passes."""
     choices = [(p.parent.name, "crisis.side_a" if p.parent.name == "strategy" else None, p.stem)
                for p in sorted(CONFIGS.glob("*/*.yaml")) if p.parent.name not in ("hydra", "tree")]
-    assert len(_guard.scan(app, choices, [])) >= len(choices)
+    assert len(guard.scan(app, choices, [])) >= len(choices)
     for tree in sorted((CONFIGS / "tree").glob("*.yaml")):
-        _guard.check_file(tree, f"tree/{tree.stem}", "", "models.tree", "tree")
+        guard.check_file(tree, f"tree/{tree.stem}", "", "models.tree", "tree")
     pattern = re.compile(r"_target_|_call_|_partial_|_args_|^hydra:|oc\.env", re.M)
     for p in CONFIGS.glob("*/**/*.yaml"):
         if p.relative_to(CONFIGS).parts[0] != "hydra":
@@ -197,7 +197,7 @@ def test_every_shipped_config_is_data(app):
 # --------------------------------------------------------------------------- the command line (in process)
 def _precheck_error(argv, capsys, app="run", validate=validate_run) -> str:
     with pytest.raises(SystemExit) as ex:
-        _cli.precheck(app, argv, validate)
+        cli.precheck(app, argv, validate)
     assert ex.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
@@ -224,7 +224,7 @@ def test_bad_command_lines_give_one_line(capsys, argv, expected):
 
 
 def test_plain_references_and_our_own_hydra_settings_still_work(capsys):
-    _cli.precheck("run", ["game.war_cost=${game.advantage}", "hydra.run.dir=out/${now:%H}", "map.points=5"],
+    cli.precheck("run", ["game.war_cost=${game.advantage}", "hydra.run.dir=out/${now:%H}", "map.points=5"],
                   validate_run)
     assert capsys.readouterr().err == ""
 
@@ -241,12 +241,12 @@ def test_the_composed_config_is_checked_again():
 
     base = {"run": {"dir": "results/x"}, "callbacks": {}}
     with pytest.raises(ConfigError, match="hydra.callbacks(.x._target_)? is set by a config group file"):
-        _guard.composed(OmegaConf.create({"hydra": {**base, "callbacks": {"x": {"_target_": "os.system"}}}}), base)
+        guard.composed(OmegaConf.create({"hydra": {**base, "callbacks": {"x": {"_target_": "os.system"}}}}), base)
     with pytest.raises(ConfigError, match="hydra.run.dir is set by a config group file"):
-        _guard.composed(OmegaConf.create({"hydra": {**base, "run": {"dir": "/tmp"}}}), base)
+        guard.composed(OmegaConf.create({"hydra": {**base, "run": {"dir": "/tmp"}}}), base)
     with pytest.raises(ConfigError, match="scenario.title uses the resolver oc.env"):
-        _guard.composed(OmegaConf.create({"scenario": {"title": "${oc.env:HOME}"}, "hydra": base}), base)
-    _guard.composed(OmegaConf.create({"a": "${b}", "b": 1, "hydra": dict(base, runtime={"choices": {"x": 1}})}),
+        guard.composed(OmegaConf.create({"scenario": {"title": "${oc.env:HOME}"}, "hydra": base}), base)
+    guard.composed(OmegaConf.create({"a": "${b}", "b": 1, "hydra": dict(base, runtime={"choices": {"x": 1}})}),
                     base)
 
 

@@ -49,21 +49,12 @@ def test_import_sim_loads_no_matplotlib_and_no_scipy_integrate():
 
 # --------------------------------------------------------------------------- private names stay inside their package
 #: Where modules live: the package ``sim`` and the folders whose files import each other by
-#: bare name (their folder is on sys.path: ``experiments/_cli.py`` is ``_cli``).
+#: bare name (their folder is on sys.path: ``experiments/cli.py`` is ``cli``).
 _FOLDERS = ("sim", "experiments", "tests", "benchmarks")
 
-#: Cross-package private imports in code owned by other changes: (importing file, imported
-#: name).  The test fails on any import not listed here and on any entry no longer needed.
-KNOWN = {
-    # TODO(issue 9): tests of other packages reaching into private helpers
-    ("tests/test_readme.py", "_cli"),
-    ("tests/test_hardening.py", "_cli"),
-    ("tests/test_hardening.py", "_guard"),
-    ("tests/test_trees_gambit.py", "bench_trees._compare"),
-    ("tests/test_trees_gambit.py", "bench_trees._draw"),
-    ("tests/test_trees_gambit.py", "bench_trees._run_gambit"),
-    ("tests/test_trees_gambit.py", "bench_trees._solvers"),
-}
+#: Cross-package private imports allowed (importing file, imported name): none.  An entry
+#: would make the test fail once it is no longer needed.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _private(name: str) -> bool:
@@ -95,7 +86,7 @@ def _package(path: Path) -> str:
 def private_imports() -> list[tuple[str, int, str]]:
     """Every ``(file, line, imported name)`` where a module uses a private name of another package.
 
-    Counted: ``from pkg.mod import _name``, imports of private modules (``import _cli``,
+    Counted: ``from pkg.mod import _name``, imports of private modules (``import _module``,
     ``from pkg import _mod``) and ``alias._name`` where ``alias`` is an imported module.
     """
     files = _module_files()

@@ -3,8 +3,6 @@ multirun callback's figures."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +18,6 @@ from matplotlib.collections import PolyCollection, QuadMesh  # noqa: E402
 from sim.viz.sweep import Z95, sensitivity_curves, small_multiples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SWEEP = ROOT / "experiments" / "sweep.py"
 sys.path.insert(0, str(ROOT / "experiments"))
 
 
@@ -95,11 +92,24 @@ def test_small_multiples_share_colour_limits():
         assert {m.get_gid() for m in meshes} == {"panel:TFT vs CD", "panel:Grim vs GRIT"}
 
 
-def _app(args, cwd):
-    env = dict(os.environ, MPLBACKEND="Agg", CI="true")
-    env.pop("HYDRA_FULL_ERROR", None)
-    return subprocess.run([sys.executable, str(SWEEP), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env=env)
+def _app_in_process(overrides, root: Path, monkeypatch) -> Path:
+    """experiments/sweep.py's ``run(cfg, out_dir)`` on the composed config (the command line only adds
+    Hydra's run dir; real subprocesses of the app run in test_sweep.py).  Returns the run dir."""
+    import sweep as app
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    monkeypatch.chdir(root)
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose(config_name="sweep", overrides=list(overrides)), resolve=True)
+    GlobalHydra.instance().clear()
+    cfg.pop("hydra", None)
+    out = root / "results" / "sweep" / "run"
+    app.run(cfg, out)
+    assert (out / "summary.json").is_file()
+    return out
 
 
 ONE = ["sweep.grid.war_cost.linspace=[0,300,5]", "sweep.grid.perception_noise.linspace=[0.05,0.05,1]",
@@ -110,31 +120,20 @@ def _png(path: Path) -> bool:
     return path.is_file() and path.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_one_parameter_sweep_app_writes_sensitivity_not_maps(tmp_path):
-    proc = _app(ONE, tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (out,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
+def test_one_parameter_sweep_app_writes_sensitivity_not_maps(tmp_path, monkeypatch):
+    out = _app_in_process(ONE, tmp_path, monkeypatch)
     assert _png(out / "figures" / "sensitivity.png")
     assert not list((out / "figures").glob("map_*.png"))
 
 
-def test_two_parameter_sweep_app_writes_maps_and_sensitivity(tmp_path):
-    proc = _app(["sweep.grid.war_cost.linspace=[0,300,4]", "sweep.grid.perception_noise.linspace=[0,0.3,9]",
-                 "sweep.outcomes=[p_war_by_T]"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (out,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
+def test_two_parameter_sweep_app_writes_maps_and_sensitivity(tmp_path, monkeypatch):
+    out = _app_in_process(["sweep.grid.war_cost.linspace=[0,300,4]", "sweep.grid.perception_noise.linspace=[0,0.3,9]",
+                           "sweep.outcomes=[p_war_by_T]"], tmp_path, monkeypatch)
     assert _png(out / "figures" / "map_p_war_by_T.png") and _png(out / "figures" / "sensitivity.png")
 
 
-def test_multirun_callback_writes_sweep_figures(tmp_path):
-    sweep_dir = tmp_path / "multi"
-    proc = _app(["-m", "crisis.rounds=10,20", "hydra/launcher=joblib", f"hydra.sweep.dir={sweep_dir}",
-                 f"sweep.store={tmp_path / 'store'}", *ONE], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    table = pd.read_csv(sweep_dir / "results.csv")
-    assert list(table.columns[:2]) == ["job", "crisis_rounds"] and "outcome" in table.columns
-    assert _png(sweep_dir / "figures" / "sensitivity_crisis_rounds.png")
-    assert "warning" not in proc.stderr
+# The multirun callback's figure in a real joblib multirun: tests/test_sweep.py
+# (test_joblib_multirun_of_run_app_aggregates_with_the_callback: sensitivity_game_war_cost.png).
 
 
 def test_callback_figure_failure_only_warns(tmp_path, monkeypatch, capsys):

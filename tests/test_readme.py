@@ -80,7 +80,7 @@ def test_readme_commands_compose_and_validate():
     import pytest
 
     sys.path.insert(0, str(README.parent / "experiments"))
-    import _cli
+    import cli
     import compare
     from sim.config.run import validate_run
     from sim.config.sweep import validate_sweep
@@ -99,6 +99,6 @@ def test_readme_commands_compose_and_validate():
     assert len(commands) >= 20
     for app, argv in commands:
         try:
-            _cli.precheck(app, argv, apps[app])
+            cli.precheck(app, argv, apps[app])
         except SystemExit:
             pytest.fail(f"README command fails: python experiments/{app}.py {' '.join(argv)}")

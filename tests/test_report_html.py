@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
-import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
 
 from sim.report.html import figure_explanations, markdown_to_html, render_report, write_report
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN = ROOT / "experiments" / "run.py"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+from conftest import require_program
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 HOSTILE = "<script>alert(1)</script>"
 
@@ -194,14 +189,10 @@ def test_report_without_summary_or_config_still_valid(tmp_path):
 
 
 # --------------------------------------------------------------------------- a real run
-@pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "run"
-    env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(RUN), f"hydra.run.dir={out}", "map.points=40", "crisis.paths=2000"],
-                          cwd=out.parent, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr
-    return out
+@pytest.fixture
+def real_run(default_run):
+    """The finished run of `python experiments/run.py` (tests/conftest.py: one subprocess per session)."""
+    return default_run
 
 
 def test_real_run_has_report_before_summary(real_run):
@@ -230,14 +221,6 @@ def test_real_run_has_report_before_summary(real_run):
     assert "graduated_response" in text and "seed" in text
 
 
-def _chromium_or_skip():
-    if CHROMIUM:
-        return CHROMIUM
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        pytest.fail("chromium is required under CI (.ci/run installs it) but /usr/bin/chromium is missing")
-    pytest.skip("chromium not installed (apt-get install chromium); this test is required under CI")
-
-
 CHECK = """<script>
 window.addEventListener("load", function () {
   var imgs = document.images, ok = 0;
@@ -249,7 +232,7 @@ window.addEventListener("load", function () {
 
 
 def test_headless_chromium_renders_every_figure(real_run, tmp_path):
-    chromium = _chromium_or_skip()
+    chromium = require_program("chromium", "/usr/bin/chromium")  # under CI a missing browser fails
     html = (real_run / "report.html").read_text(encoding="utf-8")
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     assert csp in html  # the report forbids every request except data: images

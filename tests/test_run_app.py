@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apphelpers import assert_user_error, finished_runs
+from apphelpers import assert_user_error, finished_runs, precheck_in_process
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
@@ -89,13 +89,14 @@ def _run(args, cwd, env_extra=None):
 _finished_runs = finished_runs
 
 
-def test_default_run_as_a_subprocess(tmp_path):
+# The real subprocess runs of experiments/run.py in the quick tier: the README's command with no
+# arguments (the session fixture ``default_run`` in conftest.py, shared with test_report_html.py),
+# a second small run beside it, one bad command line here; a joblib multirun (test_sweep.py), a
+# multirun over every scenario and a bad scenario file (test_scenarios.py).  Everything else about
+# the app is checked in-process: ``run(cfg, out_dir)`` and ``cli.precheck`` are what the command runs.
+def test_default_run_as_a_subprocess(default_run):
     """`python experiments/run.py` with no arguments writes a complete new results directory."""
-    proc = _run([], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    runs = _finished_runs(tmp_path)
-    assert len(runs) == 1
-    out = runs[0]
+    out = default_run
     assert out.parent.name == "run" and out.parent.parent.name == "results"
     for name in ("config.yaml", "summary.md", "summary.json", "figures/payoff_matrix.png",
                  "figures/equilibrium_map.png"):
@@ -111,17 +112,21 @@ def test_default_run_as_a_subprocess(tmp_path):
         assert is_nash(*payoff_matrices(game), np.array(e["x"]), np.array(e["y"]))
     md = (out / "summary.md").read_text()
     assert "India" in md and "Pakistan" in md
-    # a second run never overwrites the first
-    proc2 = _run([], tmp_path)
-    assert proc2.returncode == 0, proc2.stderr
-    assert len(_finished_runs(tmp_path)) == 2
 
 
-def test_default_run_shows_the_crisis_unfolding(tmp_path):
-    """The repeated crisis in summary.json: exact numbers, Monte Carlo within its error, figures."""
-    proc = _run(["map.points=20", "crisis.paths=4000", "crisis.rounds=20"], tmp_path)
+def test_a_second_run_never_overwrites_the_first(default_run):
+    root = default_run.parent.parent.parent  # the folder the default run was started in
+    before = (default_run / "summary.json").read_bytes()
+    proc = _run(["scenario=classroom_chicken", "map.points=4", "crisis=null"], root)
     assert proc.returncode == 0, proc.stderr
-    (out,) = _finished_runs(tmp_path)
+    runs = _finished_runs(root)
+    assert len(runs) == 2 and default_run in runs
+    assert (default_run / "summary.json").read_bytes() == before
+
+
+def test_default_run_shows_the_crisis_unfolding(default_run):
+    """The repeated crisis in summary.json: exact numbers, Monte Carlo within its error, figures."""
+    out = default_run
     for name in ("trajectory_fan.png", "outcome_curves.png", "compare_outcomes.png"):
         assert (out / "figures" / name).is_file(), name
     crisis = json.loads((out / "summary.json").read_text())["crisis"]
@@ -130,16 +135,16 @@ def test_default_run_shows_the_crisis_unfolding(tmp_path):
         list(main["strategies"].values()) == ["graduated_response", "conditional_deescalation"]
     total = main["p_war"] + main["p_settled"] + main["p_mediated"] + main["p_still_in_crisis"]
     assert total == pytest.approx(1.0, abs=1e-9)
+    cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
+    c = cfg["crisis"]
     mc = crisis["pairs"][crisis["main"] + " (Monte Carlo)"]
-    se = np.sqrt(main["p_war"] * (1 - main["p_war"]) / 4000)
+    se = np.sqrt(main["p_war"] * (1 - main["p_war"]) / c["paths"])
     assert abs(mc["p_war"] - main["p_war"]) <= 4 * se + 1e-12
     # independent check of the exact numbers: recompute with the library from the saved config
     from sim.repeated.markov.chain import analyse
     from sim.repeated.strategies.named import load
 
-    cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
     game = build_game(cfg["game"])
-    c = cfg["crisis"]
     K = cfg["game"]["K"]
     res = analyse(game, load(c["side_a"], K=K), load(c["side_b"], K=K), rounds=c["rounds"],
                   execution_noise=c["execution_noise"], perception_noise=c["perception_noise"],
@@ -195,10 +200,30 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("app", ["run", "sweep", "tournament", "compare"])
+def test_every_app_gives_each_run_its_own_directory(app):
+    """What keeps runs from overwriting each other (proven for run.py by a real second run above):
+    each app's run and multirun directories carry the time to the microsecond and the process id."""
+    hydra = OmegaConf.to_container(OmegaConf.load(CONFIGS / f"{app}.yaml"), resolve=False)["hydra"]
+    unique = "${now:%Y-%m-%d_%H-%M-%S-%f}_${pid:}"
+    assert hydra["run"]["dir"].endswith(unique) and hydra["sweep"]["dir"].endswith(unique)
+    assert hydra["run"]["dir"].startswith("results/${experiment}/")
+
+
 @pytest.mark.parametrize("args,field", BAD, ids=[" ".join(a) for a, _ in BAD])
-def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, field):
-    proc = _run(args, tmp_path)
+def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, args, field):
+    """The app's precheck, in-process: exactly what the command line runs before Hydra starts."""
+    proc = precheck_in_process("run", args, tmp_path, capsys, monkeypatch)
     assert_user_error(proc, field, tmp_path)
+
+
+def test_bad_input_as_a_subprocess(tmp_path):
+    """The README's example of a mistake, as a real command: one line, exit status 2, nothing written.
+    (test_scenarios.py has the one found inside the Hydra job: a bad scenario file.)"""
+    proc = _run(["game.war_risk=1.3"], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: game.war_risk: is a probability and must be in [0, 1], got 1.3"
+    assert_user_error(proc, "game.war_risk", tmp_path)
 
 
 def test_run_from_python(tmp_path, hydra_compose):

@@ -204,12 +204,15 @@ def test_bad_scenario_file_gives_one_line_from_the_command_line(tmp_path):
     assert "0..4" in proc.stderr
 
 
-def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path):
-    """One multirun over every scenario file with small settings: each writes a finished run whose
-    report.html embeds every figure the run drew, including its crisis models' figures."""
-    proc = _run(["-m", f"scenario={','.join(SCENARIOS)}", "map.points=20", "crisis.paths=500"], tmp_path)
+def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path, default_run):
+    """One multirun (Hydra's basic launcher) over every scenario file with small settings, plus the
+    default scenario's real run with default settings (conftest.py: ``default_run``): each writes a
+    finished run whose report.html embeds every figure the run drew, including its crisis models'."""
+    others = [s for s in SCENARIOS if s != "india_pakistan_2025"]
+    proc = _run(["-m", f"scenario={','.join(others)}", "map.points=6", "crisis.paths=200", "crisis.rounds=10",
+                 "crisis.sample_paths=1"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    runs = finished_runs(tmp_path)
+    runs = finished_runs(tmp_path) + [default_run]
     assert sorted(json.loads((r / "summary.json").read_text())["scenario"]["name"] for r in runs) == SCENARIOS
     for run in runs:
         summary = json.loads((run / "summary.json").read_text())

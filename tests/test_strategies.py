@@ -11,6 +11,8 @@ from sim.repeated import strategies as st
 from sim.repeated.montecarlo.engine import simulate
 from sim.errors import ConfigError
 
+from conftest import require
+
 
 # --------------------------------------------------------------------------- helpers
 def scripted(moves, K):
@@ -78,7 +80,7 @@ def test_only_generous_and_random_are_stochastic():
 
 
 def test_gtft_default_generosity_is_nowak_sigmund_as_in_axelrod():
-    axl = pytest.importorskip("axelrod")
+    axl = require("axelrod")
     player = axl.GTFT()
     player.set_match_attributes(game=axl.Game())  # (R, S, T, P) = (3, 0, 5, 1)
     g = st.get("generous_tit_for_tat").transition[0, 0, 1, 0]  # P(restrain | saw a strike)

@@ -17,6 +17,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+from apphelpers import precheck_in_process
 from sim.config.sweep import validate_sweep
 from sim.errors import ConfigError
 from sim.sweeps import Grid, grid_sweep, point_seed
@@ -235,32 +236,57 @@ def _app(script, args, cwd):
                           timeout=300, env=env)
 
 
-SMALL = ["sweep.grid.war_cost.linspace=[0,300,6]", "sweep.grid.perception_noise.linspace=[0,0.3,5]"]
+SMALL = ["sweep.grid.war_cost.linspace=[0,300,6]", "sweep.grid.perception_noise.linspace=[0,0.3,5]",
+         "sweep.outcomes=[p_war_by_T,payoff_a,eq_level]"]
 
 
-def test_sweep_app_writes_table_figures_summary_and_resumes(tmp_path):
-    proc = _app(SWEEP, SMALL, tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (out,) = [p.parent for p in tmp_path.glob("results/sweep/*/summary.json")]
-    table = pd.read_csv(out / "table.csv")
+def _resolved(overrides):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose(config_name="sweep", overrides=list(overrides)), resolve=True)
+    GlobalHydra.instance().clear()
+    cfg.pop("hydra", None)
+    return cfg
+
+
+def test_sweep_app_writes_table_figures_summary_and_resumes(tmp_path, monkeypatch):
+    """The app's ``run(cfg, out_dir)`` in-process (the real command runs it in the multirun and
+    killed-sweep tests below): table, figures, summary; a second run beside it reads every point
+    back from the shared store (``<run dir>/../points``)."""
+    import sweep as app
+
+    monkeypatch.chdir(tmp_path)
+    cfg = _resolved(SMALL)
+    first, second = tmp_path / "results" / "sweep" / "first", tmp_path / "results" / "sweep" / "second"
+    summary = app.run(cfg, first)
+    table = pd.read_csv(first / "table.csv")
     assert len(table) == 30 and {"war_cost", "perception_noise", "p_war_by_T", "payoff_a"} <= set(table.columns)
-    assert (out / "figures" / "map_p_war_by_T.png").read_bytes()[:4] == b"\x89PNG"
-    summary = json.loads((out / "summary.json").read_text())
+    assert (first / "figures" / "map_p_war_by_T.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((first / "summary.json").read_text()) == summary
     assert summary["points"] == 30 and summary["computed"] == 30
-    proc = _app(SWEEP, SMALL, tmp_path)  # a second run: new directory, every point read back
-    assert proc.returncode == 0, proc.stderr
-    runs = sorted(p.parent for p in tmp_path.glob("results/sweep/*/summary.json"))
-    assert len(runs) == 2
-    second = json.loads((next(r for r in runs if r != out) / "summary.json").read_text())
-    assert second["reused"] == 30 and second["computed"] == 0
+    again = app.run(cfg, second)  # a second run: every point read back
+    assert again["reused"] == 30 and again["computed"] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(second / "table.csv"), table)
 
 
-@pytest.mark.parametrize("arg, message", [
+BAD_SWEEP = [
     ("sweep.grid.war_cost.linspace=[0,300,0]", "sweep.grid.war_cost.linspace: empty range"),
     ("+sweep.grid.bogus=[1,2]", "sweep.grid.bogus: unknown parameter"),
     ("sweep.outcomes=[p_war_by_T,p_peace]", "sweep.outcomes: unknown outcome 'p_peace'"),
-])
-def test_bad_sweep_configs_give_one_clear_line(tmp_path, arg, message):
+]
+
+
+@pytest.mark.parametrize("arg, message", BAD_SWEEP)
+def test_bad_sweep_configs_give_one_clear_line(tmp_path, capsys, monkeypatch, arg, message):
+    """The app's precheck in-process (what the command runs before Hydra starts)."""
+    proc = precheck_in_process("sweep", [arg], tmp_path, capsys, monkeypatch)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_sweep_config_as_a_subprocess(tmp_path):
+    arg, message = BAD_SWEEP[-1]
     proc = _app(SWEEP, [arg], tmp_path)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -289,17 +315,23 @@ def _assert_tidy_columns(rows, overrides):
 
 
 def test_multiruns_aggregate_and_match_for_1_and_2_workers_and_submitit_local(tmp_path):
-    """joblib with 1 and 2 workers and submitit_local: results.csv each, identical per-job tables."""
+    """joblib with 1 and 2 workers and submitit_local: results.csv each, identical per-job tables,
+    and the multirun callback's sensitivity figure.  The joblib run with 2 workers keeps the
+    default sweep dir: its workers (separate processes) must share one multirun_* folder."""
     args = ["-m", "seed=1,2", "sweep.method=monte_carlo", "sweep.paths=50", "sweep.grid.war_cost.linspace=[0,100,2]",
             "sweep.grid.perception_noise.linspace=[0,0.1,2]", "sweep.outcomes=[p_war_by_T,payoff_a]"]
     tables = {}
     for name, launcher in (("joblib1", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=1"]),
                            ("joblib2", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
                            ("submitit", ["hydra/launcher=submitit_local"])):
-        sweep_dir = tmp_path / name
-        proc = _app(SWEEP, args + launcher + [f"hydra.sweep.dir={sweep_dir}", f"sweep.store={tmp_path / name}_store"],
-                    tmp_path)
+        cwd = tmp_path / name
+        cwd.mkdir()
+        sweep_dir = None if name == "joblib2" else tmp_path / name / "multirun"
+        proc = _app(SWEEP, args + launcher + ([f"hydra.sweep.dir={sweep_dir}"] if sweep_dir else [])
+                    + [f"sweep.store={tmp_path / name}_store"], cwd)
         assert proc.returncode == 0, proc.stderr
+        if sweep_dir is None:
+            (sweep_dir,) = list(cwd.glob("results/sweep/multirun_*"))  # the default dir, one for all workers
         rows = _results(sweep_dir)
         _assert_tidy_columns(rows, ["seed", "sweep_method", "sweep_paths", "sweep_grid_war_cost_linspace",
                                     "grid_perception_noise_linspace", "sweep_outcomes", "sweep_store"])

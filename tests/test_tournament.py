@@ -11,6 +11,8 @@ from sim.repeated.markov.chain import analyse
 from sim.repeated.strategies.named import Strategy
 from sim.repeated.tournament import is_ess, replicator, round_robin
 
+from conftest import require
+
 
 # --------------------------------------------------------------------------- local automata
 def tft(K=2):
@@ -53,7 +55,7 @@ def wsls():
 
 # --------------------------------------------------------------------------- axelrod
 def test_round_robin_equals_axelrod_tournament():
-    axl = pytest.importorskip("axelrod")
+    axl = require("axelrod")
     ours = {"Cooperator": constant(0), "Defector": constant(1), "TitForTat": tft(), "Grudger": grudger(),
             "Alternator": alternator(), "WinStayLoseShift": wsls()}
     players = [axl.Cooperator(), axl.Defector(), axl.TitForTat(), axl.Grudger(), axl.Alternator(),

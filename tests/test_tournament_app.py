@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apphelpers import assert_user_error, finished_runs
+from apphelpers import assert_user_error, finished_runs, precheck_in_process
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
@@ -151,15 +151,24 @@ BAD = [
     (["tournament.rounds=0"], "tournament.rounds"),
     (["+tournament.foo=1"], "tournament.foo"),
     (["-m", "tournament.rounds=10,0"], "tournament.rounds"),
-    # found only inside the job, after the round robin: the meta-game is too large to enumerate
-    ([f"tournament.strategies={ALL15}", "tournament.rounds=5"], "tournament.equilibrium_method"),
 ]
 
 
 @pytest.mark.parametrize("args,field", BAD, ids=[" ".join(a)[:50] for a, _ in BAD])
-def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, field):
-    proc = _run(["scenario=classroom_security_dilemma", *args], tmp_path)
+def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, args, field):
+    """The app's precheck, in-process: exactly what the command line runs before Hydra starts."""
+    proc = precheck_in_process("tournament", ["scenario=classroom_security_dilemma", *args], tmp_path, capsys,
+                               monkeypatch)
     assert_user_error(proc, field, tmp_path)
+
+
+def test_error_found_inside_the_job_gives_one_line_and_writes_nothing(tmp_path):
+    """Found only inside the Hydra job, after the round robin (the meta-game is too large to
+    enumerate): a real subprocess, as the job's own output directory must be removed."""
+    proc = _run(["scenario=classroom_security_dilemma", f"tournament.strategies={ALL15}", "tournament.rounds=5"],
+                tmp_path)
+    assert proc.returncode == 2
+    assert_user_error(proc, "tournament.equilibrium_method", tmp_path)
 
 
 def test_run_from_python_on_the_default_ladder(tmp_path, hydra_compose):

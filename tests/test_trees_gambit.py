@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("pygambit")
+from conftest import require
+
+pytestmark = pytest.mark.crosscheck  # needs pygambit: pip install -e ".[crosscheck]", then pytest -m crosscheck
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_trees import GambitTree, _compare, _draw, _run_gambit, _solvers  # noqa: E402
+from bench_trees import GambitTree, compare_solvers, draw, run_gambit, solvers  # noqa: E402
 
 from sim.crisis.escalation import asymmetric_escalation_spec  # noqa: E402
 from sim.crisis.trees import Tree, load_tree, solve  # noqa: E402
@@ -30,13 +32,14 @@ from sim.crisis.trees import Tree, load_tree, solve  # noqa: E402
 
 @pytest.mark.parametrize("kind", ["escalation", "brinkmanship"])
 def test_subgame_perfect_equilibria_equal_gambits(kind):
+    require("pygambit")  # bench_trees imports it where it builds the Gambit tree
     tree = (Tree.from_spec(asymmetric_escalation_spec()) if kind == "escalation"
             else load_tree(ROOT / "configs" / "tree" / "brinkmanship_tree.yaml"))
-    params = _draw(tree, kind, 80, np.random.SeedSequence([2026, 11, 24, len(kind)]))
+    params = draw(tree, kind, 80, np.random.SeedSequence([2026, 11, 24, len(kind)]))
     sol = solve(tree, **params)
     gt = GambitTree(tree)
-    solver = _solvers(gt, [0.0])["agent+SPE"]
-    _, _, results = _run_gambit(gt, solver, params, 80)
-    assert _compare(gt, sol, results, check_moves=True, unique=True, atol=1e-9) == 0
+    solver = solvers(gt, [0.0])["agent+SPE"]
+    _, _, results = run_gambit(gt, solver, params, 80)
+    assert compare_solvers(gt, sol, results, check_moves=True, unique=True, atol=1e-9) == 0
     if kind == "brinkmanship":  # the chance node is on the equilibrium path somewhere in the sample
         assert np.any(np.asarray(sol.reach["brink"]) > 0)

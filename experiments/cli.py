@@ -11,7 +11,7 @@ is left behind.  Ctrl-C (``KeyboardInterrupt``) does the same and prints one lin
 exception's own message when it has one (a sweep's ``interrupted: N of M points stored;
 run the same command to resume``), and exits with status 130 (128 + SIGINT): no traceback.
 
-Configs are data: before anything else, :mod:`_guard` reads every config-group file the
+Configs are data: before anything else, :mod:`guard` reads every config-group file the
 command line may load (raw YAML) and refuses Hydra settings, ``_target_``-like keys and
 resolvers other than plain ``${...}`` references in them, and in the command-line overrides
 of our own keys; after composing, it checks the composed config again.  A user's own
@@ -29,7 +29,7 @@ from typing import Callable
 
 from omegaconf import OmegaConf
 
-import _guard  # noqa: E402  (experiments/ is on sys.path: each entry point puts it there)
+import guard  # noqa: E402  (experiments/ is on sys.path: each entry point puts it there)
 from sim.errors import ConfigError
 
 CONFIG_DIR = (Path(__file__).resolve().parent.parent / "configs").resolve()
@@ -42,7 +42,7 @@ _SHOW_FLAGS = ("help", "hydra_help", "cfg", "info", "shell_completion")
 
 _HERE = str(Path(__file__).resolve().parent)
 # Launcher workers (submitit_local, SLURM via submitit) start fresh interpreters that unpickle
-# the job function from _cli and the callback from callbacks: they need experiments/ on their path.
+# the job function from cli and the callback from callbacks: they need experiments/ on their path.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [_HERE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _HERE])
 
@@ -170,11 +170,11 @@ def precheck(config_name: str, argv: list[str], validate: Callable[[dict], objec
              "own config groups (e.g. DIR/scenario/NAME.yaml) with --config-dir DIR")
     overrides = list(args.overrides)
     try:
-        dirs = _guard.command_line(config_name, overrides, args.config_dir)
+        dirs = guard.command_line(config_name, overrides, args.config_dir)
     except ConfigError as err:
         fail(str(err))
     show = any(getattr(args, flag, None) for flag in _SHOW_FLAGS)  # Hydra shows; we only check
-    searchpath = _guard.searchpath_override(args.config_dir, _guard.parse(overrides))
+    searchpath = guard.searchpath_override(args.config_dir, guard.parse(overrides))
     user = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     GlobalHydra.instance().clear()
     try:
@@ -183,7 +183,7 @@ def precheck(config_name: str, argv: list[str], validate: Callable[[dict], objec
                 combos = _expand(user)
                 # the hydra node without any config group: what our primary config and Hydra set
                 baseline = OmegaConf.to_container(
-                    compose(config_name=config_name, overrides=_guard.primary_groups(config_name) + searchpath,
+                    compose(config_name=config_name, overrides=guard.primary_groups(config_name) + searchpath,
                             return_hydra_config=True).hydra, resolve=False)
             except Exception as exc:
                 if show:
@@ -192,7 +192,7 @@ def precheck(config_name: str, argv: list[str], validate: Callable[[dict], objec
             for combo in combos:
                 try:
                     cfg = compose(config_name=config_name, overrides=combo + searchpath, return_hydra_config=True)
-                    _guard.composed(cfg, baseline)  # second line of defence, before anything is resolved
+                    guard.composed(cfg, baseline)  # second line of defence, before anything is resolved
                     if show:
                         continue
                     with open_dict(cfg):

@@ -1,0 +1,100 @@
+"""Shared test helpers: peers that a cross-check needs, and one real run of the default scenario.
+
+A test that checks us against a peer (axelrod, pygambit, a headless Chromium) gets it from
+:func:`require` / :func:`require_program`.  On a developer's machine a missing peer skips
+the test with the install hint; under CI (``CI=true``, as ``.ci/run`` runs) it FAILS the
+test, so a broken install never turns a cross-check into a silent skip.  Call them inside a
+test or fixture, never at module level: collection happens before ``-m`` deselects, so a
+module-level failure would break the quick tier too.
+
+``nashpy`` is a hard dependency of the package: tests import it directly (a missing one is
+an import error, never a skip).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: How to get each peer, for the message of a skip or a failure.
+INSTALL = {
+    "axelrod": 'pip install -e ".[test]"',
+    "pygambit": 'pip install -e ".[crosscheck]" (builds Gambit from source: about 20 minutes)',
+    "chromium": "apt-get install chromium (.ci/run installs it)",
+}
+
+
+def under_ci() -> bool:
+    """True when the CI variable is set to anything but an explicit no ('', 0, false, no)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_peer(name: str, why: str = "") -> None:
+    """Skip locally, fail under CI: the one policy for an absent peer library or program."""
+    message = f"{name} is not available{f' ({why})' if why else ''}; install: {INSTALL.get(name, name)}"
+    if under_ci():
+        pytest.fail(f"{message}. Required under CI: a cross-check must not skip there.", pytrace=False)
+    pytest.skip(message)
+
+
+def require(module_name: str):
+    """Import and return the peer module ``module_name``; skip locally / fail under CI if it is missing."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        missing_peer(module_name.split(".")[0], str(exc))
+
+
+def require_program(name: str, *candidates: str) -> str:
+    """Path of the program ``name`` (on PATH or at one of ``candidates``); skip locally / fail under CI."""
+    found = shutil.which(name) or next((c for c in candidates if os.access(c, os.X_OK)), None)
+    if found is None:
+        missing_peer(name)
+    return found
+
+
+# --------------------------------------------------------------------------- one real default run
+def _start_default_run(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    proc = subprocess.run([sys.executable, str(ROOT / "experiments" / "run.py")], cwd=root, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    runs = sorted(p.parent for p in root.glob("results/**/summary.json"))
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory) -> Path:
+    """``python experiments/run.py`` with no arguments (the README's first command), run once as a
+    real subprocess in a fresh folder; returns the finished run directory.  Used by
+    test_run_app.py, test_report_html.py and test_scenarios.py.  Under pytest-xdist the workers
+    share one run: the first to need it runs it under a file lock in the session's common
+    temporary folder, the others wait and read it.  Tests only read it (test_run_app.py adds one
+    run beside it, and changes nothing in it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _start_default_run(tmp_path_factory.mktemp("default_run"))
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent  # common to the workers of this session
+    with open(shared / "default_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = shared / "default_run.path"
+            if done.is_file():
+                return Path(done.read_text())
+            out = _start_default_run(shared / "default_run")
+            done.write_text(str(out))
+            return out
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
