@@ -81,12 +81,9 @@ def run(cfg: dict, out_dir: Path) -> dict:
 
     name = sc.game["name"]
     base = {k: v for k, v in sc.game.items() if k != "name"}
-    strategies, settings = None, {}
+    strategies, settings = None, None
     if sc.crisis is not None:
-        strategies = sc.crisis.strategies
-        settings = sc.crisis.settings.to_dict()
-        if settings["war_risk_scale"] == 1.0:  # a newer setting: left out at its default, so that the
-            del settings["war_risk_scale"]     # point seeds (and stores) of earlier sweeps stay valid
+        strategies, settings = sc.crisis.strategies, sc.crisis.settings
     store = Path(sp.store) if sp.store else out_dir.parent / "store"
     table = grid_sweep(name, base, sp.grid, strategies, sp.outcomes, method=sp.method, settings=settings,
                        paths=sp.paths, seed=sc.seed, chunk_points=sp.chunk_points, store=store, progress=sp.progress,
@@ -97,7 +94,7 @@ def run(cfg: dict, out_dir: Path) -> dict:
     x = sp.x if sp.x in varying else (varying[0] if varying else None)
     y = sp.y if sp.y in varying and sp.y != x else next((v for v in varying if v != x), None)
     figure_files = []
-    scenario_values = dict(base, **settings)
+    scenario_values = dict(base, **(settings.to_dict() if settings is not None else {}))
     curve_outcomes = [o for o in sp.outcomes if o != "game_class" and not o.endswith("_sem")]
     if x and y and x != y:
         point = (float(scenario_values.get(x, np.nan)), float(scenario_values.get(y, np.nan)))

@@ -42,6 +42,7 @@ import numpy as np
 from sim import limits
 from sim.errors import ConfigError
 from sim.games import build, payoff_matrices
+from sim.repeated import CrisisSettings
 from sim.sweeps.keys import point_key, point_seed
 from sim.sweeps.plan import plan
 from sim.sweeps.spec import (CRISIS_OUTCOMES, GAME_OUTCOMES, MC_OUTCOMES, METHODS, OUTCOMES, SETTING_PARAMETERS, Axis,
@@ -167,6 +168,23 @@ def _collect(out, idx, res, crisis) -> None:
         out[o][idx] = np.asarray(vals[o]).reshape(-1)
 
 
+def _settings_dict(settings) -> dict[str, Any]:
+    """The crisis settings as the plain mapping the points' keys and seeds are made from.
+
+    A mapping is checked (as a :class:`CrisisSettings`) and kept as given, so the keys of
+    earlier sweeps stay valid; a :class:`CrisisSettings` gives its fields, but for a
+    ``war_risk_scale`` at its default 1, which is left out for the same reason (the
+    setting is newer than those sweeps)."""
+    if isinstance(settings, CrisisSettings):
+        out = settings.to_dict()
+        if out["war_risk_scale"] == 1.0:
+            del out["war_risk_scale"]
+        return out
+    out = dict(settings or {})
+    CrisisSettings.from_mapping(out)  # one-line ConfigError naming a bad field
+    return out
+
+
 def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[str, Any],
                strategies=None, outcomes: Sequence[str] = ("p_war_by_T",), *, method: str = "exact",
                settings: Mapping[str, Any] | None = None, paths: int = 1000, seed: int = 0,
@@ -195,8 +213,9 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
         ``payoff_a_sem``, ``payoff_b_sem``, ``p_war_by_T_sem``, ``p_settled_by_T_sem``,
         ``p_mediated_by_T_sem``.
     method : "exact" or "monte_carlo"
-    settings : mapping
-        Keyword arguments of ``analyse`` / ``simulate`` (``rounds``, noise, ``settle_after``...).
+    settings : CrisisSettings or mapping
+        The crisis settings of every point (:class:`sim.repeated.CrisisSettings`, or a mapping of
+        its fields, checked here); swept settings replace the field at each point.
     paths, seed : int
         Monte-Carlo paths per point and the base seed.
     chunk_points : int
@@ -236,7 +255,7 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
     if isinstance(chunk_points, bool) or not isinstance(chunk_points, int) or chunk_points < 1:
         raise ConfigError("sweep.chunk_points", f"must be an integer >= 1, got {chunk_points!r}")
     budget = limits.budget_bytes(memory_budget_gb)
-    settings = dict(settings or {})
+    settings = _settings_dict(settings)
     base = {k: v for k, v in base_params.items() if k not in grid.names and k != "name"}
     batch, chains = plan(game, base, grid, strategies, outcomes, method, settings, paths, chunk_points, budget)
     fixed = {"game": game, "base": base, "settings": {k: v for k, v in settings.items() if k not in grid.names},

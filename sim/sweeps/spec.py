@@ -9,6 +9,8 @@ before any value array is made.  :mod:`sim.sweeps.grid` evaluates grids,
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -18,6 +20,7 @@ import numpy as np
 from sim import limits
 from sim.errors import ConfigError
 from sim.games import builder_parameters
+from sim.repeated import CrisisSettings
 
 __all__ = ["Axis", "Grid", "GAME_OUTCOMES", "CRISIS_OUTCOMES", "MC_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS",
            "METHODS", "sweepable_parameters", "check_grid"]
@@ -31,8 +34,9 @@ CRISIS_OUTCOMES = ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T", "payoff_a"
 MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem", "p_war_by_T_sem", "p_settled_by_T_sem", "p_mediated_by_T_sem")
 OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES
 #: Crisis settings that may be swept (keyword arguments of analyse / simulate).
-SETTING_PARAMETERS = ("execution_noise", "perception_noise", "mediation", "mediation_slope", "discount",
-                      "settle_after", "war_risk_scale")
+#: Crisis settings that may be swept: the fields of :class:`sim.repeated.CrisisSettings`, but
+#: ``rounds`` (it sets the length of every per-round outcome).
+SETTING_PARAMETERS = tuple(f.name for f in dataclasses.fields(CrisisSettings) if f.name != "rounds")
 _NOT_SWEPT = ("K", "sides", "labels", "labels_a", "labels_b", "A", "B")
 METHODS = ("exact", "monte_carlo")
 
