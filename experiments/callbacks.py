@@ -208,7 +208,7 @@ def _run_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _sweep_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows of an ``experiments/sweep.py`` summary: its grid statistics (stage game and the swept pair)."""
-    from sim.sweeps.grid import GAME_OUTCOMES
+    from sim.sweeps import GAME_OUTCOMES
 
     strategies = summary.get("strategies") or []
     pair = " / ".join(map(str, strategies))

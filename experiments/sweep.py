@@ -37,7 +37,7 @@ from sim.viz import stage as plots
 from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.sweeps.grid import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
+from sim.sweeps import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
 from sim.sweeps.store import SweepStoreWarning  # noqa: E402
 from sim.viz.sweep import sensitivity_curves  # noqa: E402
 from sim.report.html import write_report  # noqa: E402

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.games.classify import CLASSES, TYPES, classify
-from sim.games import chicken, deterrence, prisoners_dilemma, stag_hunt, symmetric
+from sim.games import chicken, deterrence, prisoners_dilemma, stag_hunt
 
 PROPS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow])

@@ -550,8 +550,11 @@ def test_ctrl_c_stops_a_sweep_with_one_line_and_the_rerun_resumes_to_the_same_ta
             "sweep.outcomes=[p_war_by_T,payoff_a]"]
     env = dict(os.environ, MPLBACKEND="Agg", CI="true")
     env.pop("HYDRA_FULL_ERROR", None)
+    # as in a terminal: SIGINT handled by default in the child, even when this test runs in a background
+    # job of a non-interactive shell (which starts its children with SIGINT ignored)
     proc = subprocess.Popen([sys.executable, str(SWEEP), *args, f"sweep.store={store}"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None and len(list(store.glob("*/points-*.json"))) < 2:
         time.sleep(0.02)

@@ -45,8 +45,7 @@ from sim.games import build, payoff_matrices
 from sim.repeated import CrisisSettings
 from sim.sweeps.keys import point_key, point_seed
 from sim.sweeps.plan import plan
-from sim.sweeps.spec import (CRISIS_OUTCOMES, GAME_OUTCOMES, MC_OUTCOMES, METHODS, OUTCOMES, SETTING_PARAMETERS, Axis,
-                             Grid, check_grid, sweepable_parameters)
+from sim.sweeps.spec import GAME_OUTCOMES, SETTING_PARAMETERS, Grid, check_grid
 from sim.sweeps.store import PointStore, SweepInterrupted
 
 _INT_SETTINGS = ("settle_after",)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sim.repeated.stats import ENDINGS, is_monte_carlo, per_round_arrays
-from sim.viz.style import _BASE_FONT, Z95, _wrap
+from sim.viz.style import _BASE_FONT, Z95, _share_axes, _wrap
 from sim.wording import fmt_percent
 
 __all__ = ["OUTCOME_COLOURS", "outcome_curves"]
@@ -65,16 +65,9 @@ def outcome_curves(result, *, title: str | None = None) -> Figure:
         ax.plot(x, y, color=colour, linestyle=_OUTCOME_STYLES[key], linewidth=2.4 if key == "war" else 2.0,
                 marker="o" if T <= 30 else None, markersize=3, gid=f"p-{key}",
                 label=f"{what} ({fmt_percent(y[-1])} at t = {T})")
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_xlim(0.5 if T > 1 else 0.5, T + 0.5)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0.5, T + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(T, 15)))
-    ax.set_xlabel("Round", fontsize=_BASE_FONT + 1)
-    ax.set_ylabel("Share of runs", fontsize=_BASE_FONT + 1)
-    ax.grid(color="#e0e0e0", linewidth=0.6)
-    ax.tick_params(labelsize=10)
-    for sp in ("top", "right"):
-        ax.spines[sp].set_visible(False)
+    _share_axes(ax, "Round", "Share of runs")
     handles, labs = ax.get_legend_handles_labels()
     order = [labs.index(next(lb for lb in labs if lb.startswith(p))) for p in ("War", "Settled", "Ended", "Still")]
     method = _method_note(result)

@@ -35,7 +35,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _decimals, _fmt, _game_title,
+from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _cell_borders, _decimals, _fmt, _game_title,
                          _luminance, _short, _tick_labels, _wrap, save)
 from sim.viz.map import CLASS_COLOURS, CLASS_HATCHES, equilibrium_map_figure
 from sim.wording import sentence_case, fmt_number, fmt_percent
@@ -236,12 +236,7 @@ def _matrix_axes(ax, xt, yt, ka, kb, fs, rotate) -> None:
             t.set_rotation(40)
             t.set_ha("left")
             t.set_rotation_mode("anchor")
-    ax.set_xticks(np.arange(-0.5, kb, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, ka, 1), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.0)
-    ax.tick_params(which="minor", length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
+    _cell_borders(ax, ka, kb)
     ax.set_xlim(-0.5, kb - 0.5)
     ax.set_ylim(ka - 0.5, -0.5)
 

@@ -251,3 +251,28 @@ def save(fig: Figure, path, *, dpi: int = 150) -> Path:
             _fit(fig, missing, rerender, stacklevel=4)  # the caller of save()
 
     return atomic_write_bytes(path, write)
+
+
+def _share_axes(ax, xlabel: str, ylabel: str, grid: str = "#e0e0e0") -> None:
+    """A y axis of shares in percent ([0, 1] with a little room), labels, a light grid, no top or
+    right frame: the look of every "share of runs / of the population" panel."""
+    from matplotlib.ticker import PercentFormatter
+
+    ax.set_ylim(-0.01, 1.01)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(xlabel, fontsize=_BASE_FONT + 1)
+    ax.set_ylabel(ylabel, fontsize=_BASE_FONT + 1)
+    ax.grid(color=grid, linewidth=0.6)
+    ax.tick_params(labelsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _cell_borders(ax, n_rows: int, n_cols: int) -> None:
+    """White lines between the cells of a matrix drawn with ``imshow``, no frame."""
+    ax.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.0)
+    ax.tick_params(which="minor", length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)

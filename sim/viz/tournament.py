@@ -14,9 +14,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import PercentFormatter
 
-from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _STROKE, _decimals, _fmt, _luminance, _short,
+from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _STROKE, _cell_borders, _decimals, _fmt, _luminance,
+                           _share_axes, _short,
                          _wrap)
 from sim.wording import fmt_percent, strategy_label
 
@@ -87,12 +87,7 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
         t.set_rotation_mode("anchor")
     fs = _BASE_FONT - 1 if N <= 8 else 9
     ax.tick_params(axis="both", labelsize=fs, length=0)
-    ax.set_xticks(np.arange(-0.5, N, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, N, 1), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.0)
-    ax.tick_params(which="minor", length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
+    _cell_borders(ax, N, N)
     ax.set_xlabel("Opponent (column)", fontsize=_BASE_FONT)
     ax.set_ylabel("Strategy (row), by rank", fontsize=_BASE_FONT)
 
@@ -174,14 +169,7 @@ def replicator_plot(rresult, names: Sequence[str], *, title: str | None = None) 
                     arrowprops=dict(arrowstyle="-", color=c, linewidth=0.8, shrinkA=0, shrinkB=2)
                     if abs(yl - v) > 0.01 else None)
     ax.set_xlim(t[0], t[-1])
-    ax.set_ylim(-0.01, 1.01)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("Time (replicator dynamics; arbitrary units)", fontsize=_BASE_FONT + 1)
-    ax.set_ylabel("Share of the population", fontsize=_BASE_FONT + 1)
-    ax.grid(color="#e6e6e6", linewidth=0.6)
-    ax.tick_params(labelsize=10)
-    for sp in ("top", "right"):
-        ax.spines[sp].set_visible(False)
+    _share_axes(ax, "Time (replicator dynamics; arbitrary units)", "Share of the population", grid="#e6e6e6")
     dead = [strategy_label(n) for n, s in zip(names, surv) if not s]
     handles = [Line2D([], [], color="#9a9a9a", linewidth=1.0,
                       label="die out: " + _short(", ".join(dead), 110))] if dead else []
