@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import integrate, stats
 
-from sim.crisis.dynamics import (
+from sim.crisis import (
     RichardsonParams,
     attrition_hazard,
     dollar_auction,

@@ -18,7 +18,7 @@ import numpy as np
 from sim.viz import models as plots_models
 from sim.crisis.brinkmanship import OUTCOMES as DETERRENCE_OUTCOMES
 from sim.crisis.brinkmanship import brinkmanship_window, unilateral_deterrence
-from sim.crisis.dynamics import (richardson_equilibrium, richardson_phase, richardson_stability,
+from sim.crisis import (richardson_equilibrium, richardson_phase, richardson_stability,
                        richardson_trajectory)
 from sim.report.models_text import MODEL_FIGURES, models_markdown
 from sim.viz.style import save
