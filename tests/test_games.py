@@ -152,13 +152,17 @@ def _potential(K, advantage, cost, war_cost, p):
     return (advantage - cost) * (s[:, None] + s[None, :]) - war_cost * p
 
 
+def _normal_form_and_potential(K, p):
+    """The ladder's one-round normal form (as ``.A``, ``.B``) and the potential computed by hand."""
+    g = SimpleNamespace(**dict(zip("AB", payoff_matrices(ladder(K=K, **p)))))
+    wp = ladder_war_probability(K, p["war_risk"], p["risk_interaction"], p["risk_exponent"])
+    return g, _potential(K, p["advantage"], p["cost"], p["war_cost"], wp)
+
+
 @PROPS
 @given(K=st.integers(2, 7), p=ladder_params)
 def test_ladder_is_an_exact_potential_game(K, p):
-    g = ladder(K=K, **p)
-    g = SimpleNamespace(**dict(zip("AB", payoff_matrices(g))))  # the one-round normal form
-    wp = ladder_war_probability(K, p["war_risk"], p["risk_interaction"], p["risk_exponent"])
-    Phi = _potential(K, p["advantage"], p["cost"], p["war_cost"], wp)
+    g, Phi = _normal_form_and_potential(K, p)
     scale = 1.0 + np.abs(g.A).max() + np.abs(Phi).max()
     # A[x, y] - A[x', y] == Phi[x, y] - Phi[x', y] for all x, x', y
     dA = g.A[:, None, :] - g.A[None, :, :]
@@ -178,16 +182,13 @@ def test_ladder_is_an_exact_potential_game(K, p):
 @PROPS
 @given(K=st.integers(2, 7), p=ladder_params)
 def test_ladder_always_has_a_pure_equilibrium(K, p):
-    game = ladder(K=K, **p)
-    g = SimpleNamespace(**dict(zip("AB", payoff_matrices(game))))  # the one-round normal form
-    wp = ladder_war_probability(K, p["war_risk"], p["risk_interaction"], p["risk_exponent"])
-    Phi = _potential(K, p["advantage"], p["cost"], p["war_cost"], wp)
+    g, Phi = _normal_form_and_potential(K, p)
     # Monderer and Shapley (1996): a maximiser of the potential is a pure Nash equilibrium.
     x, y = np.unravel_index(np.argmax(Phi), Phi.shape)
     scale = 1e-9 * (1 + np.abs(g.A).max() + np.abs(g.B).max())
     assert g.A[x, y] >= g.A[:, y].max() - scale
     assert g.B[x, y] >= g.B[x, :].max() - scale
-    assert pure_equilibria(game, tol=scale).any()
+    assert pure_equilibria(g.A, g.B, tol=scale).any()
 
 
 @PROPS
