@@ -55,7 +55,7 @@ def main(argv=None) -> int:
         ap.error("--games, --nashpy-games and --repeats must be >= 1")
 
     import nashpy
-    from sim.equilibria.nash import nash_2x2
+    from sim.equilibria import nash_2x2
 
     rng = np.random.default_rng(args.seed)
     A = rng.normal(size=(args.games, 2, 2))

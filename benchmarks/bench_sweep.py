@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from sim.sweeps import grid_sweep  # noqa: E402
-from sim.repeated.strategies.named import load  # noqa: E402
+from sim.repeated import load  # noqa: E402
 
 SCENARIO = dict(K=11, advantage=20.0, damage=10.0, cost=2.0, war_risk=0.8, war_cost=100.0, risk_interaction=0.5,
                 risk_exponent=3.0)

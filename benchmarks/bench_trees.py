@@ -59,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from sim.crisis.escalation import asymmetric_escalation_spec  # noqa: E402
-from sim.crisis.trees import Chance, Decision, Tree, load_tree, solve  # noqa: E402
+from sim.crisis import Chance, Decision  # noqa: E402
+from sim.crisis.trees import Tree, load_tree, solve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BRINK_RANGES = {"value": (0.0, 20.0), "defender_value": (0.0, 20.0), "war_cost_challenger": (0.0, 40.0),

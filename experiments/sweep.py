@@ -32,7 +32,7 @@ _HERE = str(Path(__file__).resolve().parent)
 sys.path.insert(0, _HERE)
 from cli import main  # noqa: E402
 
-from sim.viz import stage as plots
+from sim import viz as plots
 
 from sim import files  # noqa: E402
 from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402

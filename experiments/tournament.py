@@ -35,8 +35,8 @@ from sim.config import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
 from sim.report import finish_run  # noqa: E402
-from sim.report.repeated import (REPEATED_FIGURE_FILES, strategy_label, tournament_markdown,  # noqa: E402
-                                 tournament_summary)
+from sim.report import REPEATED_FIGURE_FILES, tournament_markdown, tournament_summary  # noqa: E402
+from sim.wording import strategy_label  # noqa: E402
 from sim.repeated import round_robin  # noqa: E402
 
 FIGURES = {k: REPEATED_FIGURE_FILES[k] for k in ("tournament_heatmap", "replicator")}

@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
 _SUBPACKAGES = {"games", "equilibria", "repeated", "crisis", "sweeps", "config", "viz", "report", "errors",
                 "wording", "files", "limits"}
-# ``sim.repeated.strategies`` (README: ``sim.repeated.strategies.get(name, K)``) is the strategies package of sim.repeated
+# ``sim.strategies`` (README: ``sim.strategies.get(name, K)``) is the strategies package of sim.repeated
 _ALIASES = {"strategies": "sim.repeated.strategies"}
 
 __all__ = sorted([*_EXPORTS, *_RENAMED, *_ALIASES])

@@ -20,9 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.equilibria.nash import (METHODS, Equilibria, cross_check, is_degenerate, iterated_dominance, nash_2x2,
-                            nash_equilibria, pareto_undominated, payoff_dominant, pure_equilibria,
-                            risk_dominance_2x2)
+from sim.equilibria.nash import Equilibria, METHODS, cross_check, iterated_dominance, nash_equilibria, pareto_undominated, payoff_dominant
+from sim.equilibria import is_degenerate, nash_2x2, pure_equilibria, risk_dominance_2x2
 from sim.errors import ConfigError
 from sim.games import chicken, deterrence, ladder, prisoners_dilemma, stag_hunt, symmetric
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.games.classify import classify
-from sim.equilibria.nash import pure_equilibria
+from sim.equilibria import pure_equilibria
 from sim.errors import ConfigError
 from sim.games import (GAMES, Game, build, builder_parameters, chicken, deterrence, from_matrices, ladder,
                        ladder_war_probability, payoff_matrices, prisoners_dilemma, stag_hunt, symmetric)

@@ -307,7 +307,7 @@ def test_non_latin_side_names_render_or_warn_once(tmp_path):
     fig = stage.payoff_heatmap(game, nash_equilibria(game), title=f"{side} and پاکستان")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        stage.save(fig, tmp_path / "heatmap.png")
+        style.save(fig, tmp_path / "heatmap.png")
     assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
     assert not _glyph_warnings(caught)
     families, missing = style.fallback_families(set("भारत"))
@@ -338,7 +338,7 @@ def test_a_font_that_has_the_glyphs_is_used():
 
 def test_latin_figures_are_written_exactly_as_before(tmp_path):
     from sim.equilibria.nash import nash_equilibria
-    from sim.viz import stage
+    from sim.viz import stage, style
 
     game = games.chicken(sides=("India", "Pakistan"))
 
@@ -347,5 +347,5 @@ def test_latin_figures_are_written_exactly_as_before(tmp_path):
 
     plain = io.BytesIO()
     figure().savefig(plain, format="png", dpi=150, facecolor="white")  # what save() wrote before
-    stage.save(figure(), tmp_path / "a.png")
+    style.save(figure(), tmp_path / "a.png")
     assert (tmp_path / "a.png").read_bytes() == plain.getvalue()

@@ -12,8 +12,8 @@ import pytest
 from sim.errors import ConfigError
 from sim.games import Game, ladder, prisoners_dilemma
 from sim.repeated.markov.chain import analyse, product_chain
-from sim.repeated.strategies.named import noise_matrix as _confusion
-from sim.repeated.strategies.named import Strategy
+from sim.repeated import noise_matrix as _confusion
+from sim.repeated import Strategy
 
 from conftest import require
 
@@ -116,7 +116,7 @@ def test_memory_one_batch_of_games_matches_press_dyson():
 
 
 def test_registry_memory_one_matches_press_dyson():
-    import sim.repeated.strategies.named as st
+    from sim.repeated import strategies as st
 
     rng = np.random.default_rng(1)
     for _ in range(5):
@@ -341,7 +341,7 @@ def _war_pd():
 @pytest.mark.parametrize("case", list(MC_CASES))
 def test_monte_carlo_engine_agrees_with_exact(case):
     """Both kinds of noise, war risk, settlement and mediation: MC within 4 standard errors of exact."""
-    from sim.repeated import strategies as strategies
+    from sim.repeated import strategies
     from sim.repeated.montecarlo.engine import simulate
 
     make, name_a, name_b, K = MC_CASES[case]

@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from sim import games
-from sim.equilibria.nash import nash_equilibria, pure_equilibria
-from sim.viz.stage import equilibrium_map_figure, payoff_heatmap, save
+from sim.equilibria.nash import nash_equilibria
+from sim.equilibria import pure_equilibria
+from sim.viz import equilibrium_map_figure, save
+from sim.viz.stage import payoff_heatmap
 from sim.sweeps.maps import REGIMES, EquilibriumMap, equilibrium_map
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

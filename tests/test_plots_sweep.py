@@ -15,7 +15,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection, QuadMesh  # noqa: E402
 
-from sim.viz.sweep import Z95, sensitivity_curves, small_multiples  # noqa: E402
+from sim.viz import Z95  # noqa: E402
+from sim.viz.sweep import sensitivity_curves, small_multiples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "experiments"))

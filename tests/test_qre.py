@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.equilibria.nash import nash_equilibria, risk_dominance_2x2
+from sim.equilibria.nash import nash_equilibria
+from sim.equilibria import risk_dominance_2x2
 from sim.errors import ConfigError
 from sim.games import chicken, from_matrices, prisoners_dilemma, stag_hunt, symmetric
 from sim.equilibria import QREPoint, QRETrace, logit_response, qre, qre_2x2_all, trace

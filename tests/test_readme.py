@@ -41,7 +41,7 @@ def test_classroom_walkthrough_numbers():
     from sim.config.run import build_game, validate_run
     from sim.equilibria.nash import nash_equilibria
     from sim.repeated.markov.chain import analyse
-    from sim.repeated.strategies.named import load
+    from sim.repeated import load
 
     configs = README.parent / "configs"
     GlobalHydra.instance().clear()

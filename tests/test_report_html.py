@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 import pytest
 from matplotlib.figure import Figure
 
-from sim.report.html import figure_explanations, markdown_to_html, render_report, write_report
+from sim.report.html import figure_explanations, render_report, write_report
+from sim.report import markdown_to_html
 
 from conftest import require_program
 

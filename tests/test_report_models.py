@@ -9,7 +9,8 @@ from scipy.linalg import expm
 
 from sim import games
 from sim.config.models import validate_models
-from sim.report.models import MODEL_FIGURES, models_markdown, run_models
+from sim.report import MODEL_FIGURES, models_markdown
+from sim.report.models import run_models
 from sim.wording import fmt_percent
 
 SIDES = ("United States", "Soviet Union")

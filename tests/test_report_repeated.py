@@ -14,8 +14,9 @@ from sim.repeated import strategies as S
 from sim.repeated.markov.chain import analyse
 from sim.files import atomic_write_json
 from sim.wording import fmt_percent
-from sim.report.repeated import (crisis_markdown, crisis_summary, mean_rungs, rung_quantiles, rung_shares,
-                                 tournament_markdown, tournament_summary)
+from sim.report import crisis_markdown, tournament_markdown, tournament_summary
+from sim.report.repeated import crisis_summary
+from sim.repeated import mean_rungs, rung_quantiles, rung_shares
 from sim.repeated.tournament import round_robin
 
 SIDES = ("India", "Pakistan")

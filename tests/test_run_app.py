@@ -142,7 +142,7 @@ def test_default_run_shows_the_crisis_unfolding(default_run):
     assert abs(mc["p_war"] - main["p_war"]) <= 4 * se + 1e-12
     # independent check of the exact numbers: recompute with the library from the saved config
     from sim.repeated.markov.chain import analyse
-    from sim.repeated.strategies.named import load
+    from sim.repeated import load
 
     game = build_game(cfg["game"])
     K = cfg["game"]["K"]

@@ -16,7 +16,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from sim.config.run import ConfigError, ScenarioConfig, build_game, validate_run
+from sim.errors import ConfigError
+from sim.config.run import ScenarioConfig, build_game, validate_run
 from sim.config.scenario import Phase
 
 ROOT = Path(__file__).resolve().parent.parent

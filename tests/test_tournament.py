@@ -8,7 +8,7 @@ import pytest
 from sim.errors import ConfigError
 from sim.games import chicken, ladder, prisoners_dilemma, stag_hunt
 from sim.repeated.markov.chain import analyse
-from sim.repeated.strategies.named import Strategy
+from sim.repeated import Strategy
 from sim.repeated.tournament import is_ess, replicator, round_robin
 
 from conftest import require

@@ -66,10 +66,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ConfigError, as_float_array
-from sim.crisis.tree_spec import (Chance, Decision, Linear, Terminal, _check_probabilities, _expr, _number, _postorder,
-                        _require)
+from sim.crisis.tree_spec import Chance, Decision, Terminal, _check_probabilities, _expr, _number, _postorder, _require
 
-__all__ = ["Tree", "Decision", "Chance", "Terminal", "Linear", "TreeSolution", "solve", "load_tree"]
+__all__ = ["Tree", "TreeSolution", "solve", "load_tree"]
 
 _TIE_RTOL = 1e-12
 

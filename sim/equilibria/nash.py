@@ -42,27 +42,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.equilibria.batched import Nash2x2, nash_2x2, pure_equilibria, risk_dominance_2x2
 from sim.games import payoff_matrices
 from sim.errors import ConfigError
 from sim.equilibria.polytope import TOL, _exact_equilibria, _normalise, is_degenerate
 
-__all__ = [
-    "Equilibrium",
-    "Equilibria",
-    "METHODS",
-    "nash_equilibria",
-    "cross_check",
-    "is_degenerate",
-    "is_nash",
-    "pure_equilibria",
-    "iterated_dominance",
-    "Nash2x2",
-    "nash_2x2",
-    "pareto_undominated",
-    "payoff_dominant",
-    "risk_dominance_2x2",
-]
+__all__ = ["Equilibrium", "Equilibria", "METHODS", "nash_equilibria", "cross_check", "is_nash", "iterated_dominance", "pareto_undominated", "payoff_dominant"]
 
 METHODS = ("support", "vertex", "lemke_howson", "exact")
 SAME = 1e-7

@@ -12,10 +12,8 @@ fields that exact :class:`~sim.repeated.markov.MarkovResult` and Monte-Carlo
 from __future__ import annotations
 
 import numpy as np
-from sim.repeated.settings import ENDINGS
 
-__all__ = ["ENDINGS", "per_round_arrays", "rung_shares", "mean_rungs", "rung_quantiles", "final_value",
-           "is_monte_carlo", "expected_total_payoffs", "half_time"]
+__all__ = ["per_round_arrays", "rung_shares", "mean_rungs", "rung_quantiles", "final_value", "is_monte_carlo", "expected_total_payoffs", "half_time"]
 
 
 

@@ -30,7 +30,7 @@ from sim.errors import ConfigError
 from sim.repeated.markov.chain import analyse
 from sim.repeated.settings import CrisisSettings
 from sim.repeated.strategies.custom import as_strategy
-from sim.repeated.strategies.named import Strategy
+from sim.repeated.strategies.automaton import Strategy
 
 _DEFAULT_ROUNDS: Any = object()  # round_robin's rounds when not given: 200, or settings.rounds
 

@@ -12,4 +12,7 @@ from .stage import FIGURE_FILES, MAX_LISTED, stage_summary
 from .stage_text import stage_markdown
 from .tournament import tournament_summary, tournament_markdown
 
-__all__ = ["REPEATED_FIGURE_FILES", "crisis_markdown", "write_report", "finish_run", "render_report", "figure_explanations", "markdown_to_html", "run_models", "MODEL_FIGURES", "models_markdown", "crisis_summary", "FIGURE_FILES", "MAX_LISTED", "stage_summary", "stage_markdown", "tournament_summary", "tournament_markdown"]
+__all__ = ["REPEATED_FIGURE_FILES", "crisis_markdown", "write_report", "finish_run", "render_report",
+           "figure_explanations", "markdown_to_html", "run_models", "MODEL_FIGURES", "models_markdown",
+           "crisis_summary", "FIGURE_FILES", "MAX_LISTED", "stage_summary", "stage_markdown",
+           "tournament_summary", "tournament_markdown"]

@@ -40,7 +40,7 @@ from sim.report.markdown import _HEADING, _inline, _strip_md, _unique_id, markdo
 from sim.files import atomic_write_json, atomic_write_text
 from sim.wording import sentence_case_md, param_label
 
-__all__ = ["write_report", "finish_run", "render_report", "markdown_to_html", "figure_explanations"]
+__all__ = ["write_report", "finish_run", "render_report", "figure_explanations"]
 
 _FIG_BULLET = re.compile(r"^\s*[-*]\s+`figures/([^`/]+\.png)`\s*:\s*(.*)$")
 _GUIDE_LINE = re.compile(r"^\s*(#{1,6}\s*)?how to read the figures:?\s*$", re.I)

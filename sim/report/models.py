@@ -20,13 +20,13 @@ from sim.crisis.brinkmanship import OUTCOMES as DETERRENCE_OUTCOMES
 from sim.crisis.brinkmanship import brinkmanship_window, unilateral_deterrence
 from sim.crisis import (richardson_equilibrium, richardson_phase, richardson_stability,
                        richardson_trajectory)
-from sim.report.models_text import MODEL_FIGURES, models_markdown
+from sim.report.models_text import MODEL_FIGURES
 from sim.viz.style import save
 from sim.equilibria import trace
 from sim.viz.qre import plot_correspondence
 from sim.games import payoff_matrices
 
-__all__ = ["MODEL_FIGURES", "run_models", "models_markdown"]
+__all__ = ["run_models"]
 
 
 def _other(sides: Sequence[str], side: str) -> str:

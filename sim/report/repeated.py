@@ -35,27 +35,13 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim.repeated.stats import (ENDINGS, expected_total_payoffs, final_value, half_time, is_monte_carlo, mean_rungs,
-                                per_round_arrays, rung_quantiles, rung_shares)
-from sim.report.crisis_text import REPEATED_FIGURE_FILES, crisis_markdown
+from sim.repeated import ENDINGS
+from sim.repeated.stats import expected_total_payoffs, final_value, half_time, is_monte_carlo, mean_rungs, per_round_arrays
 from sim.files import to_jsonable
-from sim.report.tournament import tournament_markdown, tournament_summary
-from sim.wording import STRATEGY_DESCRIPTIONS, STRATEGY_LABELS, strategy_description, strategy_label
+from sim.wording import strategy_description, strategy_label
 
 
-__all__ = [
-    "STRATEGY_LABELS",
-    "STRATEGY_DESCRIPTIONS",
-    "REPEATED_FIGURE_FILES",
-    "strategy_label",
-    "rung_shares",
-    "mean_rungs",
-    "rung_quantiles",
-    "crisis_summary",
-    "crisis_markdown",
-    "tournament_summary",
-    "tournament_markdown",
-]
+__all__ = ["crisis_summary"]
 
 
 # --------------------------------------------------------------------------- the crisis summary

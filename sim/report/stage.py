@@ -145,7 +145,8 @@ def stage_summary(*, scenario: Mapping[str, Any], game, equilibria, classificati
         Values are plain Python (numpy is converted), ready for :func:`atomic_write_json`.
     """
     from sim.games.classify import TYPES
-    from sim.equilibria.nash import pareto_undominated, payoff_dominant, risk_dominance_2x2
+    from sim.equilibria.nash import pareto_undominated, payoff_dominant
+    from sim.equilibria import risk_dominance_2x2
 
     if getattr(game, "is_batch", False):
         raise ValueError(f"stage_summary takes one game, got a batch of shape {game.batch_shape}")

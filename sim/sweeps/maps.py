@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from sim.games.classify import CLASSES, classify
-from sim.equilibria.nash import nash_2x2, pure_equilibria
+from sim.equilibria import nash_2x2, pure_equilibria
 from sim import limits
 from sim.errors import ConfigError
 from sim.games import build, builder_parameters

@@ -44,7 +44,7 @@ def _perception(K: int, swept: bool, value: Any):
     if swept:
         full = np.ones((K, K))
         return full, full
-    from sim.repeated.strategies.named import side_noise
+    from sim.repeated import side_noise
 
     return side_noise(K, value if value is not None else 0.0, "perception_noise")
 

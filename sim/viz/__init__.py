@@ -1,4 +1,5 @@
-"""Figures: every function takes result values and returns a matplotlib Figure; nothing here computes equilibria or simulates."""
+"""Figures: every function takes result values and returns a matplotlib Figure; nothing here computes
+equilibria or simulates."""
 
 from __future__ import annotations
 
@@ -17,4 +18,11 @@ from .tournament import tournament_heatmap, replicator_plot
 from .trajectory import trajectory_fan
 from .tree import tree_figure, PATH_WIDTH, CHOICE_WIDTH, EDGE_WIDTH
 
-__all__ = ["REGION_COLOURS", "tying_hands_figure", "OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure", "CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure", "outcome_map_figure", "brinkmanship_figure", "richardson_time_figure", "richardson_phase_figure", "OUTCOME_COLOURS", "outcome_curves", "compare_outcomes", "plot_correspondence", "timeline_figure", "CONTESTED_LABEL", "payoff_heatmap", "save", "fit_fonts", "Z95", "sensitivity_curves", "small_multiples", "outcome_label", "tournament_heatmap", "replicator_plot", "trajectory_fan", "tree_figure", "PATH_WIDTH", "CHOICE_WIDTH", "EDGE_WIDTH"]
+__all__ = ["REGION_COLOURS", "tying_hands_figure", "OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure",
+           "payoff_figure", "CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure",
+           "outcome_map_figure", "brinkmanship_figure", "richardson_time_figure",
+           "richardson_phase_figure", "OUTCOME_COLOURS", "outcome_curves", "compare_outcomes",
+           "plot_correspondence", "timeline_figure", "CONTESTED_LABEL", "payoff_heatmap", "save",
+           "fit_fonts", "Z95", "sensitivity_curves", "small_multiples", "outcome_label",
+           "tournament_heatmap", "replicator_plot", "trajectory_fan", "tree_figure", "PATH_WIDTH",
+           "CHOICE_WIDTH", "EDGE_WIDTH"]

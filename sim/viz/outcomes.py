@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.repeated.stats import ENDINGS, is_monte_carlo, per_round_arrays
+from sim.repeated import ENDINGS
+from sim.repeated.stats import is_monte_carlo, per_round_arrays
 from sim.viz.style import _BASE_FONT, Z95, _share_axes, _wrap
 from sim.wording import fmt_percent
 

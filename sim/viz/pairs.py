@@ -20,7 +20,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sim.repeated.stats import ENDINGS, expected_total_payoffs, final_value, is_monte_carlo
+from sim.repeated import ENDINGS
+from sim.repeated.stats import expected_total_payoffs, final_value, is_monte_carlo
 from sim.viz.outcomes import _OUTCOME_HATCH, _OUTCOME_NAMES, OUTCOME_COLOURS
 from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, _MINUS, Z95, _luminance, _short, _wrap
 from sim.wording import fmt_number, fmt_percent

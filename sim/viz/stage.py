@@ -35,14 +35,12 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from sim.viz.style import (_BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _cell_borders, _decimals, _fmt, _game_title,
-                         _luminance, _short, _tick_labels, _wrap, save)
-from sim.viz.map import CLASS_COLOURS, CLASS_HATCHES, equilibrium_map_figure
+from sim.viz.style import _BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _cell_borders, _decimals, _fmt, _game_title, _luminance, _short, _tick_labels, _wrap
 from sim.wording import sentence_case, fmt_number, fmt_percent
 from sim.games import payoff_matrices
 
 
-__all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "payoff_heatmap", "equilibrium_map_figure", "save"]
+__all__ = ["payoff_heatmap"]
 
 
 _MIXED_COLOUR = "#0072B2"  # Okabe-Ito blue

@@ -19,7 +19,7 @@ from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, Z95, _wrap
 from sim.viz.map import _edges, _is_log
 from sim.wording import fmt_number, param_phrase, param_label
 
-__all__ = ["sensitivity_curves", "small_multiples", "outcome_label", "Z95"]
+__all__ = ["sensitivity_curves", "small_multiples", "outcome_label"]
 
 _OUTCOME_LABELS = {
     "p_war_by_T": "P(war by round T)",

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _THIN_STROKE, _decimals, _fmt
-from sim.crisis.trees import Chance, Decision, Terminal, Tree, TreeSolution
+from sim.crisis import Chance, Decision, Terminal
+from sim.crisis.trees import Tree, TreeSolution
 
 __all__ = ["tree_figure", "PATH_WIDTH", "CHOICE_WIDTH", "EDGE_WIDTH"]
 

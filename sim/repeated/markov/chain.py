@@ -61,9 +61,9 @@ from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
 from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.settings import CrisisSettings
-from sim.repeated.strategies.named import Strategy
+from sim.repeated.strategies.automaton import Strategy
 
-__all__ = ["MarkovResult", "ProductChain", "product_chain", "analyse"]
+__all__ = ["product_chain", "analyse"]
 
 def _stage(game, cs: CrisisSettings):
     """Flattened stage data: each round's expected payoffs at the scaled war risk

@@ -77,7 +77,7 @@ from sim.repeated.settings import CrisisSettings
 from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from sim.repeated.strategies.custom import strategy_pair
-from sim.repeated.strategies.named import Strategy
+from sim.repeated.strategies.automaton import Strategy
 from sim.repeated.outcome import CrisisOutcome
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "BLOCK_PATHS", "QUANTILE_LEVELS"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.repeated.strategies.named import Strategy
+from sim.repeated.strategies.automaton import Strategy
 from sim.repeated.settings import Ending
 
 _ONE = 1 << 31  # uniforms are 31-bit integers in [0, 2**31)

@@ -1,4 +1,5 @@
-"""Strategies as data: the automaton type, named strategies over K rungs, user-defined tables and specs, noise."""
+"""Strategies as data: the automaton type, named strategies over K rungs, user-defined tables and
+specs, noise."""
 
 from __future__ import annotations
 
@@ -7,4 +8,5 @@ from .named import REGISTRY, get, names
 from .custom import memory_one, memory_n, automaton, load, as_strategy, strategy_pair
 from .noise import noise_matrix, biased_noise, side_noise
 
-__all__ = ["Strategy", "check_match", "REGISTRY", "get", "names", "memory_one", "memory_n", "automaton", "load", "as_strategy", "strategy_pair", "noise_matrix", "biased_noise", "side_noise"]
+__all__ = ["Strategy", "check_match", "REGISTRY", "get", "names", "memory_one", "memory_n", "automaton", "load",
+           "as_strategy", "strategy_pair", "noise_matrix", "biased_noise", "side_noise"]

@@ -49,14 +49,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sim.repeated.strategies.automaton import (Strategy, _check_distribution, _check_K, _deterministic, _prob_param, _rung_param,
-                        _rung_states, check_match)
-from sim.repeated.strategies.custom import automaton, load, memory_n, memory_one
+from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _deterministic, _prob_param, _rung_param, _rung_states
 from sim.errors import ConfigError
-from sim.repeated.strategies.noise import biased_noise, noise_matrix, side_noise
 
-__all__ = ["Strategy", "REGISTRY", "get", "names", "memory_one", "memory_n", "automaton", "load",
-           "noise_matrix", "biased_noise", "side_noise", "check_match"]
+__all__ = ["REGISTRY", "get", "names"]
 
 
 # =========================================================================== named strategies
