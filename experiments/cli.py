@@ -81,7 +81,7 @@ def _excepthook(kind, value, tb, _previous=sys.excepthook) -> None:
 sys.excepthook = _excepthook
 
 
-def _group_options(group: str, dirs=()) -> list[str]:
+def group_options(group: str, dirs=()) -> list[str]:
     """The options of a config group: its files in configs/ and in the extra config directories ``dirs``."""
     return sorted({p.stem for d in (CONFIG_DIR, *dirs) if (d / group).is_dir() for p in (d / group).glob("*.yaml")})
 
@@ -122,7 +122,7 @@ def _explain(exc: Exception, overrides: list[str], config_name: str, dirs=()) ->
         group = key.split("@")[0]
         if "/" in group or "." in group or not value:
             continue
-        options = _group_options(group, dirs)
+        options = group_options(group, dirs)
         if options and value not in options:
             return f"{key}: unknown {group} {value!r}; available: {', '.join(options)}"
     if "Could not override" in text or "not in struct" in text:

@@ -31,12 +31,11 @@ from omegaconf import OmegaConf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import guard  # noqa: E402
-from cli import CONFIG_DIR, _group_options, main  # noqa: E402
+from cli import CONFIG_DIR, group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
-from sim import viz as plots
-
 from sim import files  # noqa: E402
+from sim import viz as plots  # noqa: E402
 from sim.config import validate_run  # noqa: E402
 from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
@@ -185,7 +184,7 @@ def _variant_config(common: Mapping, own: Mapping, seed: int, at: str, name: str
         if key == "seed":
             raise ConfigError(field, "every variant uses the top-level seed (common random numbers); set seed=...")
         if key in GROUPS and isinstance(val, str):
-            options = _group_options(GROUPS[key])
+            options = group_options(GROUPS[key])
             if val not in options:
                 raise ConfigError(field, f"unknown {GROUPS[key]} {val!r}; available: {', '.join(options)}")
             groups[key] = val

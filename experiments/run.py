@@ -25,12 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli import main  # noqa: E402
 
-from sim import viz
-
-
-from sim import files, report
-
-
+from sim import files, report, viz  # noqa: E402
 from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
 from sim.games import classify  # noqa: E402

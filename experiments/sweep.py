@@ -32,17 +32,13 @@ _HERE = str(Path(__file__).resolve().parent)
 sys.path.insert(0, _HERE)
 from cli import main  # noqa: E402
 
-from sim import viz as plots
-
 from sim import files  # noqa: E402
-from sim.config.sweep import SweepConfig, validate_sweep  # noqa: E402
+from sim import viz as plots  # noqa: E402
+from sim.config import SweepConfig, validate_sweep  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.sweeps import GAME_OUTCOMES, SETTING_PARAMETERS, grid_sweep  # noqa: E402
-from sim.sweeps.store import SweepStoreWarning  # noqa: E402
-from sim.viz.sweep import sensitivity_curves  # noqa: E402
-from sim.report.html import write_report  # noqa: E402
-from sim.sweeps.maps import equilibrium_map  # noqa: E402
-from sim.viz.map import outcome_map_figure  # noqa: E402
+from sim.report import write_report  # noqa: E402
+from sim.sweeps import GAME_OUTCOMES, SETTING_PARAMETERS, SweepStoreWarning, equilibrium_map, grid_sweep  # noqa: E402
+from sim.viz import outcome_map_figure, sensitivity_curves  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
 MAX_LINES = 6

@@ -28,16 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli import main  # noqa: E402
 
-from sim import viz as plots
-
 from sim import files  # noqa: E402
+from sim import viz as plots  # noqa: E402
 from sim.config import TournamentConfig, validate_tournament  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
-from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
-from sim.report import finish_run  # noqa: E402
-from sim.report import REPEATED_FIGURE_FILES, tournament_markdown, tournament_summary  # noqa: E402
-from sim.wording import strategy_label  # noqa: E402
 from sim.repeated import round_robin  # noqa: E402
+from sim.report import REPEATED_FIGURE_FILES, finish_run, tournament_markdown, tournament_summary  # noqa: E402
+from sim.viz import replicator_plot, tournament_heatmap  # noqa: E402
+from sim.wording import strategy_label  # noqa: E402
 
 FIGURES = {k: REPEATED_FIGURE_FILES[k] for k in ("tournament_heatmap", "replicator")}
 _FIELDS = {"method": "tournament.equilibrium_method"}  # round_robin argument -> config field
