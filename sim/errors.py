@@ -6,7 +6,7 @@ or non-finite payoff matrix, an unknown game or strategy name) is raised as a
 allowed.  Entry points print that line and exit non-zero; they never show a traceback
 for a ``ConfigError``.
 
-It lives in its own module (rather than in ``sim/config.py`` as DESIGN.md sketches) so
+It lives in its own module (rather than in ``sim/config/run.py`` as DESIGN.md sketches) so
 that kernels and builders can raise it without importing the config layer, which itself
 imports the builders: this keeps the import graph acyclic.
 """

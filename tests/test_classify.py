@@ -1,4 +1,4 @@
-"""Tests for sim/classify.py: ordinal classes of 2x2 games.
+"""Tests for sim/games/classify.py: ordinal classes of 2x2 games.
 
 The reference below names a side's type from the *ranking* of its four payoffs (a string
 such as "TRPS"), the way the literature states them, and counts pure equilibria by brute

@@ -1,4 +1,4 @@
-"""Tests for sim/crisis.py: the brinkmanship window and the unilateral deterrence game."""
+"""Tests for sim/crisis/brinkmanship.py: the brinkmanship window and the unilateral deterrence game."""
 
 from __future__ import annotations
 

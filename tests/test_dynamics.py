@@ -1,4 +1,4 @@
-"""Tests for sim/dynamics.py against closed forms and independent facts."""
+"""Tests for sim/crisis/dynamics.py against closed forms and independent facts."""
 
 from __future__ import annotations
 

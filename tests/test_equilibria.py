@@ -1,4 +1,4 @@
-"""Tests for sim/equilibria.py.
+"""Tests for sim/equilibria/nash.py.
 
 Expected values are textbook closed forms, published examples (with their source), nashpy's
 output, or invariants checked directly with numpy: the helper ``assert_equilibrium`` below
@@ -279,7 +279,7 @@ DOMINANCE_SOLVABLE = {
 
 @pytest.mark.parametrize("name", list(DOMINANCE_SOLVABLE))
 def test_vertex_on_games_that_reduce_to_one_rung(name):
-    # BUG (sim/equilibria.py, _candidates, method "vertex"): when iterated dominance leaves a
+    # BUG (sim/equilibria/nash.py, _candidates, method "vertex"): when iterated dominance leaves a
     # side with a single rung (any game with a dominant strategy, e.g. the Prisoner's Dilemma),
     # nashpy's vertex_enumeration builds a 1-D polytope and scipy's HalfspaceIntersection raises
     # QhullError "dimension 1 must be > 1".  Also for user-supplied 1xN games with reduce=False.
@@ -290,7 +290,7 @@ def test_vertex_on_games_that_reduce_to_one_rung(name):
 
 @pytest.mark.parametrize("name", list(DOMINANCE_SOLVABLE))
 def test_lemke_howson_on_games_that_reduce_to_one_rung(name):
-    # BUG (sim/equilibria.py, _candidates, method "lemke_howson"): on a reduced 1x1 game
+    # BUG (sim/equilibria/nash.py, _candidates, method "lemke_howson"): on a reduced 1x1 game
     # nashpy's lemke_howson(initial_dropped_label=0) never terminates (its pivoting loop never
     # becomes fully labelled); on 1xN / Nx1 games (reduce=False) it raises KeyError, which
     # `except Exception` swallows, so the method returns no equilibrium at all.

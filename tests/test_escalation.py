@@ -1,4 +1,4 @@
-"""Tests for sim/escalation.py: Zagare and Kilgour's Unilateral Deterrence and Asymmetric
+"""Tests for sim/crisis/escalation.py: Zagare and Kilgour's Unilateral Deterrence and Asymmetric
 Escalation Games built as sim.crisis.trees specs."""
 
 from __future__ import annotations

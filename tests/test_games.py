@@ -1,4 +1,4 @@
-"""Tests for sim/games.py: builders, broadcasting, slicing, configs, bad input.
+"""Tests for sim/games/builders.py: builders, broadcasting, slicing, configs, bad input.
 
 Every expected value is a textbook ordering, a closed form derived by hand (and stated
 in the builder's docstring), a published parameter set, or an invariant; none is a
@@ -266,7 +266,7 @@ def test_getitem_on_ladder_batch():
 
 
 def test_getitem_on_from_matrices_batch():
-    # BUG (sim/games.py, Game.__getitem__): for a "matrix" game params["A"] has shape
+    # BUG (sim/games/builders.py, Game.__getitem__): for a "matrix" game params["A"] has shape
     # (N, K_A, K_B); np.broadcast_shapes(arr.shape, batch_shape) is evaluated before
     # `arr.ndim <= len(bs)` and raises ValueError when N is not 1 or K_B; and when it does not
     # raise, the slice keeps the *whole* batch in params, so to_config() of a slice rebuilds
@@ -324,7 +324,7 @@ def test_to_config_build_round_trip(game):
 
 
 def test_round_trip_keeps_side_names():
-    # BUG (sim/games.py, every builder): `sides` (and ladder's `labels`) are builder
+    # BUG (sim/games/builders.py, every builder): `sides` (and ladder's `labels`) are builder
     # arguments but are not stored in Game.params, so build(**g.to_config()) rebuilds the
     # game with the default side names ("A", "B").  The Game docstring promises that
     # to_config() holds "the builder's arguments".
@@ -388,7 +388,7 @@ def test_probability_error_states_the_bad_value_and_range():
 
 
 def test_ladder_non_numeric_K_is_a_config_error():
-    # BUG (sim/games.py, ladder: `int(K) != K`): int("five") raises ValueError and
+    # BUG (sim/games/builders.py, ladder: `int(K) != K`): int("five") raises ValueError and
     # int(None) TypeError before the ConfigError is built, so a YAML typo like
     # `K: five` shows a traceback instead of the one-line message.
     for K in ("five", None):

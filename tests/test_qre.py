@@ -1,4 +1,4 @@
-"""Tests for sim/qre.py (logit quantal response equilibria).
+"""Tests for sim/equilibria/logit_qre.py (logit quantal response equilibria).
 
 Expected values are closed forms derived in the docstrings below, limits proved by
 McKelvey and Palfrey (1995), Nash equilibria from nashpy, or the fixed-point condition

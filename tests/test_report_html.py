@@ -1,4 +1,4 @@
-"""report.html (sim/report_html.py): markdown subset, escaping, embedded figures, structure,
+"""report.html (sim/report/html.py): markdown subset, escaping, embedded figures, structure,
 and a real headless Chromium rendering a real run's report."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests for sim/trees.py: spec validation, backward induction against closed forms and
+"""Tests for sim/crisis/trees.py: spec validation, backward induction against closed forms and
 against a brute-force search over all pure strategy profiles (subgame perfection)."""
 
 from __future__ import annotations

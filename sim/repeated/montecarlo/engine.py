@@ -49,7 +49,7 @@ thread, ``O(G * rounds * K)`` for the per-round statistics (the size of the outp
 block in play holds those of its own points), and ``8 * G * paths`` bytes transiently for
 the payoff spread at the end.  Measured: 10**7 paths x 200 rounds of one
 game peak at ~0.25 GiB traced (~0.3 GiB resident including the interpreter); see
-``benchmarks/README_engine.md``.
+``benchmarks/README.md``.
 
 Where things live.  This module: :func:`simulate` (validation, per-point tables, the cut
 into blocks and their seeds, the threads), :class:`SimulationResult` and the summary of
