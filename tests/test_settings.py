@@ -114,3 +114,10 @@ def test_game_keeps_war_apart_and_the_normal_form_adds_it_back():
     res = analyse(g, top, top, rounds=T)
     t = np.arange(1, T + 1)
     assert res.payoffs[0] == pytest.approx(np.sum((1 - p) ** (t - 1) * (g.A[3, 3] - p * 80.0)), rel=1e-12)
+
+
+def test_settings_compare_and_hash_by_value():
+    a = CrisisSettings(rounds=5, execution_noise=[0.1, 0.2], perception_noise=[[0.9, 0.1], [0.0, 1.0]])
+    b = CrisisSettings(rounds=5, execution_noise=(0.1, 0.2), perception_noise=((0.9, 0.1), (0.0, 1.0)))
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert CrisisSettings.from_mapping(a.to_dict()) == a  # the fields round-trip

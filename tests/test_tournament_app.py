@@ -62,7 +62,7 @@ def test_inline_specs_and_settings_reach_the_config(hydra_compose):
         "scenario=classroom_security_dilemma", "tournament.strategies=[tit_for_tat,{name: grit, period: 2}]",
         "tournament.execution_noise=[0.01,0.02]", "tournament.settle_after=3", "tournament.rounds=null"]))
     assert tc.names == ("tit_for_tat", "grit(period=2)")
-    assert tc.settings.execution_noise == [0.01, 0.02]
+    assert tc.settings.execution_noise == (0.01, 0.02)
     assert tc.settings.settle_after == 3 and tc.settings.rounds is None
 
 

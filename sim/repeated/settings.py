@@ -64,11 +64,11 @@ def _finite(name: str, value: Any) -> float:
 
 def _noise(name: str, value: Any) -> Any:
     """A noise spec as plain data: a rate, a pair of rates, a matrix or a pair of them (each
-    side's part may differ in form: ``(0.1, [[...], [...]])``), as floats and nested lists so
-    that settings compare by value.  Rates and entries are checked to lie in [0, 1] here;
+    side's part may differ in form: ``(0.1, [[...], [...]])``), as floats and nested tuples so
+    that settings compare and hash by value.  Rates and entries are checked to lie in [0, 1] here;
     matrix shapes and row sums against K in :meth:`CrisisSettings.noise`."""
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(np.ndim(s) in (0, 2) for s in value):
-        return [_noise(f"{name}[{i}]", v) for i, v in enumerate(value)]  # (side A, side B)
+        return tuple(_noise(f"{name}[{i}]", v) for i, v in enumerate(value))  # (side A, side B)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -78,10 +78,10 @@ def _noise(name: str, value: Any) -> Any:
         raise ConfigError(name, f"must be a rate, a pair of rates, a K x K matrix or a pair of them, "
                                 f"got shape {arr.shape}")
     if arr.ndim == 3:
-        return [_noise(f"{name}[{i}]", v) for i, v in enumerate(arr.tolist())]
+        return tuple(_noise(f"{name}[{i}]", v) for i, v in enumerate(arr.tolist()))
     if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
         raise ConfigError(name, "rates and matrix entries must be probabilities in [0, 1]")
-    return float(arr) if arr.ndim == 0 else arr.tolist()
+    return float(arr) if arr.ndim == 0 else tuple(tuple(row) for row in arr.tolist())
 
 
 @dataclass(frozen=True)
