@@ -209,7 +209,9 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     rounds : int or None
         Horizon T; ``None`` for the long run (see :class:`MarkovResult`).
     settings : CrisisSettings, optional
-        The crisis settings at once; the keyword settings, where given, override its fields.
+        The crisis settings at once; the keyword settings, where given (not None), override
+        its fields.  For the long run of settings with a horizon, pass
+        ``dataclasses.replace(settings, rounds=None)``.
     execution_noise, perception_noise : float, (K, K) array, or a pair of them
         Per side (a single value applies to both): a rate ``e`` (with probability ``e`` a
         uniformly random other rung) or a row-stochastic confusion matrix ``M[true, result]``.
