@@ -6,6 +6,8 @@ The package is a house with rooms (see README "Layout"); each room is a subpacka
 - :mod:`sim.equilibria`: ``nash_equilibria``, ``pure_equilibria``, ``nash_2x2``, refinements, logit QRE.
 - :mod:`sim.repeated`: ``CrisisSettings``, strategies as automata, ``simulate`` (Monte Carlo),
   ``analyse`` (exact Markov chain), ``round_robin`` and ``replicator``.
+- :mod:`sim.dynamic`: the repeated crisis as a stochastic game: ``StochasticGame``, ``escalation_game``,
+  ``policy_values``, ``one_shot_gap``, ``best_response``.
 - :mod:`sim.crisis`: trees, brinkmanship, deterrence, asymmetric escalation, tying hands, arms races.
 - :mod:`sim.sweeps`: ``Grid``, ``grid_sweep``, ``equilibrium_map``.
 - :mod:`sim.limits`: size limits (``MAX_RUNGS``, ``MAX_GRID_POINTS``) and the memory budget.
@@ -38,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     # repeated crisis
     **dict.fromkeys(["CrisisSettings", "Ending", "ENDINGS", "Strategy", "simulate", "SimulationResult", "analyse",
                      "MarkovResult", "product_chain", "round_robin", "replicator", "TournamentResult"], "sim.repeated"),
+    # strategic dynamics
+    **dict.fromkeys(["StochasticGame", "escalation_game", "policy_values", "one_shot_gap", "best_response"],
+                    "sim.dynamic"),
     # crisis models
     **dict.fromkeys(["TyingHands", "tying_hands", "brinkmanship_window", "unilateral_deterrence", "dollar_auction",
                      "richardson_equilibrium", "richardson_stability", "richardson_trajectory", "Tree",
@@ -46,7 +51,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap", "SweepInterrupted"], "sim.sweeps"),
 }
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
-_SUBPACKAGES = {"games", "equilibria", "repeated", "crisis", "sweeps", "config", "viz", "report", "errors",
+_SUBPACKAGES = {"games", "equilibria", "repeated", "dynamic", "crisis", "sweeps", "config", "viz", "report", "errors",
                 "wording", "files", "limits"}
 # ``sim.strategies`` (README: ``sim.strategies.get(name, K)``) is the strategies package of sim.repeated
 _ALIASES = {"strategies": "sim.repeated.strategies"}

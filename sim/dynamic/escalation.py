@@ -1,0 +1,209 @@
+"""The repeated crisis of ``docs/repeated-model.md`` as a stochastic game.
+
+States (in this order):
+
+- the **opening** state ``"start"`` (the first round; the settlement counter is 0), unless
+  ``opening=(x, y)`` is given: then the crisis opens in the state of the last rung pair
+  ``(x, y)`` ("as if the last round had been (x, y)"; for ``(0, 0)`` with settlement that
+  round counts once towards it);
+- one state per last *executed* rung pair ``(x, y)``, in C order; with ``settle_after = m > 1``
+  the pair ``(0, 0)`` is split into ``m - 1`` states carrying the counter ``c = 1 .. m-1`` of
+  consecutive rounds at ``(0, 0)`` (with ``m = 1`` a round at ``(0, 0)`` settles, so there is no
+  ``(0, 0)`` state);
+- the absorbing states ``war``, ``settled``, ``mediated`` (self-loops, zero payoff), in the
+  :class:`sim.repeated.Ending` order.
+
+One round in an active state at intended rungs ``(i, j)``: execution noise gives executed
+rungs ``(x, y)`` with probability ``E_A[i, x] E_B[j, y]``; both receive ``A[x, y]``,
+``B[x, y]`` plus ``w[x, y] * war_payoff`` (war pays once, in the round it breaks out;
+``w`` = the game's war probability times ``war_risk_scale``); then war with ``w[x, y]``,
+else mediation with ``mu(x, y)``, else the counter moves and the crisis goes on in state
+``(x, y)`` or settles.  This is the process of ``sim.analyse``, so a memory-one strategy pair
+(:func:`sim.dynamic.policy_to_strategy`) has ``policy_values(...)[opening_state]`` equal to
+``sim.analyse(game, a, b, rounds=None, discount=...).total_payoffs``.
+
+Perception noise is not part of this game (a side that misreads the other's rung no longer
+knows the state): non-zero perception noise is a ``ConfigError``.  Only simultaneous timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.dynamic.game import StochasticGame
+from sim.errors import ConfigError
+from sim.repeated import CrisisSettings
+
+__all__ = ["EscalationGame", "escalation_game"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class EscalationGame(StochasticGame):
+    """A :class:`StochasticGame` built by :func:`escalation_game`, with its state map.
+
+    Extra attributes
+    ----------------
+    rungs : int
+        K, the rungs of the ladder (actions of each side).
+    opening_state : int
+        Index of the state the crisis opens in.
+    last_pair : ndarray (S, 2) of int
+        The last executed rung pair of each state; ``-1`` for the ``start`` state and the
+        absorbing states.
+    counter : ndarray (S,) of int
+        Consecutive rounds at ``(0, 0)`` so far (0 except in the ``(0, 0)`` states).
+    next_state : ndarray (max(1, m), K, K) of int
+        ``next_state[c, x, y]``: the state after executed ``(x, y)`` at counter ``c`` when the
+        crisis goes on (the ``settled`` state when it completes the settlement run).
+    settings : CrisisSettings
+        The settings it was built from.
+    """
+
+    rungs: int = 2
+    opening_state: int = 0
+    last_pair: np.ndarray | None = None
+    counter: np.ndarray | None = None
+    next_state: np.ndarray | None = None
+    settings: CrisisSettings | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("last_pair", "counter", "next_state"):
+            arr = np.array(getattr(self, name), dtype=int)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    def __repr__(self) -> str:
+        return (f"EscalationGame(K={self.rungs}, states={self.n_states}, discount={self.discount:g}, "
+                f"opening={self.state_labels[self.opening_state]!r})")
+
+    @property
+    def absorbing(self) -> dict[str, int]:
+        """``{"war": S - 3, "settled": S - 2, "mediated": S - 1}``: the last three states."""
+        S = self.n_states
+        return {"war": S - 3, "settled": S - 2, "mediated": S - 1}
+
+    def state_after(self, state: int, x: int, y: int) -> int:
+        """The state after executed rungs ``(x, y)`` in active ``state`` when neither war nor
+        mediation ends the crisis (``settled`` when that round completes the settlement run)."""
+        return int(self.next_state[int(self.counter[state]), x, y])
+
+
+def _states(K: int, m: int | None, start: bool):
+    """Labels, last pairs and counters of the states."""
+    labels, pairs, counters = (["start"], [(-1, -1)], [0]) if start else ([], [], [])
+    for x in range(K):
+        for y in range(K):
+            if (x, y) != (0, 0) or m is None:
+                labels.append(f"({x}, {y})"), pairs.append((x, y)), counters.append(0)
+            else:
+                for c in range(1, m):
+                    labels.append(f"(0, 0) x{c}"), pairs.append((0, 0)), counters.append(c)
+    for name in ("war", "settled", "mediated"):
+        labels.append(name), pairs.append((-1, -1)), counters.append(0)
+    return labels, np.array(pairs, dtype=int), np.array(counters, dtype=int)
+
+
+def _next_table(K: int, m: int | None, index: dict, settled: int) -> np.ndarray:
+    """``nxt[c, x, y]``: the state after executed ``(x, y)`` at counter c (crisis goes on)."""
+    nxt = np.zeros((m or 1, K, K), dtype=int)
+    for c in range(m or 1):
+        for x in range(K):
+            for y in range(K):
+                if (x, y) != (0, 0) or m is None:
+                    nxt[c, x, y] = index[(x, y, 0)]
+                else:
+                    nxt[c, x, y] = settled if c + 1 >= m else index[(0, 0, c + 1)]
+    return nxt
+
+
+def _stage(game, cs: CrisisSettings):
+    """Per-round expected payoffs (K, K, 2) at executed rungs and the scaled war risk (K, K)."""
+    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    w = np.zeros(A.shape) if game.war_probability is None else np.asarray(game.war_probability, float)
+    wpay = np.zeros(2) if game.war_payoff is None else np.asarray(game.war_payoff, float)
+    ws = cs.war_probability(w)
+    return np.stack([A + ws * wpay[0], B + ws * wpay[1]], -1), ws
+
+
+def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str = "simultaneous",
+                    opening: tuple[int, int] | None = None) -> EscalationGame:
+    """The repeated crisis of a stage game as a stochastic game (see the module docstring).
+
+    Parameters
+    ----------
+    game : sim.games.Game
+        One square K x K game (no batch).  ``A``, ``B`` are the stage payoffs; its
+        ``war_probability`` and ``war_payoff`` give the war risk and the war payoff.
+    settings : CrisisSettings, optional
+        ``discount`` must be < 1 (infinite horizon; ``rounds`` is ignored); execution noise,
+        ``settle_after``, mediation and ``war_risk_scale`` are used; perception noise must be 0.
+    timing : "simultaneous"
+        Both sides pick their rungs at once (alternating timing is not implemented).
+    opening : (x, y), optional
+        Open the crisis as if the last executed rung pair were ``(x, y)``; default: a
+        ``start`` state of its own.
+
+    Returns
+    -------
+    EscalationGame
+        A :class:`StochasticGame` with ``S = [1] + K*K (+ m - 2 with settlement) + 3`` states.
+    """
+    cs = CrisisSettings.resolve(settings)
+    if timing != "simultaneous":
+        raise ConfigError("timing", f"only 'simultaneous' is implemented, got {timing!r}")
+    if not hasattr(game, "A") or not hasattr(game, "B"):
+        raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
+    if np.ndim(game.A) != 2:
+        raise ConfigError("game", f"must be one game, not a batch (A has shape {np.shape(game.A)})")
+    K, KB = np.shape(game.A)
+    if K != KB:
+        raise ConfigError("game", f"the repeated crisis needs a square K x K game, got {K} x {KB}")
+    if not cs.discount < 1.0:
+        raise ConfigError("settings.discount", f"must be < 1 for the infinite-horizon game, got {cs.discount:g}")
+    (EA, EB), (PA, PB) = cs.noise(K)
+    if not (np.allclose(PA, np.eye(K), rtol=0, atol=0) and np.allclose(PB, np.eye(K), rtol=0, atol=0)):
+        raise ConfigError("settings.perception_noise", "must be 0: the stochastic game's state is the true last "
+                                                       "rung pair (a side that misreads it does not know the state)")
+    m = cs.settle_after
+    if opening is not None:
+        ok = isinstance(opening, (tuple, list)) and len(opening) == 2 and all(
+            isinstance(r, (int, np.integer)) and not isinstance(r, bool) and 0 <= r < K for r in opening)
+        if not ok:
+            raise ConfigError("opening", f"must be a rung pair (x, y) with rungs in [0, {K - 1}], got {opening!r}")
+        if tuple(opening) == (0, 0) and m == 1:
+            raise ConfigError("opening", "(0, 0) with settle_after = 1 is already settled")
+    labels, pairs, counters = _states(K, m, opening is None)
+    S = len(labels)
+    index = {(int(x), int(y), int(c)): s for s, ((x, y), c) in enumerate(zip(pairs, counters)) if x >= 0}
+    war, settled, mediated = S - 3, S - 2, S - 1
+    nxt = _next_table(K, m, index, settled)
+
+    stage, w = _stage(game, cs)  # (K, K, 2), (K, K)
+    mu = cs.mediation_table(K)
+    cont = (1.0 - w) * (1.0 - mu)
+    exec_pair = EA[:, None, :, None] * EB[None, :, None, :]  # (i, j, x, y)
+    payoffs = np.zeros((S, K, K, 2))
+    transitions = np.zeros((S, K, K, S))
+    active = S - 3
+    payoffs[:active] = np.einsum("ijxy,xyk->ijk", exec_pair, stage)[None]
+    xs, ys = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")
+    by_counter = []
+    for c in range(m or 1):  # the transition of an active state depends only on its counter
+        step = np.zeros((K, K, S))  # executed (x, y) -> next state
+        step[:, :, war] = w
+        step[:, :, mediated] += (1.0 - w) * mu
+        step[xs, ys, nxt[c]] += cont
+        by_counter.append(np.einsum("ijxy,xyt->ijt", exec_pair, step))
+    for s in range(active):
+        transitions[s] = by_counter[counters[s]]
+    for s in (war, settled, mediated):
+        transitions[s, :, :, s] = 1.0
+    if opening is None:
+        start = 0
+    else:
+        start = int(nxt[0, opening[0], opening[1]])
+    return EscalationGame(payoffs, transitions, cs.discount, tuple(labels), rungs=int(K), opening_state=start,
+                          last_pair=pairs, counter=counters, next_state=nxt, settings=cs)

@@ -1,0 +1,106 @@
+"""Markov policies of an :class:`~sim.dynamic.escalation.EscalationGame` <-> repeated-crisis strategies.
+
+A Markov policy on the last-rung-pair states is a memory-one strategy: a side's rung
+distribution depends only on the last executed pair, seen from its side as
+``(own, seen)`` (side A: ``(x, y)``; side B: ``(y, x)``).  :func:`policy_to_strategy` turns
+it into a :class:`sim.repeated.Strategy` automaton that ``sim.simulate`` and ``sim.analyse``
+play; :func:`strategy_to_policy` is the inverse for memory-one automata.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.dynamic.escalation import EscalationGame
+from sim.dynamic.game import _policy
+from sim.errors import ConfigError
+from sim.repeated import Strategy, automaton, memory_one
+
+__all__ = ["policy_to_strategy", "strategy_to_policy"]
+
+
+def _check(escalation, side) -> None:
+    if not isinstance(escalation, EscalationGame):
+        raise ConfigError("escalation", f"must be a sim.dynamic.EscalationGame (from escalation_game), "
+                                        f"got {type(escalation).__name__}")
+    if side not in (0, 1) or isinstance(side, bool):
+        raise ConfigError("side", f"must be 0 (A) or 1 (B), got {side!r}")
+
+
+def _pair_states(esc: EscalationGame, counter: int, side: int) -> np.ndarray:
+    """``(K, K)``: the state after (own, seen) from ``counter``, for ``side``."""
+    nxt = esc.next_state[counter]  # [x, y]
+    return nxt if side == 0 else nxt.T
+
+
+def policy_to_strategy(escalation: EscalationGame, policy, side: int, name: str | None = None) -> Strategy:
+    """The automaton that plays ``policy`` for ``side`` in the repeated crisis.
+
+    Parameters
+    ----------
+    escalation : EscalationGame
+    policy : array_like (S, K)
+        A Markov policy of ``side`` (rows of the absorbing states are ignored).
+    side : 0 (A) or 1 (B)
+
+    Returns
+    -------
+    Strategy
+        When the policy is the same in every ``(0, 0)`` counter state: the memory-one
+        automaton of :func:`sim.repeated.memory_one` (K states "play r"; first rung from the
+        opening state's row).  Otherwise an automaton whose states are the game's active
+        states (it tracks the settlement counter).  Played by ``sim.analyse`` (which opens
+        every crisis at counter 0), its discounted payoffs equal ``policy_values`` at
+        ``opening_state`` when the game opens in ``start`` or a pair other than ``(0, 0)``.
+    """
+    _check(escalation, side)
+    esc = escalation
+    K, S = esc.rungs, esc.n_states
+    pol = _policy("policy", policy, S, K)
+    name = name or f"markov_policy_{'AB'[side]}"
+    counters = esc.counter
+    zero_states = np.flatnonzero((esc.last_pair[:, 0] == 0) & (esc.last_pair[:, 1] == 0))
+    if len(zero_states) <= 1 or np.all(pol[zero_states] == pol[zero_states[0]]):
+        nxt = _pair_states(esc, 0, side)
+        table = pol[nxt]  # (own, seen, next rung); after a settling (0, 0) the row is never used
+        return memory_one(table, K=K, initial=pol[esc.opening_state], name=name)
+    active = S - 3
+    transition = np.zeros((active, K, K), dtype=int)
+    for s in range(active):
+        nxt = _pair_states(esc, int(counters[s]), side)
+        transition[s] = np.where(nxt < active, nxt, s)  # absorbed: the automaton state no longer matters
+    return automaton(esc.opening_state, pol[:active], transition, name=name,
+                     state_labels=esc.state_labels[:active])
+
+
+def strategy_to_policy(escalation: EscalationGame, strategy: Strategy, side: int) -> np.ndarray:
+    """The Markov policy ``(S, K)`` of a memory-one automaton for ``side``.
+
+    The automaton must be memory-one: its next state after (own, seen) may not depend on
+    its current state (``transition[s, own, seen]`` the same for every ``s``; true of
+    :func:`sim.repeated.memory_one` and of strategies such as tit-for-tat).  The ``start``
+    state gets the automaton's first-round rung distribution (``initial @ action``); a pair
+    state the distribution after that pair; absorbing states rung 0 (never played).
+    """
+    _check(escalation, side)
+    esc = escalation
+    if not isinstance(strategy, Strategy):
+        raise ConfigError("strategy", f"must be a sim.repeated.Strategy, got {type(strategy).__name__}")
+    K = esc.rungs
+    if strategy.K != K:
+        raise ConfigError("strategy", f"{strategy.name!r} has {strategy.K} rungs but the game has K = {K}")
+    tr = strategy.transition
+    if not np.allclose(tr, tr[:1], rtol=0, atol=1e-12):
+        raise ConfigError("strategy", f"{strategy.name!r} is not memory-one: its next state after "
+                                      f"(own, seen) depends on its current state")
+    after = tr[0] @ strategy.action  # (own, seen, rung)
+    S = esc.n_states
+    pol = np.zeros((S, K))
+    pol[:, 0] = 1.0
+    for s in range(S - 3):
+        x, y = esc.last_pair[s]
+        if x < 0:  # the start state
+            pol[s] = strategy.initial @ strategy.action
+        else:
+            pol[s] = after[x, y] if side == 0 else after[y, x]
+    return pol
