@@ -207,12 +207,13 @@ def test_policy_to_strategy_plays_the_policy_in_analyse(cs):
     esc = escalation_game(game, cs)
     rng = np.random.default_rng(14)
     S = esc.n_states
-    for _ in range(4):
+    for i in range(4):
         pa, pb = _random_policy(rng, S, 3), _random_policy(rng, S, 3)
-        if cs.settle_after is None or rng.random() < 0.5:  # counter-blind: the memory-one form
+        if cs.settle_after is None or i % 2:  # counter-blind: the memory-one form; else the counting automaton
             zero = (esc.last_pair == 0).all(1)
             pa[zero], pb[zero] = pa[zero][0], pb[zero][0]
         a, b = policy_to_strategy(esc, pa, 0), policy_to_strategy(esc, pb, 1)
+        assert a.n_states == (3 if cs.settle_after is None or i % 2 else S - 3)
         total = analyse(game, a, b, settings=cs, rounds=None).total_payoffs
         np.testing.assert_allclose(policy_values(esc, pa, pb)[esc.opening_state], total, rtol=0, atol=1e-9)
 
@@ -229,6 +230,15 @@ def test_policy_strategy_round_trip_and_opening():
     opened = escalation_game(sim.ladder(K=3), cs, opening=(2, 1))
     assert opened.state_labels[opened.opening_state] == "(2, 1)"
     assert "start" not in opened.state_labels
+    pol = _random_policy(rng, opened.n_states, 3)
+    pol2 = _random_policy(rng, opened.n_states, 3)
+    total = analyse(sim.ladder(K=3), policy_to_strategy(opened, pol, 0), policy_to_strategy(opened, pol2, 1),
+                    settings=cs, rounds=None).total_payoffs
+    np.testing.assert_allclose(policy_values(opened, pol, pol2)[opened.opening_state], total, atol=1e-9)
+    counted = escalation_game(sim.ladder(K=3), CrisisSettings(discount=0.8, settle_after=3), opening=(0, 0))
+    assert counted.state_labels[counted.opening_state] == "(0, 0) x1"
+    assert counted.state_after(counted.opening_state, 0, 0) == counted.state_labels.index("(0, 0) x2")
+    assert counted.state_after(counted.state_labels.index("(0, 0) x2"), 0, 0) == counted.absorbing["settled"]
     with pytest.raises(ConfigError):
         strategy_to_policy(esc, get("grim_trigger", 3), 0)  # not memory-one
 
