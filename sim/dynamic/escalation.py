@@ -71,6 +71,8 @@ class EscalationGame(StochasticGame):
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("last_pair", "counter", "next_state"):
+            if getattr(self, name) is None:
+                raise ConfigError(name, "is required: build an EscalationGame with sim.dynamic.escalation_game")
             arr = np.array(getattr(self, name), dtype=int)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
