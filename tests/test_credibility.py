@@ -151,3 +151,25 @@ def test_a_grid_of_games_is_one_call_and_matches_single_games():
             assert c.value_a[i, j] == pytest.approx(one.value_a, rel=1e-10)
             assert c.best_value_b[i, j] == pytest.approx(one.best_value_b, rel=1e-10)
             assert bool(c.is_subgame_perfect[i, j]) == bool(one.is_subgame_perfect)
+
+
+@pytest.mark.parametrize("b", ["graduated_response", "conditional_deescalation", "tit_for_two_tats"])
+def test_best_response_policy_as_an_automaton_achieves_the_best_value(b):
+    # without perception noise A sees B's executed rung and knows its own, so it can track B's
+    # (deterministic) automaton exactly: the automaton playing the best-response policy in the
+    # tracked state must score the best value in the exact analysis, and is then a best response
+    g = sim.ladder(K=3)
+    kw = dict(discount=0.9, execution_noise=0.07, mediation=0.05, mediation_slope=0.1, war_risk_scale=0.7)
+    c = credibility(g, "tit_for_tat", b, **kw)
+    sb = sim.strategies.get(b, K=3)
+    assert not sb.stochastic
+    pol = c.best_response_a[:, 0]  # no settlement: m = 1
+    action = np.eye(3)[pol]
+    tracker = sim.repeated.Strategy("tracker", sb.initial, action, sb.transition.transpose(0, 2, 1, 3))
+    ref = sim.analyse(g, tracker, b, **kw)
+    assert ref.total_payoffs[0] == pytest.approx(c.best_value_a, rel=1e-10, abs=1e-10)
+    again = credibility(g, tracker, b, **kw)
+    assert again.gain_a <= 1e-9
+    assert again.value_a == pytest.approx(c.best_value_a, rel=1e-10, abs=1e-10)
+    # in the product states where the tracker is right about B's state, no one-shot deviation gains
+    assert np.all(np.diagonal(again.deviation_gap_a[..., 0]) <= 1e-9)
