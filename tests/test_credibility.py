@@ -173,3 +173,13 @@ def test_best_response_policy_as_an_automaton_achieves_the_best_value(b):
     assert again.value_a == pytest.approx(c.best_value_a, rel=1e-10, abs=1e-10)
     # in the product states where the tracker is right about B's state, no one-shot deviation gains
     assert np.all(np.diagonal(again.deviation_gap_a[..., 0]) <= 1e-9)
+
+
+def test_bad_arguments_are_one_line_config_errors():
+    g = sim.prisoners_dilemma()
+    with pytest.raises(ConfigError, match="not a crisis setting"):
+        credibility(g, "tit_for_tat", "tit_for_tat", discount=0.9, mediaton=0.1)
+    with pytest.raises(ConfigError, match="discount"):
+        credibility(g, "tit_for_tat", "tit_for_tat", discount=1.5)
+    with pytest.raises(ConfigError, match="GiB"):
+        credibility(g, "tit_for_tat", "tit_for_tat", discount=0.9, settle_after=10_000)

@@ -52,6 +52,7 @@ only loops are over policy-iteration steps and rounds.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,6 +217,20 @@ def _scalar(x):
     return x.item() if x.ndim == 0 else x
 
 
+#: Largest array (bytes) credibility builds: the responders' MDP kernels ``(N, K, n, n)``, the
+#: product chain ``(N, n, n)`` and the one-shot deviation tables ``(N, S, K, K, S, m)``.
+MAX_BYTES = 2 * 1024 ** 3
+
+
+def _check_size(G, K, SA, SB, m):
+    n = SA * SB * m
+    biggest = 8 * G * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
+    if biggest > MAX_BYTES:
+        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB (games x product "
+                                         f"states {SA} x {SB} x {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
+                                         f"use fewer games, rungs or a smaller settle_after")
+
+
 # --------------------------------------------------------------------------- public entry
 def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: float = 1e-9,
                 **crisis_settings) -> Credibility:
@@ -244,6 +259,10 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         On a bad argument, or an infinite horizon without discounting or sure absorption.
     """
     sa, sb, K = strategy_pair(game, a, b)
+    known = {f.name for f in dataclasses.fields(CrisisSettings)}
+    for key in crisis_settings:
+        if key not in known:
+            raise ConfigError(key, f"is not a crisis setting; allowed: {', '.join(sorted(known))}")
     cs = CrisisSettings.resolve(settings, discount=discount, rounds=rounds, **crisis_settings)
     d, T = float(cs.discount), cs.rounds
     Ae, Be, ws, batch = _stage(game, cs)
@@ -255,6 +274,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
                                       "round; pass discount < 1 or rounds")
     settle = cs.settle_after is not None
     m = cs.settle_after if settle else 1
+    _check_size(G, K, sa.n_states, sb.n_states, m)
     (EA, EB), (PA, PB) = cs.noise(K)
     sides = (_side(sa, sb, EA, EB, PA, PB, Ae, cont),
              _side(sb, sa, EB, EA, PB, PA, Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)))
