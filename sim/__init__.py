@@ -41,7 +41,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["CrisisSettings", "Ending", "ENDINGS", "Strategy", "simulate", "SimulationResult", "analyse",
                      "MarkovResult", "product_chain", "round_robin", "replicator", "TournamentResult"], "sim.repeated"),
     # strategic dynamics
-    **dict.fromkeys(["StochasticGame", "escalation_game", "policy_values", "one_shot_gap", "best_response"],
+    **dict.fromkeys(["StochasticGame", "escalation_game", "policy_values", "one_shot_gap", "best_response",
+                     "credibility", "Credibility"],
                     "sim.dynamic"),
     # crisis models
     **dict.fromkeys(["TyingHands", "tying_hands", "brinkmanship_window", "unilateral_deterrence", "dollar_auction",

@@ -6,6 +6,8 @@
 - :mod:`sim.dynamic.escalation`: ``escalation_game`` builds the stochastic game of a stage
   game and its ``CrisisSettings`` (states: opening, last rung pair, war, settled, mediated).
 - :mod:`sim.dynamic.policies`: Markov policies <-> memory-one ``Strategy`` automata.
+- :mod:`sim.dynamic.credibility`: ``credibility``: is a stated policy a best response to the other
+  side's, and what would deviating pay (exact dynamic programming on the product states).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from .game import StochasticGame, policy_values, action_values, deviation_gains, one_shot_gap, best_response
 from .escalation import EscalationGame, escalation_game
 from .policies import policy_to_strategy, strategy_to_policy
+from .credibility import Credibility, credibility
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap", "best_response",
-           "EscalationGame", "escalation_game", "policy_to_strategy", "strategy_to_policy"]
+           "EscalationGame", "escalation_game", "policy_to_strategy", "strategy_to_policy", "Credibility", "credibility"]

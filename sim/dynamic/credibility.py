@@ -1,0 +1,335 @@
+"""Credibility of a stated policy: is each side's stated strategy a best response to the other's?
+
+A *stated policy* is a repeated-crisis strategy (a :class:`sim.repeated.strategies.Strategy`
+automaton).  Given a stated pair ``(a, b)`` on a game and crisis settings
+(``docs/repeated-model.md``), :func:`credibility` answers three questions, exactly:
+
+1. **Value** of the stated pair for each side: the expected total discounted payoffs, equal to
+   ``sim.analyse(game, a, b, ...).total_payoffs`` (``.payoffs`` for a finite horizon).
+2. **Best response**: the best a side can do against the other's stated automaton, and the
+   gain ``best - stated >= 0``.  A gain of zero means the stated policy is a best response
+   *on the path* (a Nash equilibrium of the repeated crisis when both gains are zero).
+3. **Subgame perfection**: is each stated policy a best response in *every* state of the
+   product (own automaton state, other's automaton state, crisis state), reachable or not?
+   By the one-shot deviation principle (discount < 1 or a finite horizon) this holds iff no
+   single-round deviation to another intended rung, followed by a return to the stated
+   automaton, gains anything; the largest such gain per product state is the deviation gap.
+
+Model of the responder
+----------------------
+The responder faces a Markov decision process whose state is ``(o, c)``: the other side's
+automaton state ``o`` and the crisis state (active with the settlement counter
+``c = 0 .. m-1``; war, settled and mediated are absorbing with payoff 0 afterwards).  Its
+action is its *intended* rung ``i``; its own execution noise turns ``i`` into the executed
+``x ~ E_own[i, :]``, the other executes ``y ~ exec_other[o, :]``, the responder receives the
+stage payoff plus the war payoff times the (scaled) war risk of ``(x, y)`` (war pays once, in
+the round it breaks out), and the other's automaton moves on its own (noisy) perception of
+``x``.  War, then mediation, then settlement end the crisis exactly as in
+``docs/repeated-model.md``.
+
+**Assumption** (the standard benchmark): the best response is computed as if the responder
+knew the other's automaton state (and the crisis state).  The responder's own perception
+noise therefore plays no role in its best response; it does matter for the value of the
+stated pair and for the deviation gaps, where the responder follows its own automaton, which
+moves on what it perceives.  With perception noise the best response value is thus an upper
+bound on what a responder that only sees noisy signals can achieve.
+
+Algorithm
+---------
+- Infinite horizon (``rounds=None``): exact policy iteration (Howard 1960) on the responder's
+  MDP, each evaluation a batched ``np.linalg.solve``; ties keep the current action, so it
+  terminates.  ``discount == 1`` is accepted only when every round ends the crisis with
+  positive probability whatever is played (war risk or mediation everywhere); otherwise a
+  ``ConfigError``.
+- Finite horizon (``rounds=T``): backward induction over T rounds.
+- The stated pair is evaluated on the full product chain
+  (:func:`sim.repeated.product_chain`), and the one-shot deviations on the product state
+  space from those values.
+
+Everything is vectorised over the game's batch dimensions (no Python loop over games); the
+only loops are over policy-iteration steps and rounds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.repeated import CrisisSettings, product_chain
+from sim.repeated.strategies import Strategy, strategy_pair
+
+__all__ = ["Credibility", "credibility"]
+
+
+@dataclass(frozen=True, eq=False)
+class Credibility:
+    """How credible a stated pair of policies is (see the module docstring).
+
+    Array fields have the game's batch shape ``...`` first (0-d arrays become floats/bools for
+    a single game).
+
+    Attributes
+    ----------
+    value_a, value_b : float or ndarray (...)
+        Expected total discounted payoffs of the stated pair (``sim.analyse(...).total_payoffs``).
+    best_value_a, best_value_b : float or ndarray (...)
+        Value of each side's exact best response to the other's stated automaton.
+    gain_a, gain_b : float or ndarray (...)
+        ``best - stated``, >= 0 (clipped at 0 against round-off).
+    is_subgame_perfect : bool or ndarray (...)
+        Both deviation gaps are <= ``tol`` (scaled) in every product state (every round for a
+        finite horizon).
+    best_response_a : ndarray (..., S_B, m) int, or (..., T, S_B, m) for ``rounds=T``
+        A's best response: the intended rung in each (B's automaton state, settlement
+        counter) (and round).  ``best_response_b`` likewise, ``(..., S_A, m)``.
+    deviation_gap_a, deviation_gap_b : ndarray (..., S_A, S_B, m)
+        Largest gain of a one-shot deviation by that side from its stated automaton, in each
+        product state ``(s_A, s_B, c)`` (both indexed A first); for a finite horizon the
+        maximum over rounds.
+    rounds, discount : the horizon (None: infinite) and the discount.
+    tol : the tolerance used for ``is_subgame_perfect`` (times the payoff scale, at least 1).
+    """
+
+    value_a: object
+    value_b: object
+    best_value_a: object
+    best_value_b: object
+    gain_a: object
+    gain_b: object
+    is_subgame_perfect: object
+    best_response_a: np.ndarray
+    best_response_b: np.ndarray
+    deviation_gap_a: np.ndarray
+    deviation_gap_b: np.ndarray
+    rounds: int | None
+    discount: float
+    tol: float
+
+
+# --------------------------------------------------------------------------- stage data
+def _stage(game, cs: CrisisSettings):
+    """(N, K, K) stage payoffs of each side incl. the war payoff at the scaled war risk, the
+    scaled war risk, and the batch shape (as in docs/repeated-model.md)."""
+    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
+    batch, K = A.shape[:-2], A.shape[-1]
+    w = np.zeros(A.shape) if game.war_probability is None else \
+        np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
+    wpay = np.zeros(batch + (2,)) if game.war_payoff is None else \
+        np.broadcast_to(np.asarray(game.war_payoff, float), batch + (2,))
+    ws = cs.war_probability(w)
+    Ae = A + ws * wpay[..., 0, None, None]
+    Be = B + ws * wpay[..., 1, None, None]
+    N = int(np.prod(batch, dtype=int))
+    return Ae.reshape(N, K, K), Be.reshape(N, K, K), ws.reshape(N, K, K), batch
+
+
+def _side(own: Strategy, other: Strategy, E_own, E_other, P_own, P_other, R, cont):
+    """The data of one responder, own rung first: ``R[g, x, y]`` its payoffs, ``cont[g, x, y]``
+    the continuation probability, ``exec_o[o, y]``, ``T_own[s, x, y, s2]`` (own automaton, own
+    executed x, other executed y seen through P_own), ``T_o[o, y, x, o2]`` (other's automaton,
+    its executed y, responder's executed x seen through P_other)."""
+    T_own = np.einsum("yv,sxvt->sxyt", P_own, own.transition)
+    T_o = np.einsum("xv,oyvp->oyxp", P_other, other.transition)
+    return dict(R=R, cont=cont, E=E_own, exec_own=own.action @ E_own, exec_o=other.action @ E_other,
+                T_own=T_own, T_o=T_o, action_own=own.action)
+
+
+def _mdp(sd, m, settle):
+    """The responder's MDP: rewards ``r[g, i, o]`` and kernel ``P[g, i, (o, c), (o2, c2)]``."""
+    E, exec_o, T_o, cont = sd["E"], sd["exec_o"], sd["T_o"], sd["cont"]
+    G, K, So = cont.shape[0], E.shape[0], exec_o.shape[0]
+    r = np.einsum("ix,oy,gxy->gio", E, exec_o, sd["R"])
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    Pn = np.einsum("ix,oy,gxy,oyxp->giop", E, exec_o, cont_n, T_o, optimize=True)
+    P = np.zeros((G, K, So, m, So, m))
+    P[:, :, :, :, :, 0] = Pn[:, :, :, None, :]
+    if settle:
+        P0 = np.einsum("i,o,g,op->giop", E[:, 0], exec_o[:, 0], cont[:, 0, 0], T_o[:, 0, 0])
+        for c in range(m - 1):
+            P[:, :, :, c, :, c + 1] += P0
+    n = So * m
+    rf = np.broadcast_to(r[:, :, :, None], (G, K, So, m)).reshape(G, K, n)
+    return rf, P.reshape(G, K, n, n)
+
+
+def _policy_iteration(rf, P, d, scale):
+    G, K, n = rf.shape
+    gi, si = np.arange(G)[:, None], np.arange(n)[None, :]
+    pi = rf.argmax(1)
+    eye = np.eye(n)
+    for _ in range(10_000):
+        Ppi, rpi = P[gi, pi, si], rf[gi, pi, si]  # (G, n, n), (G, n)
+        V = np.linalg.solve(eye - d * Ppi, rpi[..., None])[..., 0]
+        Qv = rf + d * np.einsum("gkst,gt->gks", P, V)
+        best = Qv.max(1)
+        keep = np.take_along_axis(Qv, pi[:, None], 1)[:, 0] >= best - 1e-12 * scale[:, None]
+        new = np.where(keep, pi, Qv.argmax(1))
+        if np.array_equal(new, pi):
+            return V, pi
+        pi = new
+    raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
+
+
+def _backward(rf, P, d, T):
+    G, K, n = rf.shape
+    V = np.zeros((G, n))
+    pol = np.zeros((T, G, n), dtype=np.int16)
+    for t in range(T - 1, -1, -1):
+        Qv = rf + d * np.einsum("gkst,gt->gks", P, V)
+        pol[t] = Qv.argmax(1)
+        V = Qv.max(1)
+    return V, pol.transpose(1, 0, 2)
+
+
+def _one_shot(sd, W, d, m, settle):
+    """``D[g, s, o, c, i]``: the responder's value of intending rung ``i`` this round in product
+    state (own s, other o, counter c), then following its own automaton; ``W[g, s, o, c]`` is
+    its value from the next round on (stated pair)."""
+    E, exec_o, cont = sd["E"], sd["exec_o"], sd["cont"]
+    X = np.einsum("sxyt,gtpc->gsxypc", sd["T_own"], W, optimize=True)
+    F = np.einsum("oyxp,gsxypc->gsxyoc", sd["T_o"], X, optimize=True)  # (g, s, x, y, o, c2)
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    r = np.einsum("ix,oy,gxy->gio", E, exec_o, sd["R"])
+    Gn = np.einsum("ix,oy,gxy,gsxyo->gsoi", E, exec_o, cont_n, F[..., 0], optimize=True)
+    D = r.transpose(0, 2, 1)[:, None, :, None, :] + d * Gn[:, :, :, None, :]
+    if settle and m > 1:
+        shift = np.zeros(F.shape[:2] + (F.shape[4], m))  # (g, s, o, c)
+        shift[..., :m - 1] = F[:, :, 0, 0, :, 1:]
+        D = D + d * (cont[:, 0, 0, None, None, None, None] * exec_o[None, None, :, 0, None, None]
+                     * shift[..., None] * E[None, None, None, None, :, 0])
+    return D
+
+
+def _gap(sd, D):
+    stated = np.einsum("si,gsoci->gsoc", sd["action_own"], D)
+    return D.max(-1) - stated
+
+
+def _scalar(x):
+    x = np.asarray(x)
+    return x.item() if x.ndim == 0 else x
+
+
+#: Largest array (bytes) credibility builds: the responders' MDP kernels ``(N, K, n, n)``, the
+#: product chain ``(N, n, n)`` and the one-shot deviation tables ``(N, S, K, K, S, m)``.
+MAX_BYTES = 2 * 1024 ** 3
+
+
+def _check_size(G, K, SA, SB, m):
+    n = SA * SB * m
+    biggest = 8 * G * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
+    if biggest > MAX_BYTES:
+        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB (games x product "
+                                         f"states {SA} x {SB} x {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
+                                         f"use fewer games, rungs or a smaller settle_after")
+
+
+# --------------------------------------------------------------------------- public entry
+def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: float = 1e-9,
+                **crisis_settings) -> Credibility:
+    """How credible the stated pair ``(a, b)`` is: values, best responses, subgame perfection.
+
+    Parameters
+    ----------
+    game : sim.games.Game
+        One game or a batch (``A.shape == (..., K, K)``); ladder games bring war risk and payoff.
+    a, b : Strategy, registry name or spec dict
+        The stated policies of side A (rows) and side B (columns).
+    discount, rounds, settings, **crisis_settings
+        Crisis settings as in :func:`sim.analyse` (:meth:`CrisisSettings.resolve`).
+        ``rounds=None`` is the infinite horizon: it needs ``discount < 1``, or every round
+        ending the crisis with positive probability (war risk or mediation everywhere).
+    tol : float
+        Tolerance of :attr:`Credibility.is_subgame_perfect`, times ``max(1, payoff scale)``.
+
+    Returns
+    -------
+    Credibility
+
+    Raises
+    ------
+    ConfigError
+        On a bad argument, or an infinite horizon without discounting or sure absorption.
+    """
+    sa, sb, K = strategy_pair(game, a, b)
+    known = {f.name for f in dataclasses.fields(CrisisSettings)}
+    for key in crisis_settings:
+        if key not in known:
+            raise ConfigError(key, f"is not a crisis setting; allowed: {', '.join(sorted(known))}")
+    cs = CrisisSettings.resolve(settings, discount=discount, rounds=rounds, **crisis_settings)
+    d, T = float(cs.discount), cs.rounds
+    Ae, Be, ws, batch = _stage(game, cs)
+    G = Ae.shape[0]
+    mu = cs.mediation_table(K)
+    cont = (1.0 - ws) * (1.0 - mu)[None]
+    if T is None and d >= 1.0 and cont.max() >= 1.0 - 1e-12:
+        raise ConfigError("discount", "must be < 1 for rounds=None unless war risk or mediation can end every "
+                                      "round; pass discount < 1 or rounds")
+    settle = cs.settle_after is not None
+    m = cs.settle_after if settle else 1
+    _check_size(G, K, sa.n_states, sb.n_states, m)
+    (EA, EB), (PA, PB) = cs.noise(K)
+    sides = (_side(sa, sb, EA, EB, PA, PB, Ae, cont),
+             _side(sb, sa, EB, EA, PB, PA, Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)))
+    scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
+    if T is None and d < 1.0:
+        scale = scale / (1.0 - d)
+    elif T is not None:
+        scale = scale * T
+
+    # the stated pair on the full product chain
+    pc = product_chain(game, sa, sb, settings=cs)
+    n = pc.Q.shape[-1]
+    Q = np.asarray(pc.Q, float).reshape(G, n, n)
+    rew = np.asarray(pc.rewards, float).reshape(G, n, 2)
+    v0 = np.asarray(pc.initial, float)
+    SA, SB = sa.n_states, sb.n_states
+    gaps = [np.zeros((G, SA, SB, m)), np.zeros((G, SB, SA, m))]
+
+    def gaps_from(Wnext):  # Wnext (G, n, 2): values from the next round on
+        Wn = Wnext.reshape(G, SA, SB, m, 2)
+        for k, (sd, Wk) in enumerate(zip(sides, (Wn[..., 0], Wn[..., 1].transpose(0, 2, 1, 3)))):
+            gaps[k] = np.maximum(gaps[k], _gap(sd, _one_shot(sd, Wk, d, m, settle)))
+
+    if T is None:
+        W = np.linalg.solve(np.eye(n) - d * Q, rew)
+        gaps_from(W)
+    else:
+        W = np.zeros((G, n, 2))
+        for _ in range(T):
+            gaps_from(W)
+            W = rew + d * Q @ W
+    value = np.einsum("n,gnj->gj", v0, W)
+
+    best, policies = [], []
+    for sd, other in zip(sides, (sb, sa)):
+        rf, P = _mdp(sd, m, settle)
+        if T is None:
+            V, pol = _policy_iteration(rf, P, d, scale)
+            pol = pol.reshape((G, other.n_states, m))
+        else:
+            V, pol = _backward(rf, P, d, T)
+            pol = pol.reshape((G, T, other.n_states, m))
+        best.append(V.reshape(G, other.n_states, m)[:, :, 0] @ other.initial)
+        policies.append(pol.reshape(batch + pol.shape[1:]))
+
+    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
+    gap_a = np.maximum(gaps[0], 0.0)
+    gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3)
+    ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+    shape = (SA, SB, m)
+    return Credibility(
+        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
+        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
+        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
+        is_subgame_perfect=_scalar(ok.reshape(batch)),
+        best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a.reshape(batch + shape), deviation_gap_b=gap_b.reshape(batch + shape),
+        rounds=T, discount=d, tol=float(tol))
