@@ -171,42 +171,66 @@ def ladder_war_probability(K: int, war_risk, risk_interaction=0.5, risk_exponent
 
 
 def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_cost=100.0,
-           risk_interaction=0.5, risk_exponent=2.0, *, sides: Sequence[str] = ("A", "B"),
-           labels: Sequence[str] | None = None) -> Game:
+           risk_interaction=0.5, risk_exponent=2.0, *, advantage_b=None, damage_b=None, cost_b=None,
+           war_cost_b=None, sides: Sequence[str] = ("A", "B"), labels: Sequence[str] | None = None) -> Game:
     """A K-rung escalation ladder with war risk (after Kahn 1965; Schelling 1966; Powell 1990).
 
     Each side picks a rung ``0 .. K-1``; ``s = rung / (K - 1)`` in [0, 1] is how far up
-    the ladder it is.  Side A's payoff per round, in utility units (``B`` mirrors it)::
+    the ladder it is.  Side A (rows, rung ``x``) and side B (columns, rung ``y``) are paid
+    per round, in utility units::
 
-        A[x, y] = advantage * (s_x - s_y)     # coercive advantage: relative position, zero-sum
-                  - damage  * s_y             # harm received from the other side's action
-                  - cost    * s_x             # cost of one's own action (resources, reputation)
-                  - war_cost * p(x, y)        # expected cost of a slide into war this round
+        A[x, y] = advantage   * (s_x - s_y)   # coercive advantage: relative position
+                  - damage    * s_y           # harm received from the other side's action
+                  - cost      * s_x           # cost of one's own action (resources, reputation)
+                  - war_cost  * p(x, y)       # expected cost of a slide into war this round
 
-    The first three terms are the stage payoffs ``Game.A``; the war terms are kept apart
-    (``Game.war_probability = p``, ``Game.war_payoff = (-war_cost, -war_cost)``), and
+        B[x, y] = advantage_b * (s_y - s_x)
+                  - damage_b  * s_x
+                  - cost_b    * s_y
+                  - war_cost_b * p(x, y)
+
+    The first three terms are the stage payoffs ``Game.A`` / ``Game.B``; the war terms are kept
+    apart (``Game.war_probability = p``, ``Game.war_payoff = (-war_cost, -war_cost_b)``), and
     :func:`payoff_matrices` adds them back for the one-round normal form above.  The
-    repeated crisis charges ``war_cost`` once, in the round war breaks out.
+    repeated crisis charges each side its own war cost once, in the round war breaks out.
 
     with ``p`` the war probability of :func:`ladder_war_probability`.  Units: ``advantage``
     is the value of holding the whole ladder over an opponent at rung 0; ``damage`` and
     ``cost`` are per full ladder; ``war_cost`` is the one-off loss if war breaks out;
     ``war_risk`` the per-round probability of war with both sides at the top rung.
 
-    K = 2 reduces to the Rapoport-Guyer form with ``R = 0``,
-    ``T = advantage - cost - war_cost * war_risk * (1 - k) / 2``,
+    **Asymmetric sides.**  ``advantage``, ``damage``, ``cost`` and ``war_cost`` are side A's;
+    the keyword-only ``advantage_b``, ``damage_b``, ``cost_b`` and ``war_cost_b`` are side B's,
+    and ``None`` (the default) means "the same as side A's", so the symmetric ladder
+    (``B = A.T``, equal war payoffs) is unchanged bit for bit.  Separate named arguments,
+    rather than a pair ``[a, b]``, keep every argument's meaning unambiguous: a list is always
+    a batch of values, never a pair of sides, and each side's value can be an array of its
+    own (swept or mapped like any other parameter: ``game.advantage_b=25`` in a config).  The
+    war-risk parameters (``war_risk``, ``risk_interaction``, ``risk_exponent``) stay shared:
+    war is one event for both sides.  Swapping the sides (transposing, and exchanging each
+    parameter with its ``_b`` twin) maps the game onto itself: ``A <-> B.T``.
+
+    K = 2 reduces to the Rapoport-Guyer form (per side, own rung first) with
+    ``R = 0``, ``T = advantage - cost - war_cost * war_risk * (1 - k) / 2``,
     ``S = -advantage - damage - war_cost * war_risk * (1 - k) / 2``,
-    ``P = -damage - cost - war_cost * war_risk`` (k = ``risk_interaction``), so it is a
-    Prisoner's Dilemma (security dilemma) when
-    ``advantage - cost > war_cost * war_risk * (1 + k) / 2``, Chicken when
+    ``P = -damage - cost - war_cost * war_risk`` (k = ``risk_interaction``) for side A, and
+    the same with the ``_b`` values for side B (``B[0, 0] = R_b``, ``B[0, 1] = T_b``,
+    ``B[1, 0] = S_b``, ``B[1, 1] = P_b``).  Each side, by its own values, has a
+    Prisoner's Dilemma (security dilemma) ordering when
+    ``advantage - cost > war_cost * war_risk * (1 + k) / 2``, Chicken's when
     ``war_cost * war_risk * (1 - k) / 2 < advantage - cost < war_cost * war_risk * (1 + k) / 2``,
-    and Harmony below that.
+    and Harmony's below that; with equal values the game is that symmetric game.
 
     Because A's payoff is ``Phi(x, y) - (2 * advantage + damage - cost) * s_y`` with the symmetric
-    potential ``Phi = (advantage - cost) * (s_x + s_y) - war_cost * p(x, y)``, the ladder is
-    an exact potential game (Monderer and Shapley 1996): it always has a pure equilibrium.
+    potential ``Phi = (advantage - cost) * (s_x + s_y) - war_cost * p(x, y)``, the symmetric
+    ladder is an exact potential game (Monderer and Shapley 1996): it always has a pure
+    equilibrium.  With asymmetric sides and ``war_cost, war_cost_b > 0`` it is a weighted
+    potential game with weights ``(war_cost, war_cost_b)`` and potential
+    ``(advantage - cost) / war_cost * s_x + (advantage_b - cost_b) / war_cost_b * s_y - p(x, y)``,
+    so it still has a pure equilibrium.
 
-    Every numeric argument except ``K`` may be an array; they broadcast to the batch shape.
+    Every numeric argument except ``K`` may be an array (side B's too); they broadcast to
+    the batch shape.
     ``K`` is at most :data:`sim.limits.MAX_RUNGS` (32), checked before anything is allocated.
     """
     K = check_rungs(K, "K")  # before anything K x K is allocated (sim.limits.MAX_RUNGS)
@@ -214,15 +238,26 @@ def ladder(K: int = 5, advantage=10.0, damage=8.0, cost=2.0, war_risk=0.3, war_c
     d = as_float_array("damage", damage)[..., None, None]
     c = as_float_array("cost", cost)[..., None, None]
     W = as_float_array("war_cost", war_cost)
+    # side B's values: None = side A's (the very same array, so the symmetric game is unchanged bit for bit)
+    gb = g if advantage_b is None else as_float_array("advantage_b", advantage_b)[..., None, None]
+    db = d if damage_b is None else as_float_array("damage_b", damage_b)[..., None, None]
+    cb = c if cost_b is None else as_float_array("cost_b", cost_b)[..., None, None]
+    Wb = W if war_cost_b is None else as_float_array("war_cost_b", war_cost_b)
     p = ladder_war_probability(K, war_risk, risk_interaction, risk_exponent)
     s = np.arange(K, dtype=float) / (K - 1)
     sx, sy = s[:, None], s[None, :]
     stage = g * (sx - sy) - d * sy - c * sx
-    A, B, p = np.broadcast_arrays(stage, np.swapaxes(stage, -1, -2), p * np.ones_like(W)[..., None, None])
-    war_payoff = np.stack(np.broadcast_arrays(-W, -W), -1)
+    # B[x, y] = stage_b[y, x]: the same formula, seen from side B's rows, with side B's values
+    stage_b = stage if gb is g and db is d and cb is c else gb * (sx - sy) - db * sy - cb * sx
+    ones = np.ones(np.broadcast_shapes(W.shape, Wb.shape))[..., None, None]
+    A, B, p = np.broadcast_arrays(stage, np.swapaxes(stage_b, -1, -2), p * ones)
+    war_payoff = np.stack(np.broadcast_arrays(-W, -Wb), -1)
     labels = _labels("labels", labels, K, _default_labels(K))
     params = dict(K=K, advantage=advantage, damage=damage, cost=cost, war_risk=war_risk, war_cost=war_cost,
                   risk_interaction=risk_interaction, risk_exponent=risk_exponent)
+    # side B's values only when given, so a symmetric ladder's params (and config) are as before
+    params.update({k: v for k, v in (("advantage_b", advantage_b), ("damage_b", damage_b), ("cost_b", cost_b),
+                                     ("war_cost_b", war_cost_b)) if v is not None})
     return Game(A.copy(), B.copy(), tuple(sides), labels, labels, "ladder", params, p, war_payoff)
 
 
