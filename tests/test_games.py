@@ -405,3 +405,154 @@ def test_builders_turn_shape_and_keyword_mistakes_into_one_line_errors():
         ladder(K=5, warcost=3)
     assert err.value.field == "warcost" and "war_cost" in str(err.value)
     assert chicken(value=np.ones((3, 1)), crash_cost=np.ones(4)).A.shape == (3, 4, 2, 2)  # broadcasting still works
+
+
+# --------------------------------------------------------------------------- asymmetric ladder sides
+ASYM = dict(advantage=10.0, damage=8.0, cost=2.0, war_cost=100.0, advantage_b=4.0, damage_b=6.0, cost_b=1.0,
+            war_cost_b=40.0)
+
+
+def test_asymmetric_ladder_matches_hand_computed_k3():
+    # K = 3: s = (0, 1/2, 1).  war_risk = 0.4, k = 0.5, e = 1:
+    # p(x, y) = 0.4 * [0.25 * (s_x + s_y) + 0.5 * s_x * s_y]
+    g = ladder(K=3, war_risk=0.4, risk_interaction=0.5, risk_exponent=1.0, **ASYM)
+    # A[x, y] = 10 (s_x - s_y) - 8 s_y - 2 s_x
+    A = [[0.0, -9.0, -18.0],
+         [4.0, -5.0, -14.0],
+         [8.0, -1.0, -10.0]]
+    # B[x, y] = 4 (s_y - s_x) - 6 s_x - 1 s_y
+    B = [[0.0, 1.5, 3.0],
+         [-5.0, -3.5, -2.0],
+         [-10.0, -8.5, -7.0]]
+    p = [[0.0, 0.05, 0.1],
+         [0.05, 0.15, 0.25],
+         [0.1, 0.25, 0.4]]
+    np.testing.assert_allclose(g.A, A, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(g.B, B, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(g.war_probability, p, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(g.war_payoff, [-100.0, -40.0])
+    Ae, Be = payoff_matrices(g)
+    np.testing.assert_allclose(Ae, np.array(A) - 100 * np.array(p), atol=1e-12)
+    np.testing.assert_allclose(Be, np.array(B) - 40 * np.array(p), atol=1e-12)
+
+
+def test_asymmetric_ladder_k2_closed_forms_per_side():
+    a, d, c, W, ab, db, cb, Wb, r, k = 10.0, 8.0, 2.0, 100.0, 4.0, 6.0, 1.0, 40.0, 0.3, 0.25
+    Ae, Be = payoff_matrices(ladder(K=2, war_risk=r, risk_interaction=k, **ASYM))
+    half = r * (1 - k) / 2
+    np.testing.assert_allclose(rstp(Ae), [0.0, -a - d - W * half, a - c - W * half, -d - c - W * r], atol=1e-12)
+    np.testing.assert_allclose(rstp(Be.T), [0.0, -ab - db - Wb * half, ab - cb - Wb * half, -db - cb - Wb * r],
+                               atol=1e-12)
+
+
+def test_ladder_side_b_none_is_side_a_bit_for_bit():
+    base = dict(K=5, advantage=np.array([3.0, 20.0])[:, None], damage=7.5, cost=np.array([0.3, 1.7, 2.0]),
+                war_risk=0.35, war_cost=np.array([10.0, 90.0, 170.0]), risk_exponent=2.5)
+    g0 = ladder(**base)
+    g1 = ladder(**base, advantage_b=base["advantage"], damage_b=base["damage"], cost_b=base["cost"],
+                war_cost_b=base["war_cost"])
+    for f in ("A", "B", "war_probability", "war_payoff"):
+        a, b = getattr(g0, f), getattr(g1, f)
+        assert a.shape == b.shape and a.tobytes() == b.tobytes(), f
+    np.testing.assert_array_equal(g0.B, np.swapaxes(g0.A, -1, -2))
+    assert not any(k.endswith("_b") for k in g0.params)  # a symmetric ladder's config is as before
+
+
+@PROPS
+@given(st.lists(st.floats(-50, 50, allow_nan=False, allow_infinity=False), min_size=8, max_size=8),
+       st.integers(2, 6), st.floats(0, 1), st.floats(0, 1), st.floats(1, 4))
+def test_swapping_sides_maps_the_ladder_onto_itself(v, K, r, k, e):
+    a, d, c, W, ab, db, cb, Wb = v
+    g = ladder(K=K, advantage=a, damage=d, cost=c, war_cost=W, advantage_b=ab, damage_b=db, cost_b=cb,
+               war_cost_b=Wb, war_risk=r, risk_interaction=k, risk_exponent=e)
+    h = ladder(K=K, advantage=ab, damage=db, cost=cb, war_cost=Wb, advantage_b=a, damage_b=d, cost_b=c,
+               war_cost_b=W, war_risk=r, risk_interaction=k, risk_exponent=e)
+    np.testing.assert_allclose(h.A, g.B.T, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(h.B, g.A.T, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(h.war_probability, g.war_probability.T, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(h.war_payoff, g.war_payoff[::-1])
+    hA, hB = payoff_matrices(h)
+    gA, gB = payoff_matrices(g)
+    np.testing.assert_allclose(hA, gB.T, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(hB, gA.T, rtol=1e-12, atol=1e-9)
+
+
+def test_asymmetric_ladder_batches_broadcast_per_side():
+    ab = np.array([1.0, 5.0, 9.0])[:, None]        # (3, 1)
+    Wb = np.array([10.0, 20.0, 30.0, 40.0])        # (4,)
+    g = ladder(K=3, advantage=2.0, war_cost=np.array([[50.0], [60.0], [70.0]]), advantage_b=ab, war_cost_b=Wb)
+    assert g.batch_shape == (3, 4) and g.A.shape == (3, 4, 3, 3) and g.war_payoff.shape == (3, 4, 2)
+    assert g.war_probability.shape == (3, 4, 3, 3)
+    for i in range(3):
+        for j in range(4):
+            one = ladder(K=3, advantage=2.0, war_cost=50.0 + 10 * i, advantage_b=ab[i, 0], war_cost_b=Wb[j])
+            np.testing.assert_array_equal(g.A[i, j], one.A)
+            np.testing.assert_array_equal(g.B[i, j], one.B)
+            np.testing.assert_array_equal(g.war_probability[i, j], one.war_probability)
+            np.testing.assert_array_equal(g.war_payoff[i, j], [-(50.0 + 10 * i), -Wb[j]])
+            np.testing.assert_array_equal(g[i, j].B, one.B)
+
+
+def test_asymmetric_ladder_config_round_trip():
+    g = ladder(K=4, war_risk=0.2, advantage_b=np.array([1.0, 30.0]), damage_b=3.0, cost_b=0.5,
+               war_cost_b=np.array([[5.0], [250.0]]), sides=("Challenger", "Defender"))
+    cfg = json.loads(json.dumps(g.to_config()))
+    assert {"advantage_b", "damage_b", "cost_b", "war_cost_b"} <= set(cfg)
+    rebuilt = build(**cfg)
+    for f in ("A", "B", "war_probability", "war_payoff"):
+        np.testing.assert_array_equal(getattr(rebuilt, f), getattr(g, f))
+    assert rebuilt.sides == g.sides
+    assert {"advantage_b", "damage_b", "cost_b", "war_cost_b"} <= set(builder_parameters("ladder"))
+
+
+@pytest.mark.parametrize("field", ["advantage_b", "damage_b", "cost_b", "war_cost_b"])
+def test_asymmetric_ladder_bad_side_b_value_names_the_field(field):
+    with pytest.raises(ConfigError) as err:
+        build("ladder", **{field: "lots"})
+    assert field in str(err.value) and "\n" not in str(err.value)
+
+
+def test_run_config_and_sweep_accept_side_b_parameters():
+    from sim.config.run import build_game, validate_run
+    from sim.sweeps import sweepable_parameters
+    from pathlib import Path
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    configs = Path(__file__).resolve().parent.parent / "configs"
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+            raw = OmegaConf.to_container(compose(config_name="run", overrides=["+game.advantage_b=25"]),
+                                         resolve=True)
+    finally:
+        GlobalHydra.instance().clear()
+    assert raw["game"]["name"] == "ladder" and raw["game"]["advantage_b"] == 25
+    rc = validate_run(raw)
+    g = build_game(rc.game, rc.scenario)
+    sym = build_game({k: v for k, v in rc.game.items() if k != "advantage_b"}, rc.scenario)
+    np.testing.assert_array_equal(g.A, sym.A)
+    assert not np.array_equal(g.B, sym.B)
+    K = g.n_actions[0]
+    s = np.arange(K) / (K - 1)
+    exp_B = 25 * (s[None, :] - s[:, None]) - rc.game["damage"] * s[:, None] - rc.game["cost"] * s[None, :]
+    np.testing.assert_allclose(g.B, exp_B, atol=1e-12)
+    assert {"advantage_b", "damage_b", "cost_b", "war_cost_b"} <= set(sweepable_parameters("ladder"))
+
+
+def test_repeated_crisis_pays_each_side_its_own_war_cost():
+    from sim.repeated.strategies.named import always_escalate
+    from sim.repeated.markov.chain import analyse
+
+    K, r, T = 3, 0.2, 6
+    d, c, db, cb, W, Wb = 8.0, 2.0, 6.0, 1.0, 100.0, 40.0
+    g = ladder(K=K, war_risk=r, damage=d, cost=c, war_cost=W, damage_b=db, cost_b=cb, war_cost_b=Wb,
+               advantage=10.0, advantage_b=4.0)
+    res = analyse(g, always_escalate(K), always_escalate(K), rounds=T)
+    # both at the top rung every round: each round still at peace pays the stage payoff
+    # (-damage - cost) and, with probability r, the side's own war payoff
+    alive = (1 - r) ** np.arange(T)
+    np.testing.assert_allclose(res.total_payoffs, [np.sum(alive * (-d - c - r * W)),
+                                                   np.sum(alive * (-db - cb - r * Wb))], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(res.p_war)[-1], 1 - (1 - r) ** T, rtol=1e-12)
