@@ -556,3 +556,18 @@ def test_repeated_crisis_pays_each_side_its_own_war_cost():
     np.testing.assert_allclose(res.total_payoffs, [np.sum(alive * (-d - c - r * W)),
                                                    np.sum(alive * (-db - cb - r * Wb))], rtol=1e-12)
     np.testing.assert_allclose(np.asarray(res.p_war)[-1], 1 - (1 - r) ** T, rtol=1e-12)
+
+
+def test_grid_sweep_over_side_b_war_cost():
+    import sim
+    from sim.repeated.strategies.named import always_escalate
+
+    K, r, T = 3, 0.2, 5
+    base = dict(K=K, war_risk=r, damage=8.0, cost=2.0, war_cost=100.0)
+    table = sim.grid_sweep("ladder", base, {"war_cost_b": [0.0, 40.0, 300.0]},
+                           (always_escalate(K), always_escalate(K)), ["payoff_a", "payoff_b"],
+                           settings=dict(rounds=T))
+    alive = np.sum((1 - r) ** np.arange(T))
+    np.testing.assert_allclose(table["payoff_a"], alive * (-10.0 - r * 100.0), rtol=1e-12)
+    np.testing.assert_allclose(table["payoff_b"], [alive * (-10.0 - r * w) for w in table["war_cost_b"]], rtol=1e-12)
+    assert sorted(table["war_cost_b"]) == [0.0, 40.0, 300.0]
