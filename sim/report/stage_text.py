@@ -133,6 +133,11 @@ def _game_paragraph(s: dict) -> str:
             f"({fmt_number(p.get('cost'))} at its own top rung), and bears the expected cost of a slide into war: a war costing {fmt_number(p.get('war_cost'))} "
             f"breaks out with a probability per round that rises with both rungs, up to "
             f"{fmt_percent(p.get('war_risk', 0))} with both at the top.")
+        own = [(f"{what} {fmt_number(p[k + '_b'])}") for k, what in
+               (("advantage", "coercive advantage"), ("damage", "damage"), ("cost", "cost of its own actions"),
+                ("war_cost", "war cost")) if p.get(k + "_b") is not None]
+        if own:  # asymmetric sides: the figures above are side A's
+            parts.append(f"These figures are {a}'s; {b}'s own are: " + ", ".join(own) + ".")
     elif name == "chicken" and p:
         v, c = p.get("value"), p.get("crash_cost")
         parts.append(f"A prize worth {fmt_number(v)} is at stake. A side that stands firm while the other backs down "
