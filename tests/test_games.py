@@ -572,16 +572,3 @@ def test_grid_sweep_over_side_b_war_cost():
     np.testing.assert_allclose(table["payoff_b"], [alive * (-10.0 - r * w) for w in table["war_cost_b"]], rtol=1e-12)
     assert sorted(table["war_cost_b"]) == [0.0, 40.0, 300.0]
 
-
-def test_report_paragraph_names_side_b_values_only_when_asymmetric():
-    from sim.report.stage_text import _game_paragraph
-
-    def para(g):
-        return _game_paragraph({"game": {"name": "ladder", "n_rungs": list(g.n_actions), "labels_a": list(g.labels_a),
-                                         "labels_b": list(g.labels_b), "payoff_a": g.A.tolist(),
-                                         "payoff_b": g.B.tolist(), "params": g.to_config()},
-                                "scenario": {"sides": ["India", "Pakistan"]}})
-
-    assert "own are" not in para(ladder(K=4))
-    text = para(ladder(K=4, advantage_b=25.0, war_cost_b=60.0))
-    assert "These figures are India's; Pakistan's own are: coercive advantage 25, war cost 60." in text, text

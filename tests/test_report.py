@@ -176,3 +176,12 @@ def test_markdown_ladder_names_the_equilibrium_rung():
     assert f"rung {rung} ({labels[rung]})" in md
     assert "figures/equilibrium_map.png" not in md  # no map given
     assert "security dilemma" in md  # mutual restraint pays both more than the equilibrium
+
+
+def test_markdown_ladder_names_side_b_values_only_when_asymmetric():
+    def md(game):
+        return stage_markdown(stage_summary(scenario=SCENARIO, game=game, equilibria=nash_equilibria(game)))
+
+    assert "own are" not in md(games.ladder(K=4, sides=("India", "Pakistan")))
+    text = md(games.ladder(K=4, advantage_b=25.0, war_cost_b=60.0, sides=("India", "Pakistan")))
+    assert "These figures are India's; Pakistan's own are: coercive advantage 25, war cost 60." in text, text
