@@ -572,3 +572,22 @@ def test_grid_sweep_over_side_b_war_cost():
     np.testing.assert_allclose(table["payoff_b"], [alive * (-10.0 - r * w) for w in table["war_cost_b"]], rtol=1e-12)
     assert sorted(table["war_cost_b"]) == [0.0, 40.0, 300.0]
 
+
+
+def test_asymmetric_ladder_is_a_weighted_potential_game():
+    # docstring: weights (war_cost, war_cost_b), potential
+    # Phi = (advantage - cost) / war_cost * s_x + (advantage_b - cost_b) / war_cost_b * s_y - p(x, y)
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        a, d, c, ab, db, cb = rng.uniform(-20, 20, 6)
+        W, Wb = rng.uniform(0.1, 200, 2)
+        K = int(rng.integers(2, 7))
+        g = ladder(K=K, advantage=a, damage=d, cost=c, war_cost=W, advantage_b=ab, damage_b=db, cost_b=cb,
+                   war_cost_b=Wb, war_risk=rng.uniform(), risk_interaction=rng.uniform(),
+                   risk_exponent=rng.uniform(1, 4))
+        A, B = payoff_matrices(g)
+        s = np.arange(K) / (K - 1)
+        Phi = (a - c) / W * s[:, None] + (ab - cb) / Wb * s[None, :] - g.war_probability
+        np.testing.assert_allclose(A - A[:1, :], W * (Phi - Phi[:1, :]), atol=1e-8)
+        np.testing.assert_allclose(B - B[:, :1], Wb * (Phi - Phi[:, :1]), atol=1e-8)
+        assert pure_equilibria(g).any()
