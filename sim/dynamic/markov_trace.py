@@ -133,8 +133,8 @@ def solve_fixed(kern: Kernel, w0, lam: float, max_iter: int = 50):
     return w if err <= TOL else None
 
 
-def _tangent(kern, w, lam, t_prev):
-    H, J, dl = kern.H(w, lam, True)
+def _tangent(kern, w, lam, t_prev, jac=None):
+    J, dl = jac if jac is not None else kern.H(w, lam, True)[1:]
     M = np.vstack([np.column_stack([J, dl]), t_prev])
     rhs = np.zeros(kern.n + 1)
     rhs[-1] = 1.0
@@ -144,26 +144,29 @@ def _tangent(kern, w, lam, t_prev):
 
 
 def _correct(kern, x_pred, t, max_iter: int = 8):
-    """Newton on ``[H(x); t . (x - x_pred)] = 0``; returns (x, iterations) or (None, 0)."""
+    """Newton on ``[H(x); t . (x - x_pred)] = 0``.
+
+    Returns ``(x, iterations, (dH/dw, dH/dlam) at x or None)``, or ``(None, 0, None)``.
+    """
     x = x_pred.copy()
     prev = np.inf
     for it in range(max_iter):
         if x[-1] < 0:
-            return None, 0
+            return None, 0, None
         H, J, dl = kern.H(x[:-1], x[-1], True)
         err = np.max(np.abs(H))
         if not np.isfinite(err) or err > 0.5 * prev:
-            return None, 0
+            return None, 0, None
         if err <= TOL:
-            return x, it
+            return x, it, (J, dl)
         prev = err
         M = np.vstack([np.column_stack([J, dl]), t])
         try:
             x = x - np.linalg.solve(M, np.concatenate([H, [t @ (x - x_pred)]]))
         except np.linalg.LinAlgError:
-            return None, 0
+            return None, 0, None
     H = kern.H(x[:-1], x[-1])
-    return (x, max_iter) if np.max(np.abs(H)) <= TOL else (None, 0)
+    return (x, max_iter, None) if np.max(np.abs(H)) <= TOL else (None, 0, None)
 
 
 def branch(kern: Kernel, h0: float = 0.1):
@@ -179,11 +182,11 @@ def branch(kern: Kernel, h0: float = 0.1):
     yield x[:-1], 0.0
     for _ in range(MAX_STEPS):
         x_pred = x + h * t
-        new, iters = _correct(kern, x_pred, t)
+        new, iters, jac = _correct(kern, x_pred, t)
         ok = new is not None and np.linalg.norm(new - x_pred) <= 0.5 * h
         if ok:
             try:
-                t_new = _tangent(kern, new[:-1], new[-1], t)
+                t_new = _tangent(kern, new[:-1], new[-1], t, jac)
             except np.linalg.LinAlgError:
                 ok = False
             else:
