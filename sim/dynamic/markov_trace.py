@@ -49,8 +49,12 @@ class Kernel:
         M = np.eye(self.S) - self.d * P
         return M, np.linalg.solve(M, r)
 
-    def q(self, pa, pb, want_jac: bool):
-        """``Q`` (n,) and, if asked, ``dQ/dpi`` (n, n) at the (unnormalised) policies."""
+    def q(self, pa, pb, want_jac: bool, parts: bool = False):
+        """``Q`` (n,) and, if asked, ``dQ/dpi`` (n, n) at the (unnormalised) policies.
+
+        With ``parts``, ``dQ/dpi = direct + U @ C`` is returned as ``(total, U (n, 2S), C (2S, n))``
+        (``direct`` couples the two sides within a state; ``total`` holds its entries).
+        """
         M, V = self.values(pa, pb)
         total = self.R + self.d * np.einsum("sabt,tj->sabj", self.T, V)
         QA = np.einsum("sb,sab->sa", pb, total[..., 0])
@@ -67,6 +71,10 @@ class Kernel:
         # dV[:, j] / dpi: (S, n) for j = 0, 1
         dV = [np.concatenate([(Minv[:, :, None] * GA[None, :, :, j]).reshape(S, nA),
                               (Minv[:, :, None] * GB[None, :, :, j]).reshape(S, S * KB)], axis=1) for j in (0, 1)]
+        if parts:
+            U = np.zeros((self.n, 2 * S))
+            U[:nA, :S], U[nA:, S:] = d * TA, d * TB
+            return Q, (total, U, np.concatenate(dV))
         D = np.empty((self.n, self.n))
         D[:nA] = d * TA @ dV[0]
         D[nA:] = d * TB @ dV[1]
@@ -104,6 +112,81 @@ class Kernel:
             return H, J, np.concatenate(dlam)
 
 
+    def _project(self, X, soft):
+        """Rows of ``X`` (n, k) times ``(I - 1 s^T)`` per block (the softmax projection)."""
+        out = np.empty_like(X)
+        for rows, sm, K in ((slice(0, self.nA), soft[0], self.KA), (slice(self.nA, self.n), soft[1], self.KB)):
+            Xb = X[rows].reshape(self.S, K, -1)
+            out[rows] = (Xb - np.einsum("sk,skn->sn", sm, Xb)[:, None, :]).reshape(-1, X.shape[1])
+        return out
+
+    def structured(self, w, lam):
+        """``H``, ``dH/dlam`` and ``dH/dw = Bd + Ul @ Cr``: ``Bd`` block diagonal over states
+        (blocks ``(S, K_A + K_B, K_A + K_B)`` on the indices ``self.perm``), ``Ul @ Cr`` of rank ``2S``."""
+        S, KA, KB, nA = self.S, self.KA, self.KB, self.nA
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            pi = np.exp(w)
+            pa, pb = self._blocks(pi)
+            Q, (total, U, C) = self.q(pa, pb, True, parts=True)
+            zs = [lam * z for z in self._blocks(Q)]
+            soft = [softmax(z, axis=1) for z in zs]
+            H = np.concatenate([(ww - z + logsumexp(z, axis=1, keepdims=True)).ravel()
+                                for z, ww in zip(zs, self._blocks(w))])
+            dl = np.concatenate([(-z + (sm * z).sum(1, keepdims=True)).ravel()
+                                 for z, sm in zip(self._blocks(Q), soft)])
+            Ul = -lam * self._project(U, soft)
+            Cr = C * pi[None, :]
+            m = KA + KB
+            Dd = np.zeros((S, m, m))
+            Dd[:, :KA, KA:] = total[..., 0]
+            Dd[:, KA:, :KA] = total[..., 1].transpose(0, 2, 1)
+            # Pr_s: (I - 1 sA^T) on the A rows, (I - 1 sB^T) on the B rows
+            X = Dd * pi[self.perm][:, None, :]
+            X[:, :KA] -= np.einsum("sk,skn->sn", soft[0], X[:, :KA])[:, None, :]
+            X[:, KA:] -= np.einsum("sk,skn->sn", soft[1], X[:, KA:])[:, None, :]
+            Bd = np.eye(m)[None] - lam * X
+        return H, dl, (Bd, Ul, Cr)
+
+    @property
+    def perm(self) -> np.ndarray:
+        """Global indices of state s's unknowns (A's then B's), ``(S, K_A + K_B)``."""
+        S, KA, KB = self.S, self.KA, self.KB
+        return np.concatenate([np.arange(S * KA).reshape(S, KA), self.nA + np.arange(S * KB).reshape(S, KB)], 1)
+
+
+def bordered_solve(kern: Kernel, fac, dl, t, rhs):
+    """Solve ``[[Bd + Ul Cr, dl], [t^T]] x = rhs`` by the Woodbury formula (block solves plus
+    a ``2S + 2`` system); checked by its residual, raising LinAlgError if it is poor."""
+    Bd, Ul, Cr = fac
+    n, perm = kern.n, kern.perm
+
+    def kinv(V):  # diag(Bd, 1)^{-1} V for V (n + 1, k)
+        out = V.copy()
+        out[perm] = np.linalg.solve(Bd, V[perm])
+        return out
+
+    k = Ul.shape[1]
+    Uu = np.zeros((n + 1, k + 2))
+    Uu[:n, :k], Uu[:n, k], Uu[n, k + 1] = Ul, dl, 1.0
+    Vt = np.zeros((k + 2, n + 1))
+    Vt[:k, :n], Vt[k, n] = Cr, 1.0
+    Vt[k + 1] = t
+    Vt[k + 1, n] -= 1.0
+    Z = kinv(Uu)
+    y0 = kinv(rhs[:, None])[:, 0]
+    x = y0 - Z @ np.linalg.solve(np.eye(k + 2) + Vt @ Z, Vt @ y0)
+    # residual check with the structured product
+    Bx = np.zeros(n)
+    Bx[perm] = np.einsum("sij,sj->si", Bd, x[:n][perm])
+    res = np.concatenate([Bx + Ul @ (Cr @ x[:n]) + dl * x[n], [t @ x]]) - rhs
+    if not np.all(np.isfinite(res)) or np.max(np.abs(res)) > 1e-9 * (1 + np.max(np.abs(rhs))):
+        raise np.linalg.LinAlgError("structured solve inaccurate")
+    return x
+
+
+STRUCTURED_N = 200   # use the structured (Woodbury) solves above this many unknowns
+
+
 def solve_fixed(kern: Kernel, w0, lam: float, max_iter: int = 50):
     """Newton on ``H(w, lam) = 0`` at fixed ``lam`` (with backtracking); None if it fails."""
     w = np.array(w0, float)
@@ -133,12 +216,31 @@ def solve_fixed(kern: Kernel, w0, lam: float, max_iter: int = 50):
     return w if err <= TOL else None
 
 
-def _tangent(kern, w, lam, t_prev, jac=None):
-    J, dl = jac if jac is not None else kern.H(w, lam, True)[1:]
-    M = np.vstack([np.column_stack([J, dl]), t_prev])
+def _linearise(kern, w, lam):
+    """``(H, lin)``: the residual and the Jacobian, dense or structured (by size)."""
+    if kern.n > STRUCTURED_N:
+        H, dl, fac = kern.structured(w, lam)
+        return H, (w, lam, fac, dl)
+    H, J, dl = kern.H(w, lam, True)
+    return H, (w, lam, J, dl)
+
+
+def _bsolve(kern, lin, t, rhs):
+    """Solve the bordered system ``[[dH/dw, dH/dlam], [t^T]] x = rhs``."""
+    w, lam, J, dl = lin
+    if not isinstance(J, np.ndarray):
+        try:
+            return bordered_solve(kern, J, dl, t, rhs)
+        except np.linalg.LinAlgError:  # singular block or poor accuracy: fall back to the dense system
+            _, J, dl = kern.H(w, lam, True)
+    return np.linalg.solve(np.vstack([np.column_stack([J, dl]), t]), rhs)
+
+
+def _tangent(kern, w, lam, t_prev, lin=None):
+    lin = lin if lin is not None else _linearise(kern, w, lam)[1]
     rhs = np.zeros(kern.n + 1)
     rhs[-1] = 1.0
-    t = np.linalg.solve(M, rhs)
+    t = _bsolve(kern, lin, t_prev, rhs)
     t /= np.linalg.norm(t)
     return t if t @ t_prev >= 0 else -t
 
@@ -146,23 +248,22 @@ def _tangent(kern, w, lam, t_prev, jac=None):
 def _correct(kern, x_pred, t, max_iter: int = 8):
     """Newton on ``[H(x); t . (x - x_pred)] = 0``.
 
-    Returns ``(x, iterations, (dH/dw, dH/dlam) at x or None)``, or ``(None, 0, None)``.
+    Returns ``(x, iterations, linearisation at x or None)``, or ``(None, 0, None)``.
     """
     x = x_pred.copy()
     prev = np.inf
     for it in range(max_iter):
         if x[-1] < 0:
             return None, 0, None
-        H, J, dl = kern.H(x[:-1], x[-1], True)
+        H, lin = _linearise(kern, x[:-1], x[-1])
         err = np.max(np.abs(H))
         if not np.isfinite(err) or err > 0.5 * prev:
             return None, 0, None
         if err <= TOL:
-            return x, it, (J, dl)
+            return x, it, lin
         prev = err
-        M = np.vstack([np.column_stack([J, dl]), t])
         try:
-            x = x - np.linalg.solve(M, np.concatenate([H, [t @ (x - x_pred)]]))
+            x = x - _bsolve(kern, lin, t, np.concatenate([H, [t @ (x - x_pred)]]))
         except np.linalg.LinAlgError:
             return None, 0, None
     H = kern.H(x[:-1], x[-1])
