@@ -14,7 +14,9 @@ Computation: arc-length continuation in log-probabilities with the analytic Jaco
 (:mod:`sim.dynamic.markov_trace`); every returned QRE has ``max |H| <= 1e-10``.
 :func:`markov_perfect` follows the branch as ``lam`` grows and after each accepted step
 tests a candidate MPE: its profile with nearly pure rows made pure, and (every time
-``lam`` has doubled) the support of the current policies, solved exactly for the
+``lam`` has doubled, the policies moved less than ``near`` since ``lam / 2`` and no
+probability lies in ``(support_tol, 1e-3)``) the support of
+the current policies, solved exactly for the
 indifference conditions by Newton's method; a candidate is tested only once every
 probability of the branch is within ``near`` of it.  A candidate is returned only if its
 one-shot gap (:func:`sim.dynamic.one_shot_gap`) is ``<= gap_tol`` (one-shot deviation
@@ -162,14 +164,19 @@ def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30):
     idx = np.flatnonzero(supp)
     blocks = np.concatenate([np.repeat(np.arange(kern.S), kern.KA), kern.S + np.repeat(np.arange(kern.S), kern.KB)])
     nb = 2 * kern.S
+    prev = np.inf
     for _ in range(max_iter):
         pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
         Q, D = kern.q(pi_a, pi_b, True)
         vbar = np.bincount(blocks, pi * Q, nb)              # sum_a pi Q per block
         sums = np.bincount(blocks, pi, nb)
         F = np.concatenate([(Q - vbar[blocks])[idx], sums - 1.0])
-        if np.max(np.abs(F)) <= 1e-13 * (1 + np.abs(Q).max()):
+        err = np.max(np.abs(F))
+        if err <= 1e-13 * (1 + np.abs(Q).max()):
             break
+        if err > 0.5 * prev:  # not contracting: no exact equilibrium on this support nearby
+            return None
+        prev = err
         # d vbar[b] / d pi_k = Q_k [block(k) == b] + sum_{a in b} pi_a D[a, k]
         dv = np.zeros((nb, kern.n))
         np.add.at(dv, blocks, pi[:, None] * D)
@@ -193,7 +200,9 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     Follows the branch from uniform play (``lam = 0``) as ``lam`` grows (module docstring).
     After each accepted step the branch's profile with its nearly pure rows (largest
     probability ``>= 1 - near``) made pure is tested (rows with exact ties, as in absorbing
-    states, stay as they are); each time ``lam`` has doubled, the policies' support
+    states, stay as they are); each time ``lam`` has doubled, if the policies moved by less
+    than ``near`` since ``lam / 2`` and the support is clear-cut (no probability in
+    ``(support_tol, 1e-3)``), the policies' support
     (probabilities ``> support_tol``) is also solved exactly for indifference.  The first candidate with
     ``one_shot_gap <= gap_tol`` is returned.
 
@@ -220,14 +229,18 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     game = _check_game(game)
     lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
     kern = Kernel(game)
-    best = np.inf
+    best, last = np.inf, None
     next_mixed = 1.0 / (1e-12 + np.ptp(game.payoffs))
     for w, lam in branch(kern):
         pa, pb = kern.split(w)
         cands = [(_snap(pa, near), _snap(pb, near))]
+        probs = np.concatenate([pa.ravel(), pb.ravel()])
+        separated = not np.any((probs > support_tol) & (probs < 1e-3))  # the support is clear-cut
         if lam >= next_mixed:
             next_mixed = 2 * lam
-            mixed = _indifference(kern, pa, pb, support_tol)
+            settled = last is not None and np.abs(probs - last).max() < near  # moved little since lam / 2
+            last = probs
+            mixed = _indifference(kern, pa, pb, support_tol) if settled and separated else None
             if mixed is not None:
                 cands.append(mixed)
         for ca, cb in cands:
