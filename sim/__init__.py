@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
                      "MarkovResult", "product_chain", "round_robin", "replicator", "TournamentResult"], "sim.repeated"),
     # strategic dynamics
     **dict.fromkeys(["StochasticGame", "escalation_game", "policy_values", "one_shot_gap", "best_response",
-                     "credibility", "Credibility"],
+                     "credibility", "Credibility", "markov_qre", "markov_perfect", "MarkovQRE", "MarkovPerfect"],
                     "sim.dynamic"),
     # crisis models
     **dict.fromkeys(["TyingHands", "tying_hands", "brinkmanship_window", "unilateral_deterrence", "dollar_auction",

@@ -1,0 +1,257 @@
+"""Logit Markov quantal response equilibria and the Markov perfect equilibrium they select.
+
+Model (Eibelshaeuser and Poensgen 2019, "Markov quantal response equilibrium and a homotopy
+method for computing and selecting Markov perfect equilibria of dynamic stochastic games";
+their ``sgamesolver`` is the reference implementation, not a dependency)
+    In every state ``s`` each side plays action ``a`` with probability proportional to
+    ``exp(lam * Q(s, a))``, where ``Q`` is that side's action value under the profile
+    (:func:`sim.dynamic.action_values`: play ``a`` in ``s``, then follow the profile).  At
+    ``lam = 0`` play is uniform; as ``lam -> inf`` limits of the principal branch (the one
+    through uniform play) are Markov perfect equilibria.  With one state and discount 0 this
+    is the static logit QRE of :mod:`sim.equilibria.logit_qre` (``Q_A = A y``).
+
+Computation: arc-length continuation in log-probabilities with the analytic Jacobian
+(:mod:`sim.dynamic.markov_trace`); every returned QRE has ``max |H| <= 1e-10``.
+:func:`markov_perfect` follows the branch as ``lam`` grows and after each accepted step
+tests a candidate MPE: its profile with nearly pure rows made pure, and (every time
+``lam`` has doubled, the policies moved less than ``near`` since ``lam / 2`` and no
+probability lies in ``(support_tol, 1e-3)``) the support of
+the current policies, solved exactly for the
+indifference conditions by Newton's method; a candidate is tested only once every
+probability of the branch is within ``near`` of it.  A candidate is returned only if its
+one-shot gap (:func:`sim.dynamic.one_shot_gap`) is ``<= gap_tol`` (one-shot deviation
+principle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
+from sim.dynamic.markov_trace import Kernel, branch, solve_fixed
+from sim.errors import ConfigError
+
+__all__ = ["MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovQRE:
+    """A logit Markov QRE.
+
+    Attributes
+    ----------
+    policy_a : ndarray (S, K_A)   side A's action distribution in each state
+    policy_b : ndarray (S, K_B)
+    values : ndarray (S, 2)       ``policy_values`` of the profile
+    lam : float                   precision (1 / payoff unit)
+    """
+
+    policy_a: np.ndarray
+    policy_b: np.ndarray
+    values: np.ndarray
+    lam: float
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovPerfect:
+    """A Markov perfect equilibrium selected by the logit Markov QRE branch.
+
+    Attributes
+    ----------
+    policy_a, policy_b : ndarray (S, K_A), (S, K_B)
+    values : ndarray (S, 2)
+    lam : float              the precision the branch had reached when the candidate passed
+    one_shot_gap : float     largest gain of a one-shot deviation (<= gap_tol)
+    pure : bool              True when both policies are deterministic
+    """
+
+    policy_a: np.ndarray
+    policy_b: np.ndarray
+    values: np.ndarray
+    lam: float
+    one_shot_gap: float
+    pure: bool
+
+
+def _lam(value, name: str = "lam") -> float:
+    try:
+        lam = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a number >= 0, got {value!r}") from None
+    if not np.isfinite(lam) or lam < 0:
+        raise ConfigError(name, f"must be a finite number >= 0, got {lam:g}")
+    return lam
+
+
+def _result(game, kern, w, lam) -> MarkovQRE:
+    pa, pb = kern.split(w)
+    return MarkovQRE(pa, pb, policy_values(game, pa, pb), float(lam))
+
+
+def markov_qre(game: StochasticGame, lam, *, x0=None) -> MarkovQRE:
+    """The logit Markov QRE of ``game`` at precision ``lam``.
+
+    Parameters
+    ----------
+    game : StochasticGame
+    lam : float >= 0
+    x0 : (policy_a, policy_b), optional
+        Default ``None``: the QRE on the principal branch, followed from uniform play at
+        ``lam = 0`` (at a fold, the first point where the branch reaches ``lam``).  Given,
+        Newton's method at fixed ``lam`` from ``log x0`` (finds *a* QRE, usually near ``x0``).
+
+    Returns
+    -------
+    MarkovQRE, with fixed-point residual ``max |H| <= 1e-10`` in log-probabilities.
+
+    Raises
+    ------
+    ConfigError   bad game, ``lam`` or ``x0``
+    RuntimeError  if the continuation stalls or Newton fails from ``x0``
+    """
+    game = _check_game(game)
+    lam = _lam(lam)
+    kern = Kernel(game)
+    if x0 is not None:
+        try:
+            pa, pb = x0
+        except (TypeError, ValueError):
+            raise ConfigError("x0", "must be a pair (policy_a, policy_b)") from None
+        pa, pb = _policies(game, pa, pb)
+        w0 = np.log(np.clip(np.concatenate([pa.ravel(), pb.ravel()]), 1e-300, None))
+        w = solve_fixed(kern, w0, lam)
+        if w is None:
+            raise RuntimeError(f"Markov QRE: Newton did not converge at lam={lam:g} from x0; try x0=None")
+        return _result(game, kern, w, lam)
+    if lam == 0.0:
+        return _result(game, kern, kern.uniform(), 0.0)
+    prev = None
+    for w, l in branch(kern):
+        if l >= lam:
+            frac = (lam - prev[1]) / (l - prev[1])
+            w_int = (1 - frac) * prev[0] + frac * w
+            w_fix = solve_fixed(kern, w_int, lam)
+            if w_fix is None:
+                w_fix = solve_fixed(kern, w if l - lam < lam - prev[1] else prev[0], lam)
+            if w_fix is None:
+                raise RuntimeError(f"Markov QRE: correction at lam={lam:g} failed")
+            return _result(game, kern, w_fix, lam)
+        prev = (w, l)
+    raise AssertionError("unreachable")  # pragma: no cover - branch() raises instead of ending
+
+
+# --------------------------------------------------------------------------- Markov perfect equilibria
+def _snap(p, near: float):
+    """Rows whose largest probability is ``>= 1 - near`` made one-hot; other rows kept."""
+    out = p.copy()
+    rows = p.max(1) >= 1 - near
+    out[rows] = np.eye(p.shape[1])[p[rows].argmax(1)]
+    return out
+
+
+def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30):
+    """Newton (least squares) on the MPE conditions on the support of ``(pa, pb)``.
+
+    On the support ``{pi > support_tol}``: ``Q(s, a) = sum_a' pi(s, a') Q(s, a')`` and rows
+    sum to 1; off it ``pi = 0``.  Returns the policies, or None if Newton fails or leaves
+    the simplex.
+    """
+    pi = np.concatenate([pa.ravel(), pb.ravel()])
+    supp = pi > support_tol
+    pi = np.where(supp, pi, 0.0)
+    idx = np.flatnonzero(supp)
+    blocks = np.concatenate([np.repeat(np.arange(kern.S), kern.KA), kern.S + np.repeat(np.arange(kern.S), kern.KB)])
+    nb = 2 * kern.S
+    prev = np.inf
+    for _ in range(max_iter):
+        pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
+        Q, D = kern.q(pi_a, pi_b, True)
+        vbar = np.bincount(blocks, pi * Q, nb)              # sum_a pi Q per block
+        sums = np.bincount(blocks, pi, nb)
+        F = np.concatenate([(Q - vbar[blocks])[idx], sums - 1.0])
+        err = np.max(np.abs(F))
+        if err <= 1e-13 * (1 + np.abs(Q).max()):
+            break
+        if err > 0.5 * prev:  # not contracting: no exact equilibrium on this support nearby
+            return None
+        prev = err
+        # d vbar[b] / d pi_k = Q_k [block(k) == b] + sum_{a in b} pi_a D[a, k]
+        dv = np.zeros((nb, kern.n))
+        np.add.at(dv, blocks, pi[:, None] * D)
+        dv[blocks, np.arange(kern.n)] += Q
+        Jf = np.vstack([(D - dv[blocks])[idx][:, idx], (blocks[None, :] == np.arange(nb)[:, None])[:, idx]])
+        step = np.linalg.lstsq(Jf, F, rcond=None)[0]
+        pi[idx] -= step
+        if not np.all(np.isfinite(pi)):
+            return None
+    if np.any(pi < -1e-12):
+        return None
+    pi = np.clip(pi, 0.0, None)
+    pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
+    return pi_a / pi_a.sum(1, keepdims=True), pi_b / pi_b.sum(1, keepdims=True)
+
+
+def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
+                   support_tol: float = 1e-6, near: float = 0.05) -> MarkovPerfect:
+    """The Markov perfect equilibrium selected by the principal logit Markov QRE branch.
+
+    Follows the branch from uniform play (``lam = 0``) as ``lam`` grows (module docstring).
+    After each accepted step the branch's profile with its nearly pure rows (largest
+    probability ``>= 1 - near``) made pure is tested (rows with exact ties, as in absorbing
+    states, stay as they are); each time ``lam`` has doubled, if the policies moved by less
+    than ``near`` since ``lam / 2`` and the support is clear-cut (no probability in
+    ``(support_tol, 1e-3)``), the policies' support
+    (probabilities ``> support_tol``) is also solved exactly for indifference.  The first candidate with
+    ``one_shot_gap <= gap_tol`` is returned.
+
+    Parameters
+    ----------
+    game : StochasticGame
+    lam_max : float        give up when the branch passes this precision (1 / payoff unit)
+    gap_tol : float        largest accepted one-shot deviation gain
+    support_tol : float    probabilities above this count as the support of a mixed limit
+    near : float           a candidate is tested only once the branch is this close to it
+                           (max abs difference of probabilities), so that it is the
+                           branch's limit rather than a passing profile
+
+    Returns
+    -------
+    MarkovPerfect
+
+    Raises
+    ------
+    ConfigError   bad game or parameters
+    RuntimeError  if the continuation stalls, or no candidate passes by ``lam_max`` (the
+                  message gives the smallest gap seen)
+    """
+    game = _check_game(game)
+    lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
+    kern = Kernel(game)
+    best, last = np.inf, None
+    next_mixed = 1.0 / (1e-12 + np.ptp(game.payoffs))
+    for w, lam in branch(kern):
+        pa, pb = kern.split(w)
+        cands = [(_snap(pa, near), _snap(pb, near))]
+        probs = np.concatenate([pa.ravel(), pb.ravel()])
+        separated = not np.any((probs > support_tol) & (probs < 1e-3))  # the support is clear-cut
+        if lam >= next_mixed:
+            next_mixed = 2 * lam
+            settled = last is not None and np.abs(probs - last).max() < near  # moved little since lam / 2
+            last = probs
+            mixed = _indifference(kern, pa, pb, support_tol) if settled and separated else None
+            if mixed is not None:
+                cands.append(mixed)
+        for ca, cb in cands:
+            if max(np.abs(ca - pa).max(), np.abs(cb - pb).max()) > near:
+                continue
+            gap = one_shot_gap(game, ca, cb)
+            best = min(best, gap)
+            if gap <= gap_tol:
+                pure = bool(np.all((ca == 0) | (ca == 1)) and np.all((cb == 0) | (cb == 1)))
+                return MarkovPerfect(ca, cb, policy_values(game, ca, cb), float(lam), gap, pure)
+        if lam > lam_max:
+            raise RuntimeError(f"markov_perfect: no Markov perfect equilibrium with one-shot gap <= {gap_tol:g} "
+                               f"found by lam={lam:.6g} (smallest gap {best:.3g})")
+    raise AssertionError("unreachable")  # pragma: no cover
