@@ -1,4 +1,4 @@
-"""Logit Markov QRE (sim.dynamic.markov_qre) and the Markov perfect equilibria it selects."""
+"""Logit Markov QRE (sim.dynamic.logit_markov) and the Markov perfect equilibria it selects."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@
 - :mod:`sim.dynamic.policies`: Markov policies <-> memory-one ``Strategy`` automata.
 - :mod:`sim.dynamic.credibility`: ``credibility``: is a stated policy a best response to the other
   side's, and what would deviating pay (exact dynamic programming on the product states).
-- :mod:`sim.dynamic.markov_qre`: logit Markov QRE (``markov_qre``) on the principal branch and the
+- :mod:`sim.dynamic.logit_markov`: logit Markov QRE (``markov_qre``) on the principal branch and the
   Markov perfect equilibrium it selects (``markov_perfect``); continuation in
   :mod:`sim.dynamic.markov_trace`.
 """
@@ -19,7 +19,7 @@ from .game import StochasticGame, policy_values, action_values, deviation_gains,
 from .escalation import EscalationGame, escalation_game
 from .policies import policy_to_strategy, strategy_to_policy
 from .credibility import Credibility, credibility
-from .markov_qre import MarkovPerfect, MarkovQRE, markov_perfect, markov_qre
+from .logit_markov import MarkovPerfect, MarkovQRE, markov_perfect, markov_qre
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap", "best_response",
            "EscalationGame", "escalation_game", "policy_to_strategy", "strategy_to_policy", "Credibility", "credibility",
