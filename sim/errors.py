@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigError", "as_float_array", "user_errors"]
+__all__ = ["ConfigError", "as_float_array", "nonnegative_number", "user_errors"]
 
 
 class ConfigError(ValueError):
@@ -81,3 +81,15 @@ def as_float_array(name: str, value) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ConfigError(name, "must be finite (got NaN or infinity)")
     return arr
+
+
+def nonnegative_number(name: str, value) -> float:
+    """``value`` as a finite float >= 0 (a precision lambda, a rate), or a one-line
+    :class:`ConfigError` naming ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a number >= 0, got {value!r}") from None
+    if not np.isfinite(number) or number < 0:
+        raise ConfigError(name, f"must be a finite number >= 0, got {number:g}")
+    return number

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.repeated import CrisisSettings, product_chain
+from sim.repeated import CrisisSettings, crisis_stage, product_chain
 from sim.repeated.strategies import Strategy, strategy_pair
 
 __all__ = ["Credibility", "credibility"]
@@ -107,23 +107,6 @@ class Credibility:
     rounds: int | None
     discount: float
     tol: float
-
-
-# --------------------------------------------------------------------------- stage data
-def _stage(game, cs: CrisisSettings):
-    """(N, K, K) stage payoffs of each side incl. the war payoff at the scaled war risk, the
-    scaled war risk, and the batch shape (as in docs/repeated-model.md)."""
-    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    batch, K = A.shape[:-2], A.shape[-1]
-    w = np.zeros(A.shape) if game.war_probability is None else \
-        np.broadcast_to(np.asarray(game.war_probability, float), A.shape)
-    wpay = np.zeros(batch + (2,)) if game.war_payoff is None else \
-        np.broadcast_to(np.asarray(game.war_payoff, float), batch + (2,))
-    ws = cs.war_probability(w)
-    Ae = A + ws * wpay[..., 0, None, None]
-    Be = B + ws * wpay[..., 1, None, None]
-    N = int(np.prod(batch, dtype=int))
-    return Ae.reshape(N, K, K), Be.reshape(N, K, K), ws.reshape(N, K, K), batch
 
 
 def _side(own: Strategy, other: Strategy, E_own, E_other, P_own, P_other, R, cont):
@@ -265,7 +248,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
             raise ConfigError(key, f"is not a crisis setting; allowed: {', '.join(sorted(known))}")
     cs = CrisisSettings.resolve(settings, discount=discount, rounds=rounds, **crisis_settings)
     d, T = float(cs.discount), cs.rounds
-    Ae, Be, ws, batch = _stage(game, cs)
+    Ae, Be, ws, batch = crisis_stage(game, cs)
     G = Ae.shape[0]
     mu = cs.mediation_table(K)
     cont = (1.0 - ws) * (1.0 - mu)[None]

@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
 from sim.dynamic.markov_trace import Kernel, branch, solve_fixed
-from sim.errors import ConfigError
+from sim.errors import ConfigError, nonnegative_number
 
 __all__ = ["MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]
 
@@ -76,13 +76,7 @@ class MarkovPerfect:
 
 
 def _lam(value, name: str = "lam") -> float:
-    try:
-        lam = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"must be a number >= 0, got {value!r}") from None
-    if not np.isfinite(lam) or lam < 0:
-        raise ConfigError(name, f"must be a finite number >= 0, got {lam:g}")
-    return lam
+    return nonnegative_number(name, value)
 
 
 def _result(game, kern, w, lam) -> MarkovQRE:

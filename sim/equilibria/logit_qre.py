@@ -80,7 +80,7 @@ import numpy as np
 from scipy import optimize
 from scipy.special import expit, logsumexp, softmax
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, nonnegative_number
 from sim.games import payoff_matrices
 
 __all__ = [
@@ -131,13 +131,7 @@ def _single(game) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lam(value, name: str = "lam") -> float:
-    try:
-        lam = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(name, f"must be a number >= 0, got {value!r}") from None
-    if not np.isfinite(lam) or lam < 0:
-        raise ConfigError(name, f"must be a finite number >= 0, got {lam:g}")
-    return lam
+    return nonnegative_number(name, value)
 
 
 def _lambdas(values) -> np.ndarray:

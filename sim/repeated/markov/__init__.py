@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .chain import product_chain, analyse
+from .chain import product_chain, analyse, crisis_stage
 from .result import ProductChain, MarkovResult
 
-__all__ = ["product_chain", "analyse", "ProductChain", "MarkovResult"]
+__all__ = ["product_chain", "analyse", "crisis_stage", "ProductChain", "MarkovResult"]

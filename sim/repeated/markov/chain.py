@@ -63,9 +63,9 @@ from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.settings import CrisisSettings
 from sim.repeated.strategies.automaton import Strategy
 
-__all__ = ["product_chain", "analyse"]
+__all__ = ["product_chain", "analyse", "crisis_stage"]
 
-def _stage(game, cs: CrisisSettings):
+def crisis_stage(game, cs: CrisisSettings):
     """Flattened stage data: each round's expected payoffs at the scaled war risk
     (stage payoffs plus ``ws * war_payoff``: war pays once, in the round it breaks out), the
     scaled war risk ``ws`` and the batch shape."""
@@ -144,7 +144,7 @@ def _rewards(Ae, Be, exec_a, exec_b, m):
 
 def _setup(game, strategy_a, strategy_b, cs: CrisisSettings):
     K = game.A.shape[-1]
-    Ae, Be, ws, batch = _stage(game, cs)
+    Ae, Be, ws, batch = crisis_stage(game, cs)
     exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, cs, K)
     mu = cs.mediation_table(K)
     settle = cs.settle_after is not None
