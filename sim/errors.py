@@ -19,7 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigError", "as_float_array", "nonnegative_number", "user_errors"]
+__all__ = ["ConfigError", "as_float_array", "nonnegative_number", "check_probabilities", "check_distribution",
+           "user_errors"]
 
 
 class ConfigError(ValueError):
@@ -93,3 +94,28 @@ def nonnegative_number(name: str, value) -> float:
     if not np.isfinite(number) or number < 0:
         raise ConfigError(name, f"must be a finite number >= 0, got {number:g}")
     return number
+
+
+#: Tolerance on the sum of a probability row.
+SUM_TOL = 1e-9
+
+
+def check_probabilities(field_name: str, arr: np.ndarray) -> None:
+    """Every entry a finite probability in [0, 1], else a one-line ConfigError naming the entry."""
+    if not np.all(np.isfinite(arr)):
+        raise ConfigError(field_name, "must contain finite probabilities")
+    bad = np.argwhere((arr < 0) | (arr > 1))
+    if len(bad):
+        idx = tuple(int(i) for i in bad[0])
+        raise ConfigError(field_name, f"entry {idx} is {arr[idx]:g}, not a probability in [0, 1]")
+
+
+def check_distribution(field_name: str, arr: np.ndarray) -> None:
+    """Rows (the last axis) that are probability distributions: entries in [0, 1] summing to 1
+    within :data:`SUM_TOL`, else a one-line ConfigError naming the entry or row."""
+    check_probabilities(field_name, arr)
+    sums = arr.sum(axis=-1)
+    off = np.argwhere(np.abs(sums - 1) > SUM_TOL)
+    if len(off):
+        idx = tuple(int(i) for i in off[0])
+        raise ConfigError(field_name, f"row {idx} sums to {sums[idx]:.6g}; each row must sum to 1")

@@ -27,12 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, check_distribution
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap",
            "best_response"]
 
-_SUM_TOL = 1e-9
 
 
 def _array(name: str, value: Any, ndim: int) -> np.ndarray:
@@ -45,19 +44,6 @@ def _array(name: str, value: Any, ndim: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ConfigError(name, "must be finite (got NaN or infinity)")
     return arr
-
-
-def _rows(name: str, arr: np.ndarray) -> None:
-    """Non-negative entries whose last axis sums to 1 (within 1e-9)."""
-    bad = np.argwhere(arr < 0)
-    if len(bad):
-        idx = tuple(int(i) for i in bad[0])
-        raise ConfigError(name, f"entry {idx} is {arr[idx]:g}; probabilities must be >= 0")
-    sums = arr.sum(-1)
-    off = np.argwhere(np.abs(sums - 1.0) > _SUM_TOL)
-    if len(off):
-        idx = tuple(int(i) for i in off[0])
-        raise ConfigError(name, f"row {idx} sums to {sums[idx]:.12g}; each row must sum to 1")
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +81,7 @@ class StochasticGame:
         tr = _array("transitions", self.transitions, 4)
         if tr.shape != (S, KA, KB, S):
             raise ConfigError("transitions", f"must have shape {(S, KA, KB, S)} (from payoffs), got {tr.shape}")
-        _rows("transitions", tr)
+        check_distribution("transitions", tr)
         d = self.discount
         if isinstance(d, bool) or not isinstance(d, (int, float, np.integer, np.floating)) or not math.isfinite(d) \
                 or not 0.0 <= float(d) < 1.0:
@@ -135,7 +121,7 @@ def _policy(name: str, value: Any, S: int, K: int) -> np.ndarray:
     arr = _array(name, value, 2)
     if arr.shape != (S, K):
         raise ConfigError(name, f"must have shape {(S, K)} (states, actions), got {arr.shape}")
-    _rows(name, arr)
+    check_distribution(name, arr)
     return arr
 
 

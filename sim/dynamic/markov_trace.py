@@ -123,7 +123,7 @@ class Kernel:
     def structured(self, w, lam):
         """``H``, ``dH/dlam`` and ``dH/dw = Bd + Ul @ Cr``: ``Bd`` block diagonal over states
         (blocks ``(S, K_A + K_B, K_A + K_B)`` on the indices ``self.perm``), ``Ul @ Cr`` of rank ``2S``."""
-        S, KA, KB, nA = self.S, self.KA, self.KB, self.nA
+        S, KA, KB = self.S, self.KA, self.KB
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             pi = np.exp(w)
             pa, pb = self._blocks(pi)

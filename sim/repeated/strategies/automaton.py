@@ -14,23 +14,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, check_distribution
 from sim.limits import MAX_AUTOMATON_TABLE, check_rungs, max_automaton_states
 
 __all__ = ["Strategy", "check_match"]
-
-_SUM_TOL = 1e-9
-
-
-def _check_distribution(field_name: str, arr: np.ndarray) -> None:
-    """Entries in [0, 1] and last axis sums to 1, else a ConfigError naming the entry."""
-    _check_probabilities(field_name, arr)
-    sums = arr.sum(axis=-1)
-    off = np.argwhere(np.abs(sums - 1) > _SUM_TOL)
-    if len(off):
-        idx = tuple(int(i) for i in off[0])
-        raise ConfigError(field_name, f"row {idx} sums to {sums[idx]:.6g}; each row must sum to 1")
-
 
 @dataclass(frozen=True, eq=False)
 class Strategy:
@@ -69,9 +56,9 @@ class Strategy:
             raise ConfigError(f"strategy {self.name}.initial", f"must have shape ({S},), got {init.shape}")
         if tr.shape != (S, K, K, S):
             raise ConfigError(f"strategy {self.name}.transition", f"must have shape {(S, K, K, S)}, got {tr.shape}")
-        _check_distribution(f"strategy {self.name}.initial", init)
-        _check_distribution(f"strategy {self.name}.action", act)
-        _check_distribution(f"strategy {self.name}.transition", tr)
+        check_distribution(f"strategy {self.name}.initial", init)
+        check_distribution(f"strategy {self.name}.action", act)
+        check_distribution(f"strategy {self.name}.transition", tr)
         for a in (init, act, tr):
             a.setflags(write=False)
         object.__setattr__(self, "initial", init)
@@ -175,16 +162,6 @@ def _rung_states(name: str, K: int, start: int, step: Callable[[int, int, int], 
     """Deterministic strategy whose state is the rung it will play next."""
     return _deterministic(name, K, start, lambda r: r, step, params, lambda r: f"play {r}")
 
-
-
-def _check_probabilities(field_name: str, arr: np.ndarray) -> None:
-    """Every entry a probability in [0, 1], else a ConfigError naming the entry."""
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(field_name, "must contain finite probabilities")
-    bad = np.argwhere((arr < 0) | (arr > 1))
-    if len(bad):
-        idx = tuple(int(i) for i in bad[0])
-        raise ConfigError(field_name, f"entry {idx} is {arr[idx]:g}, not a probability in [0, 1]")
 
 
 def check_match(game, strategy_a: "Strategy", strategy_b: "Strategy") -> int:

@@ -10,10 +10,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, check_distribution, check_probabilities
 
 from sim.limits import MAX_AUTOMATON_TABLE
-from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _check_probabilities, check_match
+from sim.repeated.strategies.automaton import Strategy, _check_K, check_match
 
 __all__ = ["memory_one", "memory_n", "automaton", "load", "as_strategy", "strategy_pair"]
 
@@ -25,7 +25,7 @@ def _initial_rungs(initial: Any, K: int, field_name: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise ConfigError(field_name, f"must be a probability or {K} probabilities, got {initial!r}") from None
     if arr.ndim == 0:
-        _check_probabilities(field_name, arr[None])
+        check_probabilities(field_name, arr[None])
         q = float(arr)
         if K == 2:
             return np.array([q, 1.0 - q])
@@ -34,7 +34,7 @@ def _initial_rungs(initial: Any, K: int, field_name: str) -> np.ndarray:
         raise ConfigError(field_name, f"for K = {K} give {K} probabilities of the first rung, not one number")
     if arr.shape != (K,):
         raise ConfigError(field_name, f"needs {K} probabilities (one per rung), got shape {arr.shape}")
-    _check_distribution(field_name, arr)
+    check_distribution(field_name, arr)
     return arr
 
 
@@ -57,11 +57,11 @@ def memory_one(p, K: int = 2, initial: Any = 1.0, name: str = "memory_one") -> S
     K = _check_K(K)
     arr = np.asarray(p, dtype=float)
     if K == 2 and arr.shape == (4,):
-        _check_probabilities(f"strategy {name}.p", arr)
+        check_probabilities(f"strategy {name}.p", arr)
         q = arr.reshape(2, 2)
         table = np.stack([q, 1 - q], -1)
     elif arr.shape == (K, K, K):
-        _check_distribution(f"strategy {name}.p", arr)
+        check_distribution(f"strategy {name}.p", arr)
         table = arr
     else:
         want = "4 restraint probabilities or a (2, 2, 2) table" if K == 2 else f"a ({K}, {K}, {K}) table"
@@ -104,7 +104,7 @@ def memory_n(table, n: int, K: int = 2, initial: Any = 1.0, name: str = "memory_
     else:
         raise ConfigError(f"strategy {name}.table",
                           f"needs shape {(K,) * (2 * n + 1)} for n = {n}, K = {K}, got {arr.shape}")
-    _check_distribution(f"strategy {name}.table", full)
+    check_distribution(f"strategy {name}.table", full)
     H = K ** (2 * (n - 1))
     S = H * K
     if S * K * K * S > _MAX_TABLE:

@@ -49,8 +49,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from sim.repeated.strategies.automaton import Strategy, _check_distribution, _check_K, _deterministic, _prob_param, _rung_param, _rung_states
-from sim.errors import ConfigError
+from sim.repeated.strategies.automaton import Strategy, _check_K, _deterministic, _prob_param, _rung_param, _rung_states
+from sim.errors import ConfigError, check_distribution
 
 __all__ = ["REGISTRY", "get", "names"]
 
@@ -179,7 +179,7 @@ def random(K: int = 2, probabilities: Sequence[float] | None = None) -> Strategy
         p = np.asarray(probabilities, dtype=float)
         if p.shape != (K,):
             raise ConfigError("strategy.probabilities", f"needs {K} probabilities (one per rung), got shape {p.shape}")
-        _check_distribution("strategy.probabilities", p)
+        check_distribution("strategy.probabilities", p)
     return Strategy("random", [1.0], p[None, :], np.ones((1, K, K, 1)), params, ("random",))
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.repeated.strategies.automaton import _check_distribution, _check_K, _prob_param
-from sim.errors import ConfigError
+from sim.repeated.strategies.automaton import _check_K, _prob_param
+from sim.errors import ConfigError, check_distribution
 
 __all__ = ["noise_matrix", "biased_noise", "side_noise"]
 
@@ -35,7 +35,7 @@ def noise_matrix(K: int, spec: Any, name: str = "noise") -> np.ndarray:
         return M
     if arr.shape != (K, K):
         raise ConfigError(name, f"must be a rate in [0, 1] or a ({K}, {K}) matrix, got shape {arr.shape}")
-    _check_distribution(name, arr)
+    check_distribution(name, arr)
     return arr.copy()
 
 
