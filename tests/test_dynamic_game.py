@@ -69,7 +69,7 @@ def test_escalation_game_validation_one_line():
     pd = sim.prisoners_dilemma()
     cases = [(dict(settings=CrisisSettings(discount=1.0)), "settings.discount"),
              (dict(settings=CrisisSettings(discount=0.9, perception_noise=0.1)), "settings.perception_noise"),
-             (dict(settings=CrisisSettings(discount=0.9), timing="alternating"), "timing"),
+             (dict(settings=CrisisSettings(discount=0.9), timing="sequential"), "timing"),
              (dict(settings=CrisisSettings(discount=0.9), opening=(0, 2)), "opening"),
              (dict(settings=CrisisSettings(discount=0.9, settle_after=1), opening=(0, 0)), "opening")]
     for kwargs, field in cases:

@@ -59,7 +59,8 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.repeated import CrisisSettings, crisis_stage, product_chain
-from sim.repeated.strategies import Strategy, strategy_pair
+from sim.dynamic.credibility_turns import deviation_values, responder_mdp
+from sim.repeated.strategies import Strategy, observe_opening, strategy_pair
 
 __all__ = ["Credibility", "credibility"]
 
@@ -214,6 +215,76 @@ def _check_size(G, K, SA, SB, m):
                                          f"use fewer games, rungs or a smaller settle_after")
 
 
+def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle) -> Credibility:
+    """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
+    G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
+    n, n_r = 2 * SA * SB * K * m, 2 * max(SA, SB) * K * m
+    biggest = 8 * G * max(n * n, K * n_r * n_r, SA * SB * K * K * K * m)
+    if biggest > MAX_BYTES:
+        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB (games x period-chain "
+                                         f"states 2 x {SA} x {SB} x {K} x {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
+                                         f"use fewer games, rungs or a smaller settle_after")
+    (EA, EB), (PA, PB) = cs.noise(K)
+    TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
+    TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
+    pc = product_chain(game, sa, sb, settings=cs)
+    Q = np.asarray(pc.Q, float).reshape(G, n, n)
+    rew = np.asarray(pc.rewards, float).reshape(G, n, 2)
+    v0 = np.asarray(pc.initial, float)
+    Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
+    gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
+
+    def gaps_from(W):  # W (G, n, 2): the stated pair's values from the next round on
+        Wr = W.reshape(G, 2, SA, SB, K, m, 2)
+        DA = deviation_values(Ae, cont, EA, TB, Wr[:, 1, ..., 0], d, m, settle)
+        DB = deviation_values(Bo, co, EB, TA, Wr[:, 0, ..., 1].transpose(0, 2, 1, 3, 4), d, m, settle)
+        gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
+        gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
+
+    if T is None:
+        W = np.linalg.solve(np.eye(n) - d * Q, rew)
+        gaps_from(W)
+    else:
+        W = np.zeros((G, n, 2))
+        for _ in range(T):
+            gaps_from(W)
+            W = rew + d * Q @ W
+    value = np.einsum("n,gnj->gj", v0, W)
+
+    opening = cs.opening_pair(K)
+    y0 = 0 if opening is None else opening[1]
+    c0 = 1 if opening == (0, 0) and settle else 0
+    start_a = sa.initial if opening is None else observe_opening(sa, opening[0], opening[1], PA)
+    best, policies = [], []
+    for k, (rf, P, other, start) in enumerate((
+            responder_mdp(Ae, cont, EA, sb.action @ EB, TB, m, settle) + (sb, sb.initial),
+            responder_mdp(Bo, co, EB, sa.action @ EA, TA, m, settle) + (sa, start_a))):
+        So = other.n_states
+        init = np.zeros((2, So, K, m))
+        init[k, :, y0, c0] = start  # A opens moving against B's standing y0; B's MDP opens with A to move
+        if T is None:
+            V, pol = _policy_iteration(rf, P, d, scale)
+            pol = pol.reshape(G, 2, So, K, m)[:, 0]
+        else:
+            V, pol = _backward(rf, P, d, T)
+            pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
+        best.append(V @ init.reshape(-1))
+        policies.append(pol.reshape(batch + pol.shape[1:]))
+    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
+    gap_a = np.maximum(gaps[0], 0.0)
+    gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3, 4)
+    ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+    shape = (SA, SB, K, m)
+    return Credibility(
+        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
+        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
+        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
+        is_subgame_perfect=_scalar(ok.reshape(batch)),
+        best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a.reshape(batch + shape), deviation_gap_b=gap_b.reshape(batch + shape),
+        rounds=T, discount=d, tol=float(tol))
+
+
 # --------------------------------------------------------------------------- public entry
 def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: float = 1e-9,
                 **crisis_settings) -> Credibility:
@@ -257,15 +328,14 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
                                       "round; pass discount < 1 or rounds")
     settle = cs.settle_after is not None
     m = cs.settle_after if settle else 1
+    scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
+    scale = scale / (1.0 - d) if T is None and d < 1.0 else (scale * T if T is not None else scale)
+    if cs.alternating:
+        return _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle)
     _check_size(G, K, sa.n_states, sb.n_states, m)
     (EA, EB), (PA, PB) = cs.noise(K)
     sides = (_side(sa, sb, EA, EB, PA, PB, Ae, cont),
              _side(sb, sa, EB, EA, PB, PA, Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)))
-    scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
-    if T is None and d < 1.0:
-        scale = scale / (1.0 - d)
-    elif T is not None:
-        scale = scale * T
 
     # the stated pair on the full product chain
     pc = product_chain(game, sa, sb, settings=cs)

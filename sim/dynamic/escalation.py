@@ -22,8 +22,20 @@ else mediation with ``mu(x, y)``, else the counter moves and the crisis goes on 
 (:func:`sim.dynamic.policy_to_strategy`) has ``policy_values(...)[opening_state]`` equal to
 ``sim.analyse(game, a, b, rounds=None, discount=...).total_payoffs``.
 
+**Alternating timing** (``settings.timing == "alternating"``, side A moves first): each round
+one side moves and the other's rung stands, as in ``sim.simulate`` and ``sim.analyse`` under
+the same settings.  The active states are then the *A-to-move* states ``"A (x, y)"`` and the
+*B-to-move* states ``"B (x, y)"`` of the standing pair ``(x, y)`` (each with the ``(0, 0)``
+counter split as above), after the opening state ``"start"`` (A to move, no history, B's
+standing rung 0) unless an opening is given (then the crisis opens in ``"A (x0, y0)"``, an
+opening ``(0, 0)`` counting once towards settlement).  In a state where one side moves, the
+other side's action changes nothing (payoffs and transitions do not depend on it): it is
+indifferent there, so its Markov QRE play is uniform and its one-shot gap 0.  ``mover[s]``
+records who moves (0: A, 1: B, 2: both, under simultaneous timing; -1: absorbing).  A round here is one move, with the
+settings' per-round discount.
+
 Perception noise is not part of this game (a side that misreads the other's rung no longer
-knows the state): non-zero perception noise is a ``ConfigError``.  Only simultaneous timing.
+knows the state): non-zero perception noise is a ``ConfigError``.
 """
 
 from __future__ import annotations
@@ -54,9 +66,12 @@ class EscalationGame(StochasticGame):
         absorbing states.
     counter : ndarray (S,) of int
         Consecutive rounds at ``(0, 0)`` so far (0 except in the ``(0, 0)`` states).
-    next_state : ndarray (max(1, m), K, K) of int
+    next_state : ndarray (max(1, m), K, K) of int, or (2, max(1, m), K, K) when alternating
         ``next_state[c, x, y]``: the state after executed ``(x, y)`` at counter ``c`` when the
-        crisis goes on (the ``settled`` state when it completes the settlement run).
+        crisis goes on (the ``settled`` state when it completes the settlement run).  When
+        alternating, ``next_state[p, c, x, y]`` from a state where side ``p`` moved (0: A).
+    mover : ndarray (S,) of int
+        Who moves in each state: 0 (A), 1 (B), 2 (both: simultaneous timing), -1 (absorbing).
     settings : CrisisSettings
         The settings it was built from.
     """
@@ -66,11 +81,12 @@ class EscalationGame(StochasticGame):
     last_pair: np.ndarray | None = None
     counter: np.ndarray | None = None
     next_state: np.ndarray | None = None
+    mover: np.ndarray | None = None
     settings: CrisisSettings | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("last_pair", "counter", "next_state"):
+        for name in ("last_pair", "counter", "next_state", "mover"):
             if getattr(self, name) is None:
                 raise ConfigError(name, "is required: build an EscalationGame with sim.dynamic.escalation_game")
             arr = np.array(getattr(self, name), dtype=int)
@@ -87,10 +103,19 @@ class EscalationGame(StochasticGame):
         S = self.n_states
         return {"war": S - 3, "settled": S - 2, "mediated": S - 1}
 
+    @property
+    def alternating(self) -> bool:
+        """Whether the sides take turns (built with ``timing="alternating"``)."""
+        return self.next_state.ndim == 4
+
     def state_after(self, state: int, x: int, y: int) -> int:
         """The state after executed rungs ``(x, y)`` in active ``state`` when neither war nor
-        mediation ends the crisis (``settled`` when that round completes the settlement run)."""
-        return int(self.next_state[int(self.counter[state]), x, y])
+        mediation ends the crisis (``settled`` when that round completes the settlement run).
+        When alternating, ``(x, y)`` is the pair that stands after the move."""
+        c = int(self.counter[state])
+        if self.alternating:
+            return int(self.next_state[int(self.mover[state]), c, x, y])
+        return int(self.next_state[c, x, y])
 
 
 def _states(K: int, m: int | None, start: bool):
@@ -121,6 +146,55 @@ def _next_table(K: int, m: int | None, index: dict, settled: int) -> np.ndarray:
     return nxt
 
 
+def _alternating(K, m, opening, stage, w, mu, EA, EB):
+    """States, payoffs and transitions of the alternating game (module docstring)."""
+    labels, pairs, counters, movers = [], [], [], []
+    if opening is None:
+        labels.append("start"), pairs.append((-1, 0)), counters.append(0), movers.append(0)
+    for p, side in enumerate("AB"):
+        lab, pr, cn = _states(K, m, False)
+        k = len(lab) - 3
+        labels += [f"{side} {l}" for l in lab[:k]]
+        pairs += [tuple(q) for q in pr[:k]]
+        counters += list(cn[:k])
+        movers += [p] * k
+    for name in ("war", "settled", "mediated"):
+        labels.append(name), pairs.append((-1, -1)), counters.append(0), movers.append(-1)
+    pairs, counters, movers = np.array(pairs, dtype=int), np.array(counters, dtype=int), np.array(movers, dtype=int)
+    S = len(labels)
+    war, settled, mediated = S - 3, S - 2, S - 1
+    index = {(int(mv), int(x), int(y), int(c)): s for s, (mv, (x, y), c) in enumerate(zip(movers, pairs, counters))
+             if x >= 0}
+    # next_state[p, c, x, y]: side p moved at counter c and (x, y) stands -> the other side's state
+    nxt = np.zeros((2, m or 1, K, K), dtype=int)
+    for p in range(2):
+        sub = {(x, y, c): s for (mv, x, y, c), s in index.items() if mv == 1 - p}
+        nxt[p] = _next_table(K, m, sub, settled)
+    cont = (1.0 - w) * (1.0 - mu)
+    xs, ys = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")
+    payoffs = np.zeros((S, K, K, 2))
+    transitions = np.zeros((S, K, K, S))
+    for s in range(S - 3):
+        p, (x0, y0), c = movers[s], pairs[s], counters[s]
+        step = np.zeros((K, K, S))  # the standing pair (x, y) after the move -> next state
+        step[:, :, war] = w
+        step[:, :, mediated] += (1.0 - w) * mu
+        step[xs, ys, nxt[p, c]] += cont
+        if p == 0:  # A moves; B's rung y0 stands
+            payoffs[s] = (EA @ stage[:, y0])[:, None, :]
+            transitions[s] = (EA @ step[:, y0])[:, None, :]
+        else:       # B moves; A's rung x0 stands
+            payoffs[s] = (EB @ stage[x0])[None, :, :]
+            transitions[s] = (EB @ step[x0])[None, :, :]
+    for s in (war, settled, mediated):
+        transitions[s, :, :, s] = 1.0
+    if opening is None:
+        start = 0
+    else:
+        start = index[(0, *opening, 1 if tuple(opening) == (0, 0) and m is not None else 0)]
+    return labels, pairs, counters, movers, nxt, payoffs, transitions, start
+
+
 def _stage(game, cs: CrisisSettings):
     """Per-round expected payoffs (K, K, 2) at executed rungs and the scaled war risk (K, K)."""
     A, B = np.asarray(game.A, float), np.asarray(game.B, float)
@@ -130,7 +204,7 @@ def _stage(game, cs: CrisisSettings):
     return np.stack([A + ws * wpay[0], B + ws * wpay[1]], -1), ws
 
 
-def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str = "simultaneous",
+def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str | None = None,
                     opening: tuple[int, int] | None = None) -> EscalationGame:
     """The repeated crisis of a stage game as a stochastic game (see the module docstring).
 
@@ -142,20 +216,20 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     settings : CrisisSettings, optional
         ``discount`` must be < 1 (infinite horizon; ``rounds`` is ignored); execution noise,
         ``settle_after``, mediation and ``war_risk_scale`` are used; perception noise must be 0.
-    timing : "simultaneous"
-        Both sides pick their rungs at once (alternating timing is not implemented).
+    timing : "simultaneous" or "alternating", optional
+        Overrides ``settings.timing`` (module docstring).
     opening : (x, y), optional
-        Open the crisis as if the last executed rung pair were ``(x, y)``; default: a
-        ``start`` state of its own.
+        Overrides ``settings.opening``: open the crisis as if the last executed rung pair were
+        ``(x, y)``; default: a ``start`` state of its own.
 
     Returns
     -------
     EscalationGame
-        A :class:`StochasticGame` with ``S = [1] + K*K (+ m - 2 with settlement) + 3`` states.
+        A :class:`StochasticGame` with ``S = [1] + K*K (+ m - 2 with settlement) + 3`` states
+        (alternating: twice the pair states).
     """
-    cs = CrisisSettings.resolve(settings)
-    if timing != "simultaneous":
-        raise ConfigError("timing", f"only 'simultaneous' is implemented, got {timing!r}")
+    cs = CrisisSettings.resolve(settings, timing=timing, opening=opening)
+    opening = cs.opening
     if not hasattr(game, "A") or not hasattr(game, "B"):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
     if np.ndim(game.A) != 2:
@@ -170,13 +244,13 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
         raise ConfigError("settings.perception_noise", "must be 0: the stochastic game's state is the true last "
                                                        "rung pair (a side that misreads it does not know the state)")
     m = cs.settle_after
-    if opening is not None:
-        ok = isinstance(opening, (tuple, list)) and len(opening) == 2 and all(
-            isinstance(r, (int, np.integer)) and not isinstance(r, bool) and 0 <= r < K for r in opening)
-        if not ok:
-            raise ConfigError("opening", f"must be a rung pair (x, y) with rungs in [0, {K - 1}], got {opening!r}")
-        if tuple(opening) == (0, 0) and m == 1:
-            raise ConfigError("opening", "(0, 0) with settle_after = 1 is already settled")
+    cs.opening_pair(K)
+    if cs.alternating:
+        stage, w = _stage(game, cs)
+        labels, pairs, counters, movers, nxt, payoffs, transitions, start = _alternating(
+            K, m, opening, stage, w, cs.mediation_table(K), EA, EB)
+        return EscalationGame(payoffs, transitions, cs.discount, tuple(labels), rungs=int(K), opening_state=start,
+                              last_pair=pairs, counter=counters, next_state=nxt, mover=movers, settings=cs)
     labels, pairs, counters = _states(K, m, opening is None)
     S = len(labels)
     index = {(int(x), int(y), int(c)): s for s, ((x, y), c) in enumerate(zip(pairs, counters)) if x >= 0}
@@ -207,5 +281,6 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
         start = 0
     else:
         start = int(nxt[0, opening[0], opening[1]])
+    movers = np.where(np.arange(S) < active, 2, -1)
     return EscalationGame(payoffs, transitions, cs.discount, tuple(labels), rungs=int(K), opening_state=start,
-                          last_pair=pairs, counter=counters, next_state=nxt, settings=cs)
+                          last_pair=pairs, counter=counters, next_state=nxt, mover=movers, settings=cs)

@@ -58,6 +58,8 @@ def policy_to_strategy(escalation: EscalationGame, policy, side: int, name: str 
     K, S = esc.rungs, esc.n_states
     pol = _policy("policy", policy, S, K)
     name = name or f"markov_policy_{'AB'[side]}"
+    if esc.alternating:
+        return _alternating_strategy(esc, pol, side, name)
     counters = esc.counter
     zero_states = np.flatnonzero((esc.last_pair[:, 0] == 0) & (esc.last_pair[:, 1] == 0))
     if len(zero_states) <= 1 or np.all(pol[zero_states] == pol[zero_states[0]]):
@@ -71,6 +73,49 @@ def policy_to_strategy(escalation: EscalationGame, policy, side: int, name: str 
         transition[s] = np.where(nxt < active, nxt, s)  # absorbed: the automaton state no longer matters
     return automaton(esc.opening_state, pol[:active], transition, name=name,
                      state_labels=esc.state_labels[:active])
+
+
+def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name: str) -> Strategy:
+    """Under alternating timing: an automaton whose states are ``side``'s move states (and, for
+    B, one state before its first move).  After its own move ``x`` and the other's answer
+    ``y`` it knows the next move state: ``next_state`` twice (its counter tracked exactly)."""
+    K = esc.rungs
+    own = np.flatnonzero(esc.mover == side)
+    zero = own[(esc.last_pair[own, 0] == 0) & (esc.last_pair[own, 1] == 0)]
+    if len(zero) <= 1 or np.all(pol[zero] == pol[zero[0]]):
+        # memory-one: the move state after (own, seen) from the other side's move at counter 0
+        # (the counter itself is tracked by the crisis, not by the automaton)
+        nxt = esc.next_state[1 - side, 0]  # [x, y]: the pair standing when `side` moves
+        table = pol[nxt] if side == 0 else pol[nxt.T]
+        first = pol[esc.opening_state] if side == 0 else np.full(K, 1.0 / K)
+        return memory_one(table, K=K, initial=first, name=name)
+    pos = np.full(esc.n_states, -1)
+    pos[own] = np.arange(len(own))
+    n = len(own) + side  # B: one extra state before its first move
+    transition = np.zeros((n, K, K), dtype=int)
+    action = np.zeros((n, K))
+    action[:len(own)] = pol[own]
+    action[len(own):, 0] = 1.0  # B's state before its first move: never acts (it holds its opening rung)
+    o, seen = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")  # (own rung, seen rung)
+    for i, s in enumerate(own):
+        c = esc.counter[s]
+        if side == 0:  # A moved o against B's standing y: mid = B's state; then B answered `seen`
+            mid = esc.next_state[0, c, o, esc.last_pair[s, 1]]
+            nxt = np.where(esc.mover[mid] == 1, esc.next_state[1, esc.counter[mid], o, seen], -1)
+        else:          # B moved o against A's standing x; then A answered `seen`
+            mid = esc.next_state[1, c, esc.last_pair[s, 0], o]
+            nxt = np.where(esc.mover[mid] == 0, esc.next_state[0, esc.counter[mid], seen, o], -1)
+        nxt = np.where(esc.mover[np.maximum(nxt, 0)] == side, nxt, -1)
+        transition[i] = np.where(nxt >= 0, pos[np.maximum(nxt, 0)], i)  # ended: the state no longer matters
+    if side == 1:  # before B's first move: A moved `seen` against B's opening rung `o`
+        s0 = esc.opening_state
+        t0 = esc.next_state[0, esc.counter[s0], seen, o]
+        transition[-1] = np.where(esc.mover[t0] == 1, pos[t0], n - 1)
+        initial = len(own)
+    else:
+        initial = int(pos[esc.opening_state])
+    labels = tuple(esc.state_labels[s] for s in own) + (("before its first move",) if side else ())
+    return automaton(initial, action, transition, name=name, state_labels=labels)
 
 
 def strategy_to_policy(escalation: EscalationGame, strategy: Strategy, side: int) -> np.ndarray:

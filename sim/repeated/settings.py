@@ -23,7 +23,10 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.repeated.strategies.noise import side_noise
 
-__all__ = ["CrisisSettings", "Ending", "ENDINGS", "MAX_ROUNDS", "MAX_SETTLE_AFTER"]
+__all__ = ["CrisisSettings", "Ending", "ENDINGS", "MAX_ROUNDS", "MAX_SETTLE_AFTER", "TIMINGS"]
+
+#: The move orders of a round: both sides at once, or side A moves and side B answers.
+TIMINGS: tuple[str, ...] = ("simultaneous", "alternating")
 
 #: Largest horizon accepted (rounds of one crisis).  Per-round outputs are (..., T, 2, K).
 MAX_ROUNDS = 100_000
@@ -107,6 +110,19 @@ class CrisisSettings:
     war_risk_scale : float >= 0
         Multiplies the game's war probabilities (the product must stay <= 1; checked
         against the game by :meth:`war_probability`).
+    timing : "simultaneous" or "alternating"
+        ``"simultaneous"``: in each round both sides pick a rung at once.  ``"alternating"``:
+        the sides take turns, side A first; each round one side moves (a strike, then the
+        answer), seeing the rung pair that stands, and the other side's rung stays.  Payoffs,
+        war risk, mediation, settlement and discounting apply to the pair that stands after
+        each move, so ``rounds`` counts moves (``docs/repeated-model.md``, "Timing").
+    opening : (rung_a, rung_b) or None
+        The rung pair that stands when the crisis opens (the trigger, e.g. ``(4, 0)``: side A
+        has struck at rung 4).  Each side's automaton first observes it (as it observes a
+        round: its own rung, the other's through perception noise); an opening ``(0, 0)``
+        counts as one round towards ``settle_after``.  ``None``: no history; the first mover
+        plays its automaton's first rung, and under alternating timing side B's standing
+        rung before its first answer is 0.  Checked against K by :meth:`opening_pair`.
     """
 
     rounds: int | None = None
@@ -117,6 +133,8 @@ class CrisisSettings:
     mediation: float = 0.0
     mediation_slope: float = 0.0
     war_risk_scale: float = 1.0
+    timing: str = "simultaneous"
+    opening: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -135,6 +153,15 @@ class CrisisSettings:
                                                  f"got {self.mediation + self.mediation_slope:g}")
         if self.war_risk_scale < 0:
             raise ConfigError("war_risk_scale", f"must be >= 0, got {self.war_risk_scale:g}")
+        if self.timing not in TIMINGS:
+            raise ConfigError("timing", f"must be one of {', '.join(TIMINGS)}, got {self.timing!r}")
+        if self.opening is not None:
+            op = self.opening
+            if not isinstance(op, (list, tuple)) or len(op) != 2:
+                raise ConfigError("opening", f"must be a rung pair [rung_a, rung_b] or null, got {op!r}")
+            set_(self, "opening", tuple(_integer(f"opening[{i}]", r, 0, 10 ** 6) for i, r in enumerate(op)))
+            if self.opening == (0, 0) and self.settle_after == 1:
+                raise ConfigError("opening", "(0, 0) with settle_after = 1 is already settled")
         set_(self, "execution_noise", _noise("execution_noise", self.execution_noise))
         set_(self, "perception_noise", _noise("perception_noise", self.perception_noise))
 
@@ -168,6 +195,17 @@ class CrisisSettings:
         matrices ``M[true, result]``, each ``(K, K)``, row-stochastic."""
         return (side_noise(K, self.execution_noise, "execution_noise"),
                 side_noise(K, self.perception_noise, "perception_noise"))
+
+    def opening_pair(self, K: int) -> tuple[int, int] | None:
+        """The opening rung pair, checked against K (one-line ``ConfigError``), or None."""
+        if self.opening is not None and max(self.opening) > K - 1:
+            raise ConfigError("opening", f"rungs must be in [0, {K - 1}], got {list(self.opening)}")
+        return self.opening
+
+    @property
+    def alternating(self) -> bool:
+        """Whether the sides take turns (``timing == "alternating"``)."""
+        return self.timing == "alternating"
 
     def mediation_table(self, K: int) -> np.ndarray:
         """``mu[x, y] = min(1, mediation + mediation_slope * max(s_x, s_y))`` with ``s = rung / (K - 1)``,

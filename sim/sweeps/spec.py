@@ -36,7 +36,8 @@ OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES
 #: Crisis settings that may be swept (keyword arguments of analyse / simulate).
 #: Crisis settings that may be swept: the fields of :class:`sim.repeated.CrisisSettings`, but
 #: ``rounds`` (it sets the length of every per-round outcome).
-SETTING_PARAMETERS = tuple(f.name for f in dataclasses.fields(CrisisSettings) if f.name != "rounds")
+SETTING_PARAMETERS = tuple(f.name for f in dataclasses.fields(CrisisSettings)
+                           if f.name not in ("rounds", "timing", "opening"))  # numeric settings
 _NOT_SWEPT = ("K", "sides", "labels", "labels_a", "labels_b", "A", "B")
 METHODS = ("exact", "monte_carlo")
 

@@ -57,11 +57,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim import limits
+from sim.repeated.markov.alternating import (alternating_kernel, alternating_readout, alternating_rewards,
+                                             alternating_tables)
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
 from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.settings import CrisisSettings
 from sim.repeated.strategies.automaton import Strategy
+from sim.repeated.strategies.timing import timed_pair
 
 __all__ = ["product_chain", "analyse", "crisis_stage"]
 
@@ -145,15 +148,56 @@ def _rewards(Ae, Be, exec_a, exec_b, m):
 def _setup(game, strategy_a, strategy_b, cs: CrisisSettings):
     K = game.A.shape[-1]
     Ae, Be, ws, batch = crisis_stage(game, cs)
-    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, cs, K)
     mu = cs.mediation_table(K)
     settle = cs.settle_after is not None
     m = cs.settle_after if settle else 1
+    common = dict(K=K, Ae=Ae, Be=Be, ws=ws, batch=batch, mu=mu, settle=settle, m=m)
+    if cs.alternating:
+        t = alternating_tables(strategy_a, strategy_b, cs, K)
+        ra, rb = alternating_readout(t, m)
+        return dict(common, **t, rung_a=ra, rung_b=rb)
+    opening = cs.opening_pair(K)
+    if opening is not None:  # both automata first observe the opening pair
+        strategy_a, strategy_b, _, _ = timed_pair(strategy_a, strategy_b, cs, K)
+    exec_a, exec_b, TA, TB = _tables(strategy_a, strategy_b, cs, K)
     SA, SB = strategy_a.n_states, strategy_b.n_states
     v0 = np.zeros((SA, SB, m))
-    v0[:, :, 0] = np.outer(strategy_a.initial, strategy_b.initial)
-    return dict(K=K, Ae=Ae, Be=Be, ws=ws, batch=batch, exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, mu=mu,
-                settle=settle, m=m, v0=v0.reshape(-1), shape=(SA, SB, m))
+    v0[:, :, 1 if opening == (0, 0) and settle else 0] = np.outer(strategy_a.initial, strategy_b.initial)
+    n = SA * SB * m
+    ra = np.broadcast_to(exec_a[:, None, None, :], (SA, SB, m, K)).reshape(n, K)
+    rb = np.broadcast_to(exec_b[None, :, None, :], (SA, SB, m, K)).reshape(n, K)
+    return dict(common, exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, v0=v0.reshape(-1), shape=(SA, SB, m),
+                rung_a=ra, rung_b=rb)
+
+
+def _kernel(w, d):
+    """``Q``, ``exits`` of the setup ``d`` for war tables ``w`` (G, K, K), either timing."""
+    if len(d["shape"]) == 5:
+        return alternating_kernel(w, d["mu"], d, d["m"], d["settle"])
+    return _chain_kernel(w, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
+
+
+def _round_rewards(d):
+    if len(d["shape"]) == 5:
+        return alternating_rewards(d["Ae"], d["Be"], d, d["m"])
+    return _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
+
+
+def _readout(d):
+    """``v (G, n) -> (rungs of A (G, K), rungs of B (G, K))`` in the round played from ``v``."""
+    if len(d["shape"]) == 5:
+        return lambda v: (v @ d["rung_a"], v @ d["rung_b"])
+    SA, SB, m = d["shape"]
+
+    def simultaneous(v):
+        vab = v.reshape(v.shape[0], SA, SB, m).sum(-1)
+        return vab.sum(2) @ d["exec_a"], vab.sum(1) @ d["exec_b"]
+    return simultaneous
+
+
+def _n_states(strategy_a, strategy_b, cs, K) -> int:
+    n = strategy_a.n_states * strategy_b.n_states * (cs.settle_after or 1)
+    return 2 * K * n if cs.alternating else n
 
 
 def _pair_text(strategy_a, strategy_b) -> str:
@@ -163,7 +207,8 @@ def _pair_text(strategy_a, strategy_b) -> str:
 def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings: CrisisSettings | None = None,
                   execution_noise=None, perception_noise=None, settle_after: int | None = None,
                   mediation: float | None = None, mediation_slope: float | None = None,
-                  war_risk_scale: float | None = None, memory_budget_gb: float | None = None) -> ProductChain:
+                  war_risk_scale: float | None = None, timing: str | None = None,
+                  opening=None, memory_budget_gb: float | None = None) -> ProductChain:
     """The one-round transition of a strategy pair (see :class:`ProductChain`).
 
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
@@ -173,25 +218,27 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings:
     strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, execution_noise=execution_noise, perception_noise=perception_noise,
                                 settle_after=settle_after, mediation=mediation, mediation_slope=mediation_slope,
-                                war_risk_scale=war_risk_scale)
+                                war_risk_scale=war_risk_scale,
+                                timing=timing, opening=opening)
     states = (strategy_a.n_states, strategy_b.n_states)
     N = int(np.prod(np.shape(game.A)[:-2], dtype=np.int64))
-    limits.check_markov(N, states[0] * states[1] * (cs.settle_after or 1), N, 1, K,
+    limits.check_markov(N, _n_states(strategy_a, strategy_b, cs, K), N, 1, K,
                         automaton_states=states, budget=limits.budget_bytes(memory_budget_gb),
                         what=_pair_text(strategy_a, strategy_b))
     d = _setup(game, strategy_a, strategy_b, cs)
-    Q, exits = _chain_kernel(d["ws"], d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], d["m"], d["settle"])
-    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], d["m"])
+    Q, exits = _kernel(d["ws"], d)
+    r = _round_rewards(d)
     b, n = d["batch"], Q.shape[-1]
     return ProductChain(Q.reshape(b + (n, n)), exits.reshape(b + (n, 3)), r.reshape(b + (n, 2)), d["v0"],
-                        d["exec_a"], d["exec_b"], d["shape"])
+                        d["exec_a"], d["exec_b"], d["shape"], d["rung_a"], d["rung_b"])
 
 
 # --------------------------------------------------------------------------- public entry
 def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | None = None,
             settings: CrisisSettings | None = None, execution_noise=None, perception_noise=None,
             settle_after: int | None = None, mediation: float | None = None, mediation_slope: float | None = None,
-            discount: float | None = None, war_risk_scale: float | None = None,
+            discount: float | None = None, war_risk_scale: float | None = None, timing: str | None = None,
+                  opening=None,
             memory_budget_gb: float | None = None) -> MarkovResult:
     """Exact distribution of outcomes of a strategy pair in the repeated crisis.
 
@@ -223,6 +270,12 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
         Round t is weighted by ``discount ** (t - 1)``.
     war_risk_scale : float >= 0
         Multiplies the game's war probabilities (the result must stay <= 1).
+    timing : "simultaneous" or "alternating"
+        Both sides move each round, or they take turns, side A first (a strike, then the
+        answer); see :class:`sim.repeated.CrisisSettings`.
+    opening : (rung_a, rung_b) or None
+        The rung pair standing when the crisis opens (the trigger); see
+        :class:`sim.repeated.CrisisSettings`.
     memory_budget_gb : float or None
         Refuse (``ConfigError``, before the chains are built) an analysis whose estimated
         peak memory (:func:`sim.limits.markov_bytes`: distinct chains x product states^2)
@@ -245,11 +298,12 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
-                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
+                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale,
+                                timing=timing, opening=opening)
     rounds, discount = cs.rounds, cs.discount
     budget = limits.budget_bytes(memory_budget_gb)
     states = (strategy_a.n_states, strategy_b.n_states)
-    n_states = states[0] * states[1] * (cs.settle_after or 1)
+    n_states = _n_states(strategy_a, strategy_b, cs, K)
     # before any table is built: one chain must fit (all distinct chains are counted below)
     limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
                         what=_pair_text(strategy_a, strategy_b))
@@ -262,12 +316,12 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     wu = wu.reshape(-1, K, K)
     limits.check_markov(wu.shape[0], n_states, N, rounds, K, automaton_states=states, budget=budget,
                         what=_pair_text(strategy_a, strategy_b))
-    Q, exits = _chain_kernel(wu, d["exec_a"], d["exec_b"], d["TA"], d["TB"], d["mu"], m, d["settle"])
-    r = _rewards(d["Ae"], d["Be"], d["exec_a"], d["exec_b"], m)  # (N, n, 2)
+    Q, exits = _kernel(wu, d)
+    r = _round_rewards(d)  # (N, n, 2)
 
     if rounds is not None:
         T = int(rounds)
-        rung, active, ended, occ = _finite(Q, exits, d["v0"], d["exec_a"], d["exec_b"], shape, T, float(discount))
+        rung, active, ended, occ = _finite(Q, exits, d["v0"], _readout(d), K, T, float(discount))
         pay = np.einsum("gn,gnj->gj", occ[inv], r)
         out = dict(rung_distribution=rung[inv].reshape(batch + (T, 2, K)),
                    p_active=active[inv].reshape(batch + (T,)),
@@ -282,9 +336,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     limit, occ_disc, occ1, surely = _long_run(Q, exits, d["v0"], wu, float(discount))
     n = Q.shape[-1]
     stat = limit[:, :n][inv]  # (N, n)
-    SA, SB, _ = shape
-    vab = stat.reshape(N, SA, SB, m).sum(-1)
-    rung = np.stack([vab.sum(2) @ d["exec_a"], vab.sum(1) @ d["exec_b"]], 1)
+    rung = np.stack(_readout(d)(stat), 1)
     per_round = np.einsum("gn,gnj->gj", stat, r)
     total = np.einsum("gn,gnj->gj", np.nan_to_num(occ_disc[inv], nan=0.0), r)
     finite = ~np.isnan(occ_disc[inv, 0])

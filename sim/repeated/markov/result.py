@@ -31,8 +31,12 @@ class ProductChain:
     initial : ndarray (n,)
         Distribution of the state in round 1.
     exec_a, exec_b : ndarray (S_A, K), (S_B, K)
-        Distribution of the *executed* rung in each automaton state.
-    state_shape : (S_A, S_B, m)
+        Distribution of the *executed* rung in each automaton state (when it moves).
+    state_shape : (S_A, S_B, m), or (2, S_A, S_B, K, m) under alternating timing
+        (phase, automaton states, the standing rung of the side not moving, counter; see
+        :mod:`sim.repeated.markov.alternating`).
+    rung_a, rung_b : ndarray (n, K)
+        Each side's executed-rung law in the round played from each transient state.
     """
 
     Q: np.ndarray
@@ -41,7 +45,9 @@ class ProductChain:
     initial: np.ndarray
     exec_a: np.ndarray
     exec_b: np.ndarray
-    state_shape: tuple[int, int, int]
+    state_shape: tuple[int, ...]
+    rung_a: np.ndarray | None = None
+    rung_b: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,13 +95,14 @@ class MarkovResult(CrisisOutcome):
         Long-run (Cesaro-limit) distribution over transient product states; sums to
         ``p_active``.  ``None`` for a finite horizon.
 
-    Attributes ``rounds`` (T or None) and ``state_shape`` ``(S_A, S_B, m)`` record the setup.
+    Attributes ``rounds`` (T or None) and ``state_shape`` ``(S_A, S_B, m)`` (alternating timing:
+    ``(2, S_A, S_B, K, m)``, see :class:`ProductChain`) record the setup.
     """
 
     total_payoffs: np.ndarray
     expected_rounds: np.ndarray
     rounds: int | None
-    state_shape: tuple[int, int, int]
+    state_shape: tuple[int, ...]
     absorbed_surely: np.ndarray | None = None
     stationary: np.ndarray | None = None
 

@@ -21,11 +21,11 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 
 # --------------------------------------------------------------------------- finite horizon
-def _finite(Q, exits, v0, exec_a, exec_b, shape, T, discount):
-    """Push the distribution forward T rounds.  Q (G, n, n); returns arrays with leading G."""
+def _finite(Q, exits, v0, readout, K, T, discount):
+    """Push the distribution forward T rounds.  Q (G, n, n); ``readout(v)`` gives both sides'
+    executed-rung distributions ``(G, K)`` in the round played from distribution ``v (G, n)``;
+    returns arrays with leading G."""
     G, n = Q.shape[0], Q.shape[-1]
-    SA, SB, m = shape
-    K = exec_a.shape[1]
     v = np.broadcast_to(v0, (G, n)).copy()
     rung = np.empty((G, T, 2, K))
     active = np.empty((G, T))
@@ -35,9 +35,7 @@ def _finite(Q, exits, v0, exec_a, exec_b, shape, T, discount):
     done = np.zeros((G, 3))
     for t in range(T):
         active[:, t] = v.sum(-1)
-        vab = v.reshape(G, SA, SB, m).sum(-1)
-        rung[:, t, 0] = vab.sum(2) @ exec_a
-        rung[:, t, 1] = vab.sum(1) @ exec_b
+        rung[:, t, 0], rung[:, t, 1] = readout(v)
         occ += weight * v
         weight *= discount
         done += np.matmul(v[:, None, :], exits)[:, 0]

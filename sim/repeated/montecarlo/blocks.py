@@ -152,7 +152,7 @@ def _worker(plan: _Plan, take_block, target: int, out_pay: np.ndarray, out_rungs
                 gK = remap.take(gK)
             s = np.concatenate([s] + [b.init for b in new], axis=1)
             gK = np.concatenate([gK] + [(b.local_g + b.base) * KK for b in new])
-            z = np.concatenate([z] + [np.zeros(b.m, dtype=np.int32) for b in new])
+            z = np.concatenate([z] + [np.full(b.m, plan.z0, dtype=np.int32) for b in new])
             acc = np.concatenate([acc] + [np.zeros((b.m, 2)) for b in new])
             pid = np.concatenate([pid] + [np.arange(b.start, b.stop, dtype=np.int64) for b in new])
             for b in new:

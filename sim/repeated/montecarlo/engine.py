@@ -78,6 +78,7 @@ from sim.repeated.montecarlo.blocks import _Block, _worker
 from sim.repeated.montecarlo.tables import _CODE_MEDIATED, _CODE_SETTLED, _CODE_WAR, _ONE, _pair_tables, _Plan
 from sim.repeated.strategies.custom import strategy_pair
 from sim.repeated.strategies.automaton import Strategy
+from sim.repeated.strategies.timing import timed_pair
 from sim.repeated.outcome import CrisisOutcome
 
 __all__ = ["SimulationResult", "simulate", "DEFAULT_CHUNK_PATHS", "BLOCK_PATHS", "QUANTILE_LEVELS"]
@@ -155,7 +156,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
              paths: int, settings: CrisisSettings | None = None, execution_noise: Any = None,
              perception_noise: Any = None, settle_after: int | None = None, mediation: float | None = None,
              mediation_slope: float | None = None, discount: float | None = None,
-             war_risk_scale: float | None = None, seed: Any = None, keep_paths: bool = False,
+             war_risk_scale: float | None = None, timing: str | None = None,
+                  opening=None, seed: Any = None, keep_paths: bool = False,
              chunk_paths: int | None = None, threads: int | None = None,
              point_seeds: Any = None, memory_budget_gb: float | None = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
@@ -187,6 +189,12 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
         Round t's payoffs are weighted by ``discount ** (t - 1)``.
     war_risk_scale : float >= 0
         Multiplies ``game.war_probability``; the product must stay <= 1.
+    timing : "simultaneous" or "alternating"
+        Both sides move each round, or they take turns, side A first (a strike, then the
+        answer); see :class:`sim.repeated.CrisisSettings`.
+    opening : (rung_a, rung_b) or None
+        The rung pair standing when the crisis opens (the trigger); see
+        :class:`sim.repeated.CrisisSettings`.
     seed : int, sequence of ints, SeedSequence or None
         Root of ``SeedSequence(seed)``; its entropy is returned as ``seed_entropy``.
     point_seeds : sequence of G seeds (int, sequence of ints or SeedSequence), optional
@@ -229,13 +237,15 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     strategy_a, strategy_b, K = strategy_pair(game, strategy_a, strategy_b)  # names and specs accepted too
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
-                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale)
+                                mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale,
+                                timing=timing, opening=opening)
     if cs.rounds is None:
         raise ConfigError("rounds", "must be an integer >= 1 for a Monte-Carlo simulation (the long run is "
                                     "analyse(..., rounds=None))")
     T = cs.rounds
     n_paths = _int_param("paths", paths, 1)
-    (E_a, E_b), (P_a, P_b) = cs.noise(K)
+    # timing and opening are automata transformations (sim.repeated.strategies.timing)
+    strategy_a, strategy_b, (E_a, E_b), (P_a, P_b) = timed_pair(strategy_a, strategy_b, cs, K)
     chunk = DEFAULT_CHUNK_PATHS if chunk_paths is None else _int_param("chunk_paths", chunk_paths, 1)
     n_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)) \
         if threads is None else _int_param("threads", threads, 1)
@@ -270,7 +280,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
                  tables=_pair_tables((strategy_a, strategy_b), (E_a, E_b), (P_a, P_b)),
                  base=np.ascontiguousarray(base), war_payoff=np.ascontiguousarray(wpay, dtype=float),
                  thr_war=thr_war, thr_end=thr_end, has_war=bool(np.any(pw > 0)), has_med=bool(np.any(mu > 0)),
-                 settle=cs.settle_after, weights=cs.discount ** np.arange(T, dtype=float), keep_paths=bool(keep_paths))
+                 settle=cs.settle_after, z0=int(cs.opening_pair(K) == (0, 0)), weights=cs.discount ** np.arange(T, dtype=float), keep_paths=bool(keep_paths))
 
     # blocks of paths over threads ---------------------------------------------------
     N = G * n_paths

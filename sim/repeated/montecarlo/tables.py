@@ -155,6 +155,7 @@ class _Plan:
     settle: int | None
     weights: np.ndarray       # (T,) delta ** (t - 1)
     keep_paths: bool
+    z0: int = 0               # (0, 0) rounds before round 1 (1 when the opening pair is (0, 0))
 
     @property
     def ncode(self) -> int:

@@ -1,0 +1,115 @@
+"""The product chain of a strategy pair under alternating timing (side A moves first).
+
+Under ``timing="alternating"`` (:class:`sim.repeated.CrisisSettings`) one side moves per
+round and the other's rung stands; the mover first updates its automaton on the standing
+pair (its own rung, the other's through perception noise), then acts with execution noise
+(``sim.repeated.strategies.timing`` gives the same process as automata for the Monte-Carlo
+engine).  Payoffs, war risk, mediation and the ``(0, 0)`` counter apply to the pair that
+stands after each move.
+
+Transient states ``(p, s_A, s_B, k, c)`` in C order: the phase ``p`` (0: A to move, 1: B to
+move), both automaton states, the standing rung ``k`` of the side that does *not* move, and
+the ``(0, 0)`` counter ``c``.  Each automaton's update is done as soon as the other side has
+moved (it only needs the pair that then stands until its own move):
+
+- phase 0 ``(a, b, y)``: A executes ``x ~ exec_A[a]``; the pair ``(x, y)`` is played; B
+  observes ``(y, x)`` and moves to ``b2 ~ T_B[b, y, x]``; next ``(1, a, b2, x)``;
+- phase 1 ``(a, b, x)``: B executes ``y ~ exec_B[b]``; the pair ``(x, y)`` is played; A
+  observes ``(x, y)`` and moves to ``a2 ~ T_A[a, x, y]``; next ``(0, a2, b, y)``.
+
+``T_A[a, x, y, a2] = sum_u P_A[y, u] transition_A[a, x, u, a2]`` (perception folded in), and
+``T_B`` likewise.  The chain starts in phase 0 with A's automaton at its initial
+distribution (or after observing the opening ``(x0, y0)``), B's at its initial distribution
+and B's standing rung ``y0`` (0 without an opening); an opening ``(0, 0)`` starts the counter
+at 1.  ``n = 2 S_A S_B K m`` transient states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.repeated.strategies.timing import observe_opening
+
+__all__ = ["alternating_tables", "alternating_kernel", "alternating_rewards", "alternating_readout"]
+
+
+def alternating_tables(strategy_a, strategy_b, cs, K):
+    """Executed-rung laws, perception-folded transitions and the initial distribution."""
+    (EA, EB), (PA, PB) = cs.noise(K)
+    exec_a = strategy_a.action @ EA
+    exec_b = strategy_b.action @ EB
+    TA = np.einsum("yu,axut->axyt", PA, strategy_a.transition)   # A: own x, B executed y
+    TB = np.einsum("xv,byvt->byxt", PB, strategy_b.transition)   # B: own y, A executed x
+    SA, SB = strategy_a.n_states, strategy_b.n_states
+    m = cs.settle_after or 1
+    opening = cs.opening_pair(K)
+    start_a = strategy_a.initial if opening is None else observe_opening(strategy_a, opening[0], opening[1], PA)
+    y0 = 0 if opening is None else opening[1]
+    c0 = 1 if opening == (0, 0) and cs.settle_after is not None else 0
+    v0 = np.zeros((2, SA, SB, K, m))
+    v0[0, :, :, y0, c0] = np.outer(start_a, strategy_b.initial)
+    return dict(exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, v0=v0.reshape(-1), shape=(2, SA, SB, K, m))
+
+
+def alternating_kernel(w, mu, t, m, settle):
+    """``Q`` (G, n, n) and ``exits`` (G, n, 3) for war tables ``w`` (G, K, K)."""
+    exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
+    G, K = w.shape[0], w.shape[-1]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    cont = (1.0 - w) * (1.0 - mu)
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    Q = np.zeros((G, 2, SA, SB, K, m, 2, SA, SB, K, m))
+    ia, ib = np.arange(SA), np.arange(SB)
+    # phase 0 -> 1: X[g, a, b, y, b2, x]
+    X = np.einsum("ax,gxy,byxt->gabytx", exec_a, cont_n, TB, optimize=True)
+    Xa = X.transpose(1, 0, 2, 3, 4, 5)  # (a, g, b, y, b2, x)
+    # phase 1 -> 0: Y[g, a, b, x, a2, y]
+    Y = np.einsum("by,gxy,axyt->gabxty", exec_b, cont_n, TA, optimize=True)
+    Yb = Y.transpose(2, 0, 1, 3, 4, 5)  # (b, g, a, x, a2, y)
+    for c in range(m):
+        Q[:, 0, ia, :, :, c, 1, ia, :, :, 0] = Xa
+        Q[:, 1, :, ib, :, c, 0, :, ib, :, 0] = Yb
+    if settle:
+        X0 = np.einsum("a,g,bt->agbt", exec_a[:, 0], cont[:, 0, 0], TB[:, 0, 0])
+        Y0 = np.einsum("b,g,at->bgat", exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0])
+        for c in range(m - 1):
+            Q[:, 0, ia, :, 0, c, 1, ia, :, 0, c + 1] = X0
+            Q[:, 1, :, ib, 0, c, 0, :, ib, 0, c + 1] = Y0
+    n = 2 * SA * SB * K * m
+    exits = np.zeros((G, 2, SA, SB, K, m, 3))
+    exits[:, 0, ..., 0] = np.einsum("ax,gxy->gay", exec_a, w)[:, :, None, :, None]
+    exits[:, 0, ..., 2] = np.einsum("ax,gxy->gay", exec_a, (1.0 - w) * mu)[:, :, None, :, None]
+    exits[:, 1, ..., 0] = np.einsum("by,gxy->gbx", exec_b, w)[:, None, :, :, None]
+    exits[:, 1, ..., 2] = np.einsum("by,gxy->gbx", exec_b, (1.0 - w) * mu)[:, None, :, :, None]
+    if settle:
+        exits[:, 0, :, :, 0, m - 1, 1] = (exec_a[None, :, 0] * cont[:, 0, 0, None])[:, :, None]
+        exits[:, 1, :, :, 0, m - 1, 1] = (exec_b[None, :, 0] * cont[:, 0, 0, None])[:, None, :]
+    return Q.reshape(G, n, n), exits.reshape(G, n, 3)
+
+
+def alternating_rewards(Ae, Be, t, m):
+    """(N, n, 2): expected payoffs of the round played in each state."""
+    exec_a, exec_b = t["exec_a"], t["exec_b"]
+    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
+    N = Ae.shape[0]
+    r = np.zeros((N, 2, SA, SB, K, m, 2))
+    for j, M in enumerate((Ae, Be)):
+        r[:, 0, ..., j] = np.einsum("ax,gxy->gay", exec_a, M)[:, :, None, :, None]
+        r[:, 1, ..., j] = np.einsum("by,gxy->gbx", exec_b, M)[:, None, :, :, None]
+    return r.reshape(N, -1, 2)
+
+
+def alternating_readout(t, m):
+    """``(rung_a, rung_b)``, each (n, K): each side's rung in the round played from each state."""
+    exec_a, exec_b = t["exec_a"], t["exec_b"]
+    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
+    eye = np.eye(K)
+    ra = np.zeros((2, SA, SB, K, m, K))
+    rb = np.zeros((2, SA, SB, K, m, K))
+    ra[0] = exec_a[:, None, None, None, :]
+    rb[0] = eye[None, None, :, None, :]
+    ra[1] = eye[None, None, :, None, :]
+    rb[1] = exec_b[None, :, None, None, :]
+    return ra.reshape(-1, K), rb.reshape(-1, K)

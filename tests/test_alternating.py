@@ -1,0 +1,175 @@
+"""Alternating timing (a strike, then the answer) and the opening pair: the Monte-Carlo engine,
+the exact analysis and the dynamic game agree, and known facts of the alternating Prisoner's
+Dilemma hold."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import sim
+from sim.dynamic import escalation_game, policy_to_strategy, policy_values, strategy_to_policy
+from sim.errors import ConfigError
+from sim.repeated import CrisisSettings
+from sim.repeated.strategies import get
+
+PD = sim.games.build("prisoners_dilemma")  # rung 0 = cooperate (R=3, S=0, T=5, P=1)
+LADDER = sim.games.build("ladder", K=4, war_risk=0.3, war_cost=50.0)
+
+
+def _settings(**kw):
+    base = dict(rounds=12, timing="alternating", execution_noise=0.05, perception_noise=(0.1, 0.02), settle_after=2,
+                mediation=0.02, mediation_slope=0.1, discount=0.95)
+    base.update(kw)
+    return CrisisSettings(**base)
+
+
+@pytest.mark.parametrize("opening", [None, (2, 0), (0, 0)])
+@pytest.mark.parametrize("pair", [("tit_for_tat", "conditional_deescalation"), ("win_stay_lose_shift", "grim_trigger"),
+                                  ("graduated_response", "generous_tit_for_tat")])
+def test_engine_agrees_with_exact_analysis_within_4_se(opening, pair):
+    cs = _settings(opening=opening)
+    ex = sim.analyse(LADDER, *pair, settings=cs)
+    paths = 40_000
+    mc = sim.simulate(LADDER, *pair, settings=cs, paths=paths, seed=11)
+    assert np.all(np.abs(mc.payoffs - ex.payoffs) <= 4 * mc.payoff_sem)
+    for name in ("p_war", "p_settled", "p_mediated", "p_active"):
+        p = getattr(ex, name)
+        se = np.sqrt(np.maximum(p * (1 - p), 1e-4) / paths)
+        assert np.all(np.abs(getattr(mc, name) - p) <= 4 * se + 1e-12), name
+    p = ex.rung_distribution
+    se = np.sqrt(np.maximum(p * (1 - p), 1e-4) / paths)
+    assert np.all(np.abs(mc.rung_distribution - p) <= 4 * se + 1e-12)
+
+
+def test_one_side_moves_per_round():
+    """Noise-free: in odd rounds only A's rung may change, in even rounds only B's."""
+    cs = CrisisSettings(rounds=9, timing="alternating", opening=(3, 0))
+    mc = sim.simulate(LADDER, "graduated_response", "tit_for_tat", settings=cs, paths=4, keep_paths=True, seed=0)
+    r = mc.rungs[0].astype(int)  # (T, 2)
+    prev = np.vstack([[3, 0], r[:-1]])
+    changed = r != prev
+    assert not changed[1::2, 0].any() and not changed[0::2, 1].any()
+    # tit-for-tat answers the strike: B copies A's standing rung in every even round
+    assert np.array_equal(r[1::2, 1], r[1::2, 0])
+
+
+def test_exact_distribution_sums_and_period_chain_is_stochastic():
+    cs = _settings(rounds=None, discount=0.9)
+    pc = sim.repeated.product_chain(LADDER, "tit_for_tat", "grim_trigger", settings=cs)
+    rows = pc.Q.sum(-1) + pc.exits.sum(-1)
+    assert np.allclose(rows, 1.0, atol=1e-12)
+    assert pc.state_shape == (2, get("tit_for_tat", K=4).n_states, get("grim_trigger", K=4).n_states, 4, 2)
+    assert np.allclose(pc.rung_a.sum(-1), 1) and np.allclose(pc.rung_b.sum(-1), 1)
+
+
+def test_wsls_corrects_an_error_simultaneously_but_cycles_when_alternating():
+    """Nowak and Sigmund (1993, 1994): after one defection, win-stay lose-shift restores mutual
+    cooperation in two simultaneous rounds; in the alternating game it does not, but locks into
+    a six-move cycle (D D C D D C in the movers' order: cooperation in one move of three)."""
+    sim_ = sim.analyse(PD, "win_stay_lose_shift", "win_stay_lose_shift",
+                       settings=CrisisSettings(rounds=6, opening=(1, 0)))
+    assert np.array_equal(sim_.rung_distribution[:, :, 1], [[1, 1]] + [[0, 0]] * 5)
+    alt = sim.analyse(PD, "win_stay_lose_shift", "win_stay_lose_shift",
+                      settings=CrisisSettings(rounds=12, timing="alternating", opening=(1, 0)))
+    standing = alt.rung_distribution[:, :, 1]  # P(rung 1 = defect) of the standing pair
+    assert np.array_equal(standing[:, 0], [1, 1, 0, 0, 1, 1] * 2)
+    assert np.array_equal(standing[:, 1], [0, 1, 1, 1, 1, 0] * 2)
+    moves = np.where(np.arange(12) % 2 == 0, standing[:, 0], standing[:, 1])  # the mover's rung
+    assert moves[:6].tolist() == [1, 1, 0, 1, 1, 0]
+    # with rare errors: simultaneous WSLS cooperates almost always, alternating WSLS does not
+    e = 0.001
+    s_long = sim.analyse(PD, "win_stay_lose_shift", "win_stay_lose_shift", settings=CrisisSettings(execution_noise=e))
+    a_long = sim.analyse(PD, "win_stay_lose_shift", "win_stay_lose_shift",
+                         settings=CrisisSettings(execution_noise=e, timing="alternating"))
+    assert s_long.rung_distribution[0, 0] > 1 - 4 * e
+    assert a_long.rung_distribution[0, 0] < 0.6
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_tit_for_tat_with_errors_cooperates_half_the_time(timing):
+    """Each move copies the other's last move, flipped with probability e: the standing moves
+    form a symmetric chain whose long-run cooperation rate is 1/2 for any e > 0."""
+    r = sim.analyse(PD, "tit_for_tat", "tit_for_tat", settings=CrisisSettings(execution_noise=0.03, timing=timing))
+    assert np.allclose(r.rung_distribution[:, 0], 0.5, atol=1e-12)
+
+
+@pytest.mark.parametrize("opening, settle", [(None, None), (None, 1), (None, 3), ((2, 0), 3), ((0, 0), 3),
+                                             ((0, 0), None)])
+def test_dynamic_game_values_equal_exact_analysis(opening, settle):
+    cs = CrisisSettings(timing="alternating", opening=opening, execution_noise=0.05, settle_after=settle,
+                        mediation=0.02, mediation_slope=0.1, discount=0.9)
+    g = sim.games.build("ladder", K=3, war_risk=0.3, war_cost=50.0)
+    esc = escalation_game(g, cs)
+    assert esc.alternating and set(esc.mover[:-3]) == {0, 1}
+    rng = np.random.default_rng(5)
+    for trial in range(3):
+        pa, pb = rng.dirichlet(np.ones(3), size=esc.n_states), rng.dirichlet(np.ones(3), size=esc.n_states)
+        sa, sb = policy_to_strategy(esc, pa, 0), policy_to_strategy(esc, pb, 1)
+        V = policy_values(esc, pa, pb)[esc.opening_state]
+        ex = sim.analyse(g, sa, sb, settings=dataclasses.replace(cs, rounds=None))
+        assert np.allclose(V, ex.total_payoffs, rtol=0, atol=1e-9)
+        if trial == 0:
+            mc = sim.simulate(g, sa, sb, settings=dataclasses.replace(cs, rounds=150), paths=20_000, seed=trial)
+            assert np.all(np.abs(mc.payoffs - V) <= 4 * mc.payoff_sem + 0.9 ** 150 * 100)
+    # a memory-one strategy pair: its policy is the automaton's rule at each move
+    A, B = get("tit_for_tat", K=3), get("conditional_deescalation", K=3)
+    V = policy_values(esc, strategy_to_policy(esc, A, 0), strategy_to_policy(esc, B, 1))[esc.opening_state]
+    assert np.allclose(V, sim.analyse(g, A, B, settings=dataclasses.replace(cs, rounds=None)).total_payoffs, atol=1e-9)
+
+
+def test_non_mover_action_changes_nothing():
+    esc = escalation_game(LADDER, CrisisSettings(timing="alternating", discount=0.9, settle_after=2))
+    for s in np.flatnonzero(esc.mover == 0):
+        assert np.ptp(esc.payoffs[s], axis=1).max() == 0 and np.ptp(esc.transitions[s], axis=1).max() == 0
+    for s in np.flatnonzero(esc.mover == 1):
+        assert np.ptp(esc.payoffs[s], axis=0).max() == 0 and np.ptp(esc.transitions[s], axis=0).max() == 0
+
+
+@pytest.mark.parametrize("kw, field", [(dict(timing="sequential"), "timing"), (dict(opening=(1,)), "opening"),
+                                       (dict(opening=(0, 0), settle_after=1), "opening"),
+                                       (dict(opening=(-1, 0)), "opening[0]")])
+def test_bad_timing_and_opening_one_line(kw, field):
+    with pytest.raises(ConfigError) as e:
+        CrisisSettings(**kw)
+    assert str(e.value).startswith(field) and "\n" not in str(e.value)
+
+
+def test_opening_beyond_the_ladder_is_refused():
+    with pytest.raises(ConfigError, match="^opening"):
+        sim.analyse(LADDER, "tit_for_tat", "tit_for_tat", settings=CrisisSettings(rounds=3, opening=(4, 0)))
+
+
+@pytest.mark.parametrize("d", [0.3, 0.45, 0.6, 0.9])
+def test_credibility_of_grim_in_the_alternating_pd_closed_form(d):
+    """Grim against grim, A moving first: A's best deviation is to defect at once (T, then P
+    forever): gain_A = max(0, (T - R - (T - P) d) / (1 - d)) = max(0, (2 - 4d) / (1 - d)); B's
+    first period is fixed at R, so gain_B = d gain_A.  The stated value is R / (1 - d)."""
+    from sim.dynamic import credibility
+    c = credibility(PD, "grim_trigger", "grim_trigger", discount=d, timing="alternating")
+    gain = max(0.0, (2 - 4 * d) / (1 - d))
+    assert c.value_a == pytest.approx(3 / (1 - d), abs=1e-9) and c.value_b == pytest.approx(3 / (1 - d), abs=1e-9)
+    assert c.gain_a == pytest.approx(gain, abs=1e-9) and c.gain_b == pytest.approx(d * gain, abs=1e-9)
+
+
+def test_credibility_alternating_values_and_best_responses():
+    from sim.dynamic import credibility
+    from sim.repeated.strategies import names
+    cs = CrisisSettings(timing="alternating", opening=(2, 0), execution_noise=0.05, perception_noise=0.05,
+                        settle_after=2, mediation=0.02, discount=0.9)
+    c = credibility(LADDER, "tit_for_tat", "conditional_deescalation", settings=cs)
+    ex = sim.analyse(LADDER, "tit_for_tat", "conditional_deescalation", settings=cs)
+    assert np.allclose([c.value_a, c.value_b], ex.total_payoffs, atol=1e-9)
+    assert c.best_response_a.shape == (get("conditional_deescalation", K=4).n_states, 4, 2)
+    for n in names():
+        if n == "random":
+            continue
+        assert sim.analyse(LADDER, n, "conditional_deescalation", settings=cs).total_payoffs[0] <= c.best_value_a + 1e-9
+        assert sim.analyse(LADDER, "tit_for_tat", n, settings=cs).total_payoffs[1] <= c.best_value_b + 1e-9
+    fin = dataclasses.replace(cs, rounds=20, discount=1.0)
+    c = credibility(LADDER, "tit_for_tat", "conditional_deescalation", settings=fin)
+    ex = sim.analyse(LADDER, "tit_for_tat", "conditional_deescalation", settings=fin)
+    assert np.allclose([c.value_a, c.value_b], ex.payoffs, atol=1e-9)
+    assert c.best_value_a >= c.value_a - 1e-9 and c.best_value_b >= c.value_b - 1e-9
