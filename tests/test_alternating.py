@@ -173,3 +173,41 @@ def test_credibility_alternating_values_and_best_responses():
     ex = sim.analyse(LADDER, "tit_for_tat", "conditional_deescalation", settings=fin)
     assert np.allclose([c.value_a, c.value_b], ex.payoffs, atol=1e-9)
     assert c.best_value_a >= c.value_a - 1e-9 and c.best_value_b >= c.value_b - 1e-9
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_sweep_deviation_gains_equal_direct_credibility(timing):
+    from sim.dynamic import credibility
+    from sim.sweeps import grid_sweep
+    sa, sb = get("tit_for_tat", K=4), get("conditional_deescalation", K=4)
+    settings = dict(rounds=15, execution_noise=0.05, settle_after=2, timing=timing)
+    df = grid_sweep("ladder", dict(K=4, war_risk=0.3), {"war_cost": [10.0, 100.0], "advantage": [5.0, 20.0, 40.0]},
+                    (sa, sb), outcomes=("deviation_gain_a", "deviation_gain_b", "payoff_a"), settings=settings)
+    for row in df.itertuples():
+        g = sim.games.build("ladder", K=4, war_risk=0.3, war_cost=row.war_cost, advantage=row.advantage)
+        c = credibility(g, sa, sb, settings=CrisisSettings(**settings))
+        assert row.deviation_gain_a == pytest.approx(c.gain_a, abs=1e-9)
+        assert row.deviation_gain_b == pytest.approx(c.gain_b, abs=1e-9)
+        assert row.payoff_a == pytest.approx(c.value_a, abs=1e-9)
+    assert (df.deviation_gain_a > 1e-6).any()  # the grid is not trivially credible everywhere
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_mpe_policies_simulated_agree_with_exact_within_4_se(timing):
+    from sim.dynamic import markov_perfect, one_shot_gap
+    g = sim.games.build("ladder", K=3, war_risk=0.3, war_cost=40.0, advantage=15.0)
+    cs = CrisisSettings(timing=timing, opening=(2, 0), execution_noise=0.03, settle_after=2, mediation=0.05,
+                        discount=0.9)
+    esc = escalation_game(g, cs)
+    mpe = markov_perfect(esc)
+    assert mpe.one_shot_gap <= 1e-9 and one_shot_gap(esc, mpe.policy_a, mpe.policy_b) <= 1e-9
+    sa, sb = policy_to_strategy(esc, mpe.policy_a, 0), policy_to_strategy(esc, mpe.policy_b, 1)
+    fin = dataclasses.replace(cs, rounds=60)
+    ex = sim.analyse(g, sa, sb, settings=fin)
+    mc = sim.simulate(g, sa, sb, settings=fin, paths=40_000, seed=7)
+    assert np.all(np.abs(mc.payoffs - ex.payoffs) <= 4 * mc.payoff_sem)
+    p = ex.p_war
+    assert np.all(np.abs(mc.p_war - p) <= 4 * np.sqrt(np.maximum(p * (1 - p), 1e-4) / 40_000))
+    # the long run equals the equilibrium values at the opening
+    lr = sim.analyse(g, sa, sb, settings=cs)
+    assert np.allclose(lr.total_payoffs, mpe.values[esc.opening_state], atol=1e-8)

@@ -62,7 +62,7 @@ from sim.repeated import CrisisSettings, crisis_stage, product_chain
 from sim.dynamic.credibility_turns import deviation_values, responder_mdp
 from sim.repeated.strategies import Strategy, observe_opening, strategy_pair
 
-__all__ = ["Credibility", "credibility"]
+__all__ = ["Credibility", "credibility", "credibility_bytes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,24 +206,30 @@ def _scalar(x):
 MAX_BYTES = 2 * 1024 ** 3
 
 
-def _check_size(G, K, SA, SB, m):
+def credibility_bytes(K: int, SA: int, SB: int, m: int, alternating: bool = False) -> int:
+    """Bytes of the largest array :func:`credibility` builds *per game* (the responders' MDP
+    kernels, the product chain, the one-shot deviation tables); callers cut a batch into
+    calls of at most ``MAX_BYTES // credibility_bytes(...)`` games."""
+    if alternating:
+        n, n_r = 2 * SA * SB * K * m, 2 * max(SA, SB) * K * m
+        return 8 * max(n * n, K * n_r * n_r, SA * SB * K * K * K * m)
     n = SA * SB * m
-    biggest = 8 * G * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
+    return 8 * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
+
+
+def _check_size(G, K, SA, SB, m, alternating=False):
+    biggest = G * credibility_bytes(K, SA, SB, m, alternating)
     if biggest > MAX_BYTES:
-        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB (games x product "
-                                         f"states {SA} x {SB} x {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
+        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB ({G} games, automaton "
+                                         f"states {SA} x {SB}, counter {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
                                          f"use fewer games, rungs or a smaller settle_after")
 
 
 def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle) -> Credibility:
     """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
     G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
-    n, n_r = 2 * SA * SB * K * m, 2 * max(SA, SB) * K * m
-    biggest = 8 * G * max(n * n, K * n_r * n_r, SA * SB * K * K * K * m)
-    if biggest > MAX_BYTES:
-        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB (games x period-chain "
-                                         f"states 2 x {SA} x {SB} x {K} x {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
-                                         f"use fewer games, rungs or a smaller settle_after")
+    n = 2 * SA * SB * K * m
+    _check_size(G, K, SA, SB, m, alternating=True)
     (EA, EB), (PA, PB) = cs.noise(K)
     TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
     TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)

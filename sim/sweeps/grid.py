@@ -45,7 +45,7 @@ from sim.games import build, payoff_matrices
 from sim.repeated import CrisisSettings
 from sim.sweeps.keys import point_key, point_seed
 from sim.sweeps.plan import plan
-from sim.sweeps.spec import GAME_OUTCOMES, SETTING_PARAMETERS, Grid, check_grid
+from sim.sweeps.spec import CREDIBILITY_OUTCOMES, GAME_OUTCOMES, SETTING_PARAMETERS, Grid, check_grid
 from sim.sweeps.store import PointStore, SweepInterrupted
 
 _INT_SETTINGS = ("settle_after",)
@@ -87,10 +87,11 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
         kind, regime, names, n_pure, level, p_top = equilibrium_outcomes(A, B)
         out["game_class"] = np.asarray(names, dtype=object)[regime]
         out["n_pure"], out["eq_level"], out["p_top"] = n_pure, level, p_top
-    crisis = [o for o in outcomes if o not in GAME_OUTCOMES]
-    if not crisis:
+    cred = [o for o in outcomes if o in CREDIBILITY_OUTCOMES]
+    crisis = [o for o in outcomes if o not in GAME_OUTCOMES and o not in CREDIBILITY_OUTCOMES]
+    if not crisis and not cred:
         return {o: out[o] for o in outcomes}
-    for o in crisis:
+    for o in crisis + cred:
         out[o] = np.full(n, np.nan)
     gb = _batch(g, n)
     if set_names:
@@ -105,6 +106,10 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
         kw = dict(settings)
         for k, v in zip(set_names, row):
             kw[k] = int(v) if k in _INT_SETTINGS else float(v)
+        if cred:
+            _credibility(out, gb, idx, strategies, kw)
+        if not crisis:
+            continue
         if method == "exact":
             from sim.repeated.markov.chain import analyse
 
@@ -119,6 +124,23 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
             res = simulate(gb[idx], sa, sb, paths=paths, point_seeds=seeds, memory_budget_gb=budget_gb, **kw)
             _collect(out, idx, res, crisis)
     return {o: out[o] for o in outcomes}
+
+
+def _credibility(out, gb, idx: np.ndarray, strategies, kw) -> None:
+    """``deviation_gain_a/b`` at the points ``idx``: batched calls of ``sim.dynamic.credibility``,
+    each at most ``credibility.MAX_BYTES`` of arrays (a loop over chunks, not over points)."""
+    from sim.dynamic.credibility import MAX_BYTES, credibility, credibility_bytes
+    from sim.repeated.strategies import strategy_pair
+
+    sa, sb, K = strategy_pair(gb, *strategies)
+    cs = CrisisSettings.from_mapping(kw)
+    per = credibility_bytes(K, sa.n_states, sb.n_states, cs.settle_after or 1, cs.alternating)
+    step = max(1, MAX_BYTES // per)
+    for lo in range(0, len(idx), step):
+        call = idx[lo:lo + step]
+        res = credibility(gb[call], sa, sb, settings=cs)
+        out["deviation_gain_a"][call] = np.asarray(res.gain_a).reshape(-1)
+        out["deviation_gain_b"][call] = np.asarray(res.gain_b).reshape(-1)
 
 
 def _by_chains(gb, idx: np.ndarray, chains: int | None) -> list[np.ndarray]:

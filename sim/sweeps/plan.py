@@ -90,7 +90,7 @@ def plan(game: str, base: Mapping[str, Any], grid, strategies, outcomes: Sequenc
                 m = int(max(grid.axes[grid.names.index("settle_after")].values))
             else:
                 m = int(settings.get("settle_after") or 1)
-            n = sa.n_states * sb.n_states * m
+            n = sa.n_states * sb.n_states * m * (2 * K if settings.get("timing") == "alternating" else 1)
             states = (sa.n_states, sb.n_states)
             chain = limits.markov_bytes(1, n, 0, rounds, K) - limits.markov_bytes(0, n, 0, rounds, K)
             fixed += limits.markov_bytes(0, n, 0, rounds, K, states)

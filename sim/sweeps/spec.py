@@ -22,7 +22,7 @@ from sim.errors import ConfigError
 from sim.games import builder_parameters
 from sim.repeated import CrisisSettings
 
-__all__ = ["Axis", "Grid", "GAME_OUTCOMES", "CRISIS_OUTCOMES", "MC_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS",
+__all__ = ["Axis", "Grid", "GAME_OUTCOMES", "CRISIS_OUTCOMES", "MC_OUTCOMES", "CREDIBILITY_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS",
            "METHODS", "sweepable_parameters", "check_grid"]
 
 #: Outcomes of the stage game (no strategies needed).
@@ -32,7 +32,10 @@ CRISIS_OUTCOMES = ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T", "payoff_a"
 #: Outcomes only Monte Carlo gives: standard errors of the mean payoffs and the binomial
 #: standard errors ``sqrt(p (1 - p) / paths)`` of the probabilities.
 MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem", "p_war_by_T_sem", "p_settled_by_T_sem", "p_mediated_by_T_sem")
-OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES
+#: Credibility of the stated pair at each point (``sim.dynamic.credibility``, always exact; the
+#: horizon is the sweep's ``rounds``): what each side's best deviation from its stated policy pays.
+CREDIBILITY_OUTCOMES = ("deviation_gain_a", "deviation_gain_b")
+OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES + CREDIBILITY_OUTCOMES
 #: Crisis settings that may be swept (keyword arguments of analyse / simulate).
 #: Crisis settings that may be swept: the fields of :class:`sim.repeated.CrisisSettings`, but
 #: ``rounds`` (it sets the length of every per-round outcome).

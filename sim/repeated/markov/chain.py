@@ -308,7 +308,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
                         what=_pair_text(strategy_a, strategy_b))
     d = _setup(game, strategy_a, strategy_b, cs)
-    batch, K, m, shape = d["batch"], d["K"], d["m"], d["shape"]
+    batch, K, shape = d["batch"], d["K"], d["shape"]
     N = d["ws"].shape[0]
     # one chain per distinct war-risk table
     wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
