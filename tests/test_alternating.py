@@ -26,11 +26,11 @@ def _settings(**kw):
     return CrisisSettings(**base)
 
 
-@pytest.mark.parametrize("opening", [None, (2, 0), (0, 0)])
+@pytest.mark.parametrize("opening, first", [(None, "a"), ((2, 0), "a"), ((0, 0), "a"), (None, "b"), ((2, 0), "b")])
 @pytest.mark.parametrize("pair", [("tit_for_tat", "conditional_deescalation"), ("win_stay_lose_shift", "grim_trigger"),
                                   ("graduated_response", "generous_tit_for_tat")])
-def test_engine_agrees_with_exact_analysis_within_4_se(opening, pair):
-    cs = _settings(opening=opening)
+def test_engine_agrees_with_exact_analysis_within_4_se(opening, first, pair):
+    cs = _settings(opening=opening, first_mover=first)
     ex = sim.analyse(LADDER, *pair, settings=cs)
     paths = 40_000
     mc = sim.simulate(LADDER, *pair, settings=cs, paths=paths, seed=11)
@@ -96,11 +96,12 @@ def test_tit_for_tat_with_errors_cooperates_half_the_time(timing):
     assert np.allclose(r.rung_distribution[:, 0], 0.5, atol=1e-12)
 
 
-@pytest.mark.parametrize("opening, settle", [(None, None), (None, 1), (None, 3), ((2, 0), 3), ((0, 0), 3),
-                                             ((0, 0), None)])
-def test_dynamic_game_values_equal_exact_analysis(opening, settle):
+@pytest.mark.parametrize("opening, settle, first", [(None, None, "a"), (None, 1, "a"), (None, 3, "a"), ((2, 0), 3, "a"),
+                                                    ((0, 0), 3, "a"), ((0, 0), None, "a"), (None, 3, "b"),
+                                                    ((2, 0), 3, "b"), ((2, 1), None, "b")])
+def test_dynamic_game_values_equal_exact_analysis(opening, settle, first):
     cs = CrisisSettings(timing="alternating", opening=opening, execution_noise=0.05, settle_after=settle,
-                        mediation=0.02, mediation_slope=0.1, discount=0.9)
+                        mediation=0.02, mediation_slope=0.1, discount=0.9, first_mover=first)
     g = sim.games.build("ladder", K=3, war_risk=0.3, war_cost=50.0)
     esc = escalation_game(g, cs)
     assert esc.alternating and set(esc.mover[:-3]) == {0, 1}
@@ -129,6 +130,7 @@ def test_non_mover_action_changes_nothing():
 
 
 @pytest.mark.parametrize("kw, field", [(dict(timing="sequential"), "timing"), (dict(opening=(1,)), "opening"),
+                                       (dict(first_mover="India"), "first_mover"),
                                        (dict(opening=(0, 0), settle_after=1), "opening"),
                                        (dict(opening=(-1, 0)), "opening[0]")])
 def test_bad_timing_and_opening_one_line(kw, field):
@@ -142,23 +144,26 @@ def test_opening_beyond_the_ladder_is_refused():
         sim.analyse(LADDER, "tit_for_tat", "tit_for_tat", settings=CrisisSettings(rounds=3, opening=(4, 0)))
 
 
+@pytest.mark.parametrize("first", ["a", "b"])
 @pytest.mark.parametrize("d", [0.3, 0.45, 0.6, 0.9])
-def test_credibility_of_grim_in_the_alternating_pd_closed_form(d):
+def test_credibility_of_grim_in_the_alternating_pd_closed_form(d, first):
     """Grim against grim, A moving first: A's best deviation is to defect at once (T, then P
     forever): gain_A = max(0, (T - R - (T - P) d) / (1 - d)) = max(0, (2 - 4d) / (1 - d)); B's
     first period is fixed at R, so gain_B = d gain_A.  The stated value is R / (1 - d)."""
     from sim.dynamic import credibility
-    c = credibility(PD, "grim_trigger", "grim_trigger", discount=d, timing="alternating")
+    c = credibility(PD, "grim_trigger", "grim_trigger", discount=d, timing="alternating", first_mover=first)
     gain = max(0.0, (2 - 4 * d) / (1 - d))
+    first_gain, second_gain = (c.gain_a, c.gain_b) if first == "a" else (c.gain_b, c.gain_a)
     assert c.value_a == pytest.approx(3 / (1 - d), abs=1e-9) and c.value_b == pytest.approx(3 / (1 - d), abs=1e-9)
-    assert c.gain_a == pytest.approx(gain, abs=1e-9) and c.gain_b == pytest.approx(d * gain, abs=1e-9)
+    assert first_gain == pytest.approx(gain, abs=1e-9) and second_gain == pytest.approx(d * gain, abs=1e-9)
 
 
-def test_credibility_alternating_values_and_best_responses():
+@pytest.mark.parametrize("first", ["a", "b"])
+def test_credibility_alternating_values_and_best_responses(first):
     from sim.dynamic import credibility
     from sim.repeated.strategies import names
     cs = CrisisSettings(timing="alternating", opening=(2, 0), execution_noise=0.05, perception_noise=0.05,
-                        settle_after=2, mediation=0.02, discount=0.9)
+                        settle_after=2, mediation=0.02, discount=0.9, first_mover=first)
     c = credibility(LADDER, "tit_for_tat", "conditional_deescalation", settings=cs)
     ex = sim.analyse(LADDER, "tit_for_tat", "conditional_deescalation", settings=cs)
     assert np.allclose([c.value_a, c.value_b], ex.total_payoffs, atol=1e-9)
@@ -192,12 +197,12 @@ def test_sweep_deviation_gains_equal_direct_credibility(timing):
     assert (df.deviation_gain_a > 1e-6).any()  # the grid is not trivially credible everywhere
 
 
-@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
-def test_mpe_policies_simulated_agree_with_exact_within_4_se(timing):
+@pytest.mark.parametrize("timing, first", [("simultaneous", "a"), ("alternating", "a"), ("alternating", "b")])
+def test_mpe_policies_simulated_agree_with_exact_within_4_se(timing, first):
     from sim.dynamic import markov_perfect, one_shot_gap
     g = sim.games.build("ladder", K=3, war_risk=0.3, war_cost=40.0, advantage=15.0)
     cs = CrisisSettings(timing=timing, opening=(2, 0), execution_noise=0.03, settle_after=2, mediation=0.05,
-                        discount=0.9)
+                        discount=0.9, first_mover=first)
     esc = escalation_game(g, cs)
     mpe = markov_perfect(esc)
     assert mpe.one_shot_gap <= 1e-9 and one_shot_gap(esc, mpe.policy_a, mpe.policy_b) <= 1e-9
@@ -211,3 +216,19 @@ def test_mpe_policies_simulated_agree_with_exact_within_4_se(timing):
     # the long run equals the equilibrium values at the opening
     lr = sim.analyse(g, sa, sb, settings=cs)
     assert np.allclose(lr.total_payoffs, mpe.values[esc.opening_state], atol=1e-8)
+
+
+def test_block_push_equals_dense_period_chain():
+    """The finite horizon runs on the two blocks of the period chain; the dense chain gives the same."""
+    cs = _settings(rounds=9, perception_noise=0.05)
+    ex = sim.analyse(LADDER, "grit", "conditional_deescalation", settings=cs)
+    pc = sim.repeated.product_chain(LADDER, "grit", "conditional_deescalation", settings=cs)
+    v, war, pay = pc.initial.copy(), 0.0, np.zeros(2)
+    for t in range(9):
+        assert np.allclose(ex.rung_distribution[t, 0], v @ pc.rung_a, atol=1e-13)
+        assert np.allclose(ex.rung_distribution[t, 1], v @ pc.rung_b, atol=1e-13)
+        pay += cs.discount ** t * v @ pc.rewards
+        war += v @ pc.exits[:, 0]
+        assert ex.p_war[t] == pytest.approx(war, abs=1e-13)
+        v = v @ pc.Q
+    assert np.allclose(ex.payoffs, pay, atol=1e-10)

@@ -258,16 +258,19 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
-    y0 = 0 if opening is None else opening[1]
+    stand = (0, 0) if opening is None else opening
     c0 = 1 if opening == (0, 0) and settle else 0
-    start_a = sa.initial if opening is None else observe_opening(sa, opening[0], opening[1], PA)
+    starts = (sa.initial if opening is None else observe_opening(sa, stand[0], stand[1], PA),
+              sb.initial if opening is None else observe_opening(sb, stand[1], stand[0], PB))
     best, policies = [], []
-    for k, (rf, P, other, start) in enumerate((
-            responder_mdp(Ae, cont, EA, sb.action @ EB, TB, m, settle) + (sb, sb.initial),
-            responder_mdp(Bo, co, EB, sa.action @ EA, TA, m, settle) + (sa, start_a))):
+    for k, (rf, P, other) in enumerate((responder_mdp(Ae, cont, EA, sb.action @ EB, TB, m, settle) + (sb,),
+                                        responder_mdp(Bo, co, EB, sa.action @ EA, TA, m, settle) + (sa,))):
         So = other.n_states
         init = np.zeros((2, So, K, m))
-        init[k, :, y0, c0] = start  # A opens moving against B's standing y0; B's MDP opens with A to move
+        if cs.first == k:  # the responder moves first, against the other's standing rung
+            init[0, :, stand[1 - k], c0] = other.initial
+        else:              # the other moves first (after observing the opening), the responder stands
+            init[1, :, stand[k], c0] = starts[1 - k]
         if T is None:
             V, pol = _policy_iteration(rf, P, d, scale)
             pol = pol.reshape(G, 2, So, K, m)[:, 0]

@@ -11,9 +11,9 @@ states (``c`` the ``(0, 0)`` counter):
 - *O moves* ``(o, r, c)``: O executes ``k2 ~ exec_O[o]``; the pair ``(r, k2)`` is played;
   next *R moves* ``(o, k2, c')`` (O updates after R's next move).
 
-R's action matters only where it moves.  Side A's MDP opens in *R moves* (B's automaton at
-its initial state, B's standing rung the opening's or 0); side B's in *O moves* (A's automaton
-at its initial state after observing the opening, B's standing rung).  As in
+R's action matters only where it moves.  The MDP opens in *R moves* when R moves first (O's
+automaton at its initial state, O's standing rung the opening's or 0), else in *O moves* (O's
+automaton after observing the opening, R's standing rung).  As in
 :mod:`sim.dynamic.credibility`, the responder is assumed to know the other's automaton state.
 """
 

@@ -22,13 +22,14 @@ else mediation with ``mu(x, y)``, else the counter moves and the crisis goes on 
 (:func:`sim.dynamic.policy_to_strategy`) has ``policy_values(...)[opening_state]`` equal to
 ``sim.analyse(game, a, b, rounds=None, discount=...).total_payoffs``.
 
-**Alternating timing** (``settings.timing == "alternating"``, side A moves first): each round
-one side moves and the other's rung stands, as in ``sim.simulate`` and ``sim.analyse`` under
-the same settings.  The active states are then the *A-to-move* states ``"A (x, y)"`` and the
-*B-to-move* states ``"B (x, y)"`` of the standing pair ``(x, y)`` (each with the ``(0, 0)``
-counter split as above), after the opening state ``"start"`` (A to move, no history, B's
-standing rung 0) unless an opening is given (then the crisis opens in ``"A (x0, y0)"``, an
-opening ``(0, 0)`` counting once towards settlement).  In a state where one side moves, the
+**Alternating timing** (``settings.timing == "alternating"``; ``settings.first_mover`` moves
+first): each round one side moves and the other's rung stands, as in ``sim.simulate`` and
+``sim.analyse`` under the same settings.  The active states are then the *A-to-move* states
+``"A (x, y)"`` and the *B-to-move* states ``"B (x, y)"`` of the standing pair ``(x, y)`` (each
+with the ``(0, 0)`` counter split as above), after the opening state ``"start"`` (the first
+mover to move, no history, the other side standing at 0) unless an opening is given (then
+the crisis opens in the first mover's state of ``(x0, y0)``, e.g. ``"B (4, 0)"``, an opening
+``(0, 0)`` counting once towards settlement).  In a state where one side moves, the
 other side's action changes nothing (payoffs and transitions do not depend on it): it is
 indifferent there, so its Markov QRE play is uniform and its one-shot gap 0.  ``mover[s]``
 records who moves (0: A, 1: B, 2: both, under simultaneous timing; -1: absorbing).  A round here is one move, with the
@@ -146,11 +147,12 @@ def _next_table(K: int, m: int | None, index: dict, settled: int) -> np.ndarray:
     return nxt
 
 
-def _alternating(K, m, opening, stage, w, mu, EA, EB):
+def _alternating(K, m, opening, first, stage, w, mu, EA, EB):
     """States, payoffs and transitions of the alternating game (module docstring)."""
     labels, pairs, counters, movers = [], [], [], []
-    if opening is None:
-        labels.append("start"), pairs.append((-1, 0)), counters.append(0), movers.append(0)
+    if opening is None:  # the first mover, no history; the other side stands at 0
+        labels.append("start"), pairs.append((-1, 0) if first == 0 else (0, -1))
+        counters.append(0), movers.append(first)
     for p, side in enumerate("AB"):
         lab, pr, cn = _states(K, m, False)
         k = len(lab) - 3
@@ -191,7 +193,7 @@ def _alternating(K, m, opening, stage, w, mu, EA, EB):
     if opening is None:
         start = 0
     else:
-        start = index[(0, *opening, 1 if tuple(opening) == (0, 0) and m is not None else 0)]
+        start = index[(first, *opening, 1 if tuple(opening) == (0, 0) and m is not None else 0)]
     return labels, pairs, counters, movers, nxt, payoffs, transitions, start
 
 
@@ -248,7 +250,7 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     if cs.alternating:
         stage, w = _stage(game, cs)
         labels, pairs, counters, movers, nxt, payoffs, transitions, start = _alternating(
-            K, m, opening, stage, w, cs.mediation_table(K), EA, EB)
+            K, m, opening, cs.first, stage, w, cs.mediation_table(K), EA, EB)
         return EscalationGame(payoffs, transitions, cs.discount, tuple(labels), rungs=int(K), opening_state=start,
                               last_pair=pairs, counter=counters, next_state=nxt, mover=movers, settings=cs)
     labels, pairs, counters = _states(K, m, opening is None)

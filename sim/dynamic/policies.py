@@ -87,15 +87,17 @@ def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name:
         # (the counter itself is tracked by the crisis, not by the automaton)
         nxt = esc.next_state[1 - side, 0]  # [x, y]: the pair standing when `side` moves
         table = pol[nxt] if side == 0 else pol[nxt.T]
-        first = pol[esc.opening_state] if side == 0 else np.full(K, 1.0 / K)
+        first = pol[esc.opening_state] if esc.mover[esc.opening_state] == side else np.full(K, 1.0 / K)
         return memory_one(table, K=K, initial=first, name=name)
     pos = np.full(esc.n_states, -1)
     pos[own] = np.arange(len(own))
-    n = len(own) + side  # B: one extra state before its first move
+    s0 = esc.opening_state
+    late = int(esc.mover[s0] != side)  # the side that answers first: one state before its first move
+    n = len(own) + late
     transition = np.zeros((n, K, K), dtype=int)
     action = np.zeros((n, K))
     action[:len(own)] = pol[own]
-    action[len(own):, 0] = 1.0  # B's state before its first move: never acts (it holds its opening rung)
+    action[len(own):, 0] = 1.0  # the state before its first move: never acts (it holds its opening rung)
     o, seen = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")  # (own rung, seen rung)
     for i, s in enumerate(own):
         c = esc.counter[s]
@@ -107,14 +109,14 @@ def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name:
             nxt = np.where(esc.mover[mid] == 0, esc.next_state[0, esc.counter[mid], seen, o], -1)
         nxt = np.where(esc.mover[np.maximum(nxt, 0)] == side, nxt, -1)
         transition[i] = np.where(nxt >= 0, pos[np.maximum(nxt, 0)], i)  # ended: the state no longer matters
-    if side == 1:  # before B's first move: A moved `seen` against B's opening rung `o`
-        s0 = esc.opening_state
-        t0 = esc.next_state[0, esc.counter[s0], seen, o]
-        transition[-1] = np.where(esc.mover[t0] == 1, pos[t0], n - 1)
+    if late:  # before its first move: the other side moved `seen` against this side's opening rung `o`
+        pair = (seen, o) if side == 1 else (o, seen)
+        t0 = esc.next_state[1 - side, esc.counter[s0], pair[0], pair[1]]
+        transition[-1] = np.where(esc.mover[t0] == side, pos[t0], n - 1)
         initial = len(own)
     else:
-        initial = int(pos[esc.opening_state])
-    labels = tuple(esc.state_labels[s] for s in own) + (("before its first move",) if side else ())
+        initial = int(pos[s0])
+    labels = tuple(esc.state_labels[s] for s in own) + (("before its first move",) if late else ())
     return automaton(initial, action, transition, name=name, state_labels=labels)
 
 

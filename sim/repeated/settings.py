@@ -116,13 +116,19 @@ class CrisisSettings:
         answer), seeing the rung pair that stands, and the other side's rung stays.  Payoffs,
         war risk, mediation, settlement and discounting apply to the pair that stands after
         each move, so ``rounds`` counts moves (``docs/repeated-model.md``, "Timing").
+    first_mover : "a" or "b"
+        Under alternating timing, the side that moves in round 1 (and every odd round); e.g.
+        ``opening=(4, 0), first_mover="b"``: A has struck at rung 4 and B answers first.
+        Ignored under simultaneous timing.
     opening : (rung_a, rung_b) or None
         The rung pair that stands when the crisis opens (the trigger, e.g. ``(4, 0)``: side A
         has struck at rung 4).  Each side's automaton first observes it (as it observes a
-        round: its own rung, the other's through perception noise); an opening ``(0, 0)``
-        counts as one round towards ``settle_after``.  ``None``: no history; the first mover
-        plays its automaton's first rung, and under alternating timing side B's standing
-        rung before its first answer is 0.  Checked against K by :meth:`opening_pair`.
+        round: its own rung, the other's through perception noise; under alternating timing
+        only the first mover does, the other side holds its opening rung until it answers);
+        an opening ``(0, 0)`` counts as one round towards ``settle_after``.  ``None``: no
+        history; the first mover plays its automaton's first rung, and under alternating
+        timing the other side's standing rung before its first answer is 0.  Checked against
+        K by :meth:`opening_pair`.
     """
 
     rounds: int | None = None
@@ -135,6 +141,7 @@ class CrisisSettings:
     war_risk_scale: float = 1.0
     timing: str = "simultaneous"
     opening: tuple[int, int] | None = None
+    first_mover: str = "a"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -155,6 +162,8 @@ class CrisisSettings:
             raise ConfigError("war_risk_scale", f"must be >= 0, got {self.war_risk_scale:g}")
         if self.timing not in TIMINGS:
             raise ConfigError("timing", f"must be one of {', '.join(TIMINGS)}, got {self.timing!r}")
+        if self.first_mover not in ("a", "b"):
+            raise ConfigError("first_mover", f"must be 'a' or 'b', got {self.first_mover!r}")
         if self.opening is not None:
             op = self.opening
             if not isinstance(op, (list, tuple)) or len(op) != 2:
@@ -206,6 +215,11 @@ class CrisisSettings:
     def alternating(self) -> bool:
         """Whether the sides take turns (``timing == "alternating"``)."""
         return self.timing == "alternating"
+
+    @property
+    def first(self) -> int:
+        """The side that moves first under alternating timing: 0 (A) or 1 (B)."""
+        return 0 if self.first_mover == "a" else 1
 
     def mediation_table(self, K: int) -> np.ndarray:
         """``mu[x, y] = min(1, mediation + mediation_slope * max(s_x, s_y))`` with ``s = rung / (K - 1)``,

@@ -1,4 +1,4 @@
-"""The product chain of a strategy pair under alternating timing (side A moves first).
+"""The product chain of a strategy pair under alternating timing.
 
 Under ``timing="alternating"`` (:class:`sim.repeated.CrisisSettings`) one side moves per
 round and the other's rung stands; the mover first updates its automaton on the standing
@@ -18,10 +18,10 @@ moved (it only needs the pair that then stands until its own move):
   observes ``(x, y)`` and moves to ``a2 ~ T_A[a, x, y]``; next ``(0, a2, b, y)``.
 
 ``T_A[a, x, y, a2] = sum_u P_A[y, u] transition_A[a, x, u, a2]`` (perception folded in), and
-``T_B`` likewise.  The chain starts in phase 0 with A's automaton at its initial
-distribution (or after observing the opening ``(x0, y0)``), B's at its initial distribution
-and B's standing rung ``y0`` (0 without an opening); an opening ``(0, 0)`` starts the counter
-at 1.  ``n = 2 S_A S_B K m`` transient states.
+``T_B`` likewise.  With A moving first the chain starts in phase 0 with A's automaton at its
+initial distribution (or after observing the opening ``(x0, y0)``), B's at its initial
+distribution and B's standing rung ``y0`` (0 without an opening); with B first, in phase 1
+likewise with the sides' roles exchanged.  An opening ``(0, 0)`` starts the counter at 1.  ``n = 2 S_A S_B K m`` transient states.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import numpy as np
 
 from sim.repeated.strategies.timing import observe_opening
 
-__all__ = ["alternating_tables", "alternating_kernel", "alternating_rewards", "alternating_readout"]
+__all__ = ["alternating_tables", "alternating_kernel", "alternating_exits", "alternating_blocks", "alternating_finite",
+           "alternating_rewards", "alternating_readout", "block_states"]
 
 
 def alternating_tables(strategy_a, strategy_b, cs, K):
@@ -43,11 +44,15 @@ def alternating_tables(strategy_a, strategy_b, cs, K):
     SA, SB = strategy_a.n_states, strategy_b.n_states
     m = cs.settle_after or 1
     opening = cs.opening_pair(K)
-    start_a = strategy_a.initial if opening is None else observe_opening(strategy_a, opening[0], opening[1], PA)
-    y0 = 0 if opening is None else opening[1]
+    x0, y0 = (0, 0) if opening is None else opening
     c0 = 1 if opening == (0, 0) and cs.settle_after is not None else 0
     v0 = np.zeros((2, SA, SB, K, m))
-    v0[0, :, :, y0, c0] = np.outer(start_a, strategy_b.initial)
+    if cs.first == 0:  # A moves first (after observing the opening); B holds y0
+        start_a = strategy_a.initial if opening is None else observe_opening(strategy_a, x0, y0, PA)
+        v0[0, :, :, y0, c0] = np.outer(start_a, strategy_b.initial)
+    else:              # B moves first; A holds x0
+        start_b = strategy_b.initial if opening is None else observe_opening(strategy_b, y0, x0, PB)
+        v0[1, :, :, x0, c0] = np.outer(strategy_a.initial, start_b)
     return dict(exec_a=exec_a, exec_b=exec_b, TA=TA, TB=TB, v0=v0.reshape(-1), shape=(2, SA, SB, K, m))
 
 
@@ -78,6 +83,15 @@ def alternating_kernel(w, mu, t, m, settle):
             Q[:, 0, ia, :, 0, c, 1, ia, :, 0, c + 1] = X0
             Q[:, 1, :, ib, 0, c, 0, :, ib, 0, c + 1] = Y0
     n = 2 * SA * SB * K * m
+    return Q.reshape(G, n, n), alternating_exits(w, mu, t, m, settle)
+
+
+def alternating_exits(w, mu, t, m, settle):
+    """``exits`` (G, n, 3): one-round probabilities of war, settlement, mediation per state."""
+    exec_a, exec_b = t["exec_a"], t["exec_b"]
+    G, K = w.shape[0], w.shape[-1]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    cont = (1.0 - w) * (1.0 - mu)
     exits = np.zeros((G, 2, SA, SB, K, m, 3))
     exits[:, 0, ..., 0] = np.einsum("ax,gxy->gay", exec_a, w)[:, :, None, :, None]
     exits[:, 0, ..., 2] = np.einsum("ax,gxy->gay", exec_a, (1.0 - w) * mu)[:, :, None, :, None]
@@ -86,7 +100,70 @@ def alternating_kernel(w, mu, t, m, settle):
     if settle:
         exits[:, 0, :, :, 0, m - 1, 1] = (exec_a[None, :, 0] * cont[:, 0, 0, None])[:, :, None]
         exits[:, 1, :, :, 0, m - 1, 1] = (exec_b[None, :, 0] * cont[:, 0, 0, None])[:, None, :]
-    return Q.reshape(G, n, n), exits.reshape(G, n, 3)
+    return exits.reshape(G, -1, 3)
+
+
+def block_states(SA: int, SB: int, K: int, m: int) -> int:
+    """The dense size ``sqrt(SA n1^2 + SB n2^2)`` that stores as many numbers as the blocks of
+    :func:`alternating_blocks` (``n1 = SB K m``, ``n2 = SA K m``), for the memory checks."""
+    return int(np.ceil(np.sqrt(SA * (SB * K * m) ** 2 + SB * (SA * K * m) ** 2)))
+
+
+def alternating_blocks(w, mu, t, m, settle):
+    """The period chain's two non-zero blocks, block-diagonal in the automaton that does not move:
+    ``X (G, SA, n1, n1)``, phase 0 -> 1 for each A state, over ``(b, y, c) -> (b2, x, c2)``;
+    ``Y (G, SB, n2, n2)``, phase 1 -> 0 for each B state, over ``(a, x, c) -> (a2, y, c2)``.
+    ``SA + SB`` times smaller than the dense ``Q`` of :func:`alternating_kernel` (same numbers)."""
+    exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
+    G, K = w.shape[0], w.shape[-1]
+    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    cont = (1.0 - w) * (1.0 - mu)
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    X = np.zeros((G, SA, SB, K, m, SB, K, m))
+    Y = np.zeros((G, SB, SA, K, m, SA, K, m))
+    bx = np.einsum("ax,gxy,byxt->gabytx", exec_a, cont_n, TB, optimize=True)
+    by = np.einsum("by,gxy,axyt->gbaxty", exec_b, cont_n, TA, optimize=True)
+    for c in range(m):
+        X[:, :, :, :, c, :, :, 0] = bx
+        Y[:, :, :, :, c, :, :, 0] = by
+    if settle:
+        x0 = np.einsum("a,g,bt->gabt", exec_a[:, 0], cont[:, 0, 0], TB[:, 0, 0])
+        y0 = np.einsum("b,g,at->gbat", exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0])
+        for c in range(m - 1):
+            X[:, :, :, 0, c, :, 0, c + 1] = x0
+            Y[:, :, :, 0, c, :, 0, c + 1] = y0
+    n1, n2 = SB * K * m, SA * K * m
+    return X.reshape(G, SA, n1, n1), Y.reshape(G, SB, n2, n2)
+
+
+def alternating_finite(X, Y, exits, v0, readout, K, T, discount):
+    """:func:`sim.repeated.markov.solve._finite` on the blocks of :func:`alternating_blocks`."""
+    G, SA = X.shape[:2]
+    SB = Y.shape[1]
+    m = X.shape[-1] // (SB * K)
+    half = SA * SB * K * m
+    v = np.broadcast_to(v0, (G, 2 * half)).copy()
+    rung = np.empty((G, T, 2, K))
+    active = np.empty((G, T))
+    ended = np.empty((G, T, 3))
+    occ = np.zeros((G, 2 * half))
+    weight = 1.0
+    done = np.zeros((G, 3))
+    for t in range(T):
+        active[:, t] = v.sum(-1)
+        rung[:, t, 0], rung[:, t, 1] = readout(v)
+        occ += weight * v
+        weight *= discount
+        done += np.einsum("gn,gnk->gk", v, exits)
+        ended[:, t] = done
+        p0 = v[:, :half].reshape(G, SA, 1, -1)                                   # (a | b, y, c)
+        p1 = v[:, half:].reshape(G, SA, SB, K * m).transpose(0, 2, 1, 3).reshape(G, SB, 1, -1)  # (b | a, x, c)
+        new1 = np.matmul(p0, X)[:, :, 0].reshape(G, -1)                          # (a, b2, x, c2)
+        new0 = np.matmul(p1, Y)[:, :, 0].reshape(G, SB, SA, K * m).transpose(0, 2, 1, 3).reshape(G, -1)
+        v = np.concatenate([new0, new1], axis=1)
+    return rung, active, ended, occ
 
 
 def alternating_rewards(Ae, Be, t, m):

@@ -10,8 +10,8 @@ observes a round (A: own ``x0``, other ``y0`` seen through A's perception noise;
 ``y0``, other ``x0``).  Its initial distribution becomes
 ``initial'[s2] = sum_{s, v} initial[s] P[other0, v] transition[s, own0, v, s2]``.
 
-**Alternating timing** (side A moves first): in round ``t`` one side moves (A in odd rounds,
-B in even rounds) and the other's rung stays.  Before it moves, the mover observes the
+**Alternating timing** (``first_mover`` moves first, A by default): in round ``t`` one side
+moves (the first mover in odd rounds, the other in even rounds) and the other's rung stays.  Before it moves, the mover observes the
 standing pair (its own rung, the other's through perception noise) and updates its automaton
 on it; then it acts, with execution noise.  Each automaton becomes a two-phase automaton:
 
@@ -23,9 +23,9 @@ on it; then it acts, with execution noise.  Each automaton becomes a two-phase a
 
 ``H(s, k)`` states with equal transition rows (``transition[s, k]`` the same for several
 ``s``, e.g. every memory-one automaton) are merged, so a memory-one automaton over K rungs
-with ``S`` states gets ``S + K`` states, not ``S (1 + K)``.  Side A starts in ``M`` (its
-automaton's initial state, or after observing the opening); side B starts holding its opening
-rung (0 without an opening).  The engine then runs with no execution noise of its own (it is
+with ``S`` states gets ``S + K`` states, not ``S (1 + K)``.  The first mover starts in ``M``
+(its automaton's initial state, or after observing the opening); the other side starts holding
+its opening rung (0 without an opening).  The engine then runs with no execution noise of its own (it is
 inside the automata) and the settings' perception noise: one draw per observation, as in
 the model.  The exact analysis (:mod:`sim.repeated.markov.chain`) builds the same process
 directly on the phase-consistent product states.
@@ -99,15 +99,15 @@ def timed_pair(strategy_a: Strategy, strategy_b: Strategy, settings, K: int):
     if opening is not None:
         x0, y0 = opening
         start_a = observe_opening(strategy_a, x0, y0, PA)
-        if not settings.alternating:
-            start_b = observe_opening(strategy_b, y0, x0, PB)
+        start_b = observe_opening(strategy_b, y0, x0, PB)
     if not settings.alternating:
         if opening is not None:
             strategy_a = dataclasses.replace(strategy_a, initial=start_a)
             strategy_b = dataclasses.replace(strategy_b, initial=start_b)
         return strategy_a, strategy_b, (EA, EB), (PA, PB)
-    y0 = 0 if opening is None else opening[1]
-    a2 = alternating_automaton(strategy_a, EA, moves_first=True, start=start_a)
-    b2 = alternating_automaton(strategy_b, EB, moves_first=False, start=start_b, hold=y0)
+    x0, y0 = (0, 0) if opening is None else opening
+    a_first = settings.first == 0
+    a2 = alternating_automaton(strategy_a, EA, moves_first=a_first, start=start_a if a_first else None, hold=x0)
+    b2 = alternating_automaton(strategy_b, EB, moves_first=not a_first, start=None if a_first else start_b, hold=y0)
     eye = np.eye(K)
     return a2, b2, (eye, eye), (PA, PB)
