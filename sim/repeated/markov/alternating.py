@@ -30,8 +30,8 @@ import numpy as np
 
 from sim.repeated.strategies.timing import observe_opening
 
-__all__ = ["alternating_tables", "alternating_kernel", "alternating_exits", "alternating_blocks", "alternating_finite",
-           "alternating_rewards", "alternating_readout", "block_states"]
+__all__ = ["alternating_tables", "alternating_kernel", "alternating_exits", "alternating_finite",
+           "alternating_rewards", "alternating_readout", "push_states"]
 
 
 def alternating_tables(strategy_a, strategy_b, cs, K):
@@ -103,46 +103,39 @@ def alternating_exits(w, mu, t, m, settle):
     return exits.reshape(G, -1, 3)
 
 
-def block_states(SA: int, SB: int, K: int, m: int) -> int:
-    """The dense size ``sqrt(SA n1^2 + SB n2^2)`` that stores as many numbers as the blocks of
-    :func:`alternating_blocks` (``n1 = SB K m``, ``n2 = SA K m``), for the memory checks."""
-    return int(np.ceil(np.sqrt(SA * (SB * K * m) ** 2 + SB * (SA * K * m) ** 2)))
+def push_states(SA: int, SB: int, K: int, m: int) -> int:
+    """The dense size whose square bounds the numbers :func:`alternating_finite` holds (state
+    vectors and einsum intermediates, about ``n K`` for ``n`` states), for the memory checks."""
+    return int(np.ceil(np.sqrt(2 * SA * SB * K * m * K)))
 
 
-def alternating_blocks(w, mu, t, m, settle):
-    """The period chain's two non-zero blocks, block-diagonal in the automaton that does not move:
-    ``X (G, SA, n1, n1)``, phase 0 -> 1 for each A state, over ``(b, y, c) -> (b2, x, c2)``;
-    ``Y (G, SB, n2, n2)``, phase 1 -> 0 for each B state, over ``(a, x, c) -> (a2, y, c2)``.
-    ``SA + SB`` times smaller than the dense ``Q`` of :func:`alternating_kernel` (same numbers)."""
+def _push(v, execm, cont, cont_n, T, m, settle):
+    """One move.  ``v (G, S_m, S_o, k, m)``: the mover's state, the other's state, the other's
+    standing rung, the counter; ``execm (S_m, K)`` the mover's executed-rung law; ``cont[g, r, k]``
+    at (mover's rung, other's rung); ``T[o, k, r, o2]`` the other's update on (its standing k,
+    the mover's r).  Returns ``(G, S_m, S_o2, r, m)``: the mover's state, the other's updated
+    state, the mover's new rung (now standing), the counter."""
+    lead = v.sum(-1)  # every counter value leaves the same way, except through (0, 0) (cont_n is 0 there)
+    new = np.zeros(v.shape[:2] + (T.shape[-1], execm.shape[1], m))
+    new[..., 0] = np.einsum("gsok,grk,okrp->gspr", lead, cont_n, T, optimize=True) * execm[None, :, None, :]
+    if settle:
+        for c in range(m - 1):  # (r, k) = (0, 0): the counter moves on
+            new[:, :, :, 0, c + 1] += np.einsum("gso,g,op->gsp", v[:, :, :, 0, c], cont[:, 0, 0], T[:, 0, 0],
+                                                optimize=True) * execm[None, :, None, 0]
+    return new
+
+
+def alternating_finite(w, mu, t, m, settle, exits, v0, readout, K, T, discount):
+    """:func:`sim.repeated.markov.solve._finite` for the period chain without building it: each
+    move is two einsums over the automaton tables (``O(S_A S_B K^2 max(S_A, S_B))`` per move)."""
     exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
-    G, K = w.shape[0], w.shape[-1]
+    G = w.shape[0]
     SA, SB = exec_a.shape[0], exec_b.shape[0]
     cont = (1.0 - w) * (1.0 - mu)
     cont_n = cont.copy()
     if settle:
         cont_n[:, 0, 0] = 0.0
-    X = np.zeros((G, SA, SB, K, m, SB, K, m))
-    Y = np.zeros((G, SB, SA, K, m, SA, K, m))
-    bx = np.einsum("ax,gxy,byxt->gabytx", exec_a, cont_n, TB, optimize=True)
-    by = np.einsum("by,gxy,axyt->gbaxty", exec_b, cont_n, TA, optimize=True)
-    for c in range(m):
-        X[:, :, :, :, c, :, :, 0] = bx
-        Y[:, :, :, :, c, :, :, 0] = by
-    if settle:
-        x0 = np.einsum("a,g,bt->gabt", exec_a[:, 0], cont[:, 0, 0], TB[:, 0, 0])
-        y0 = np.einsum("b,g,at->gbat", exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0])
-        for c in range(m - 1):
-            X[:, :, :, 0, c, :, 0, c + 1] = x0
-            Y[:, :, :, 0, c, :, 0, c + 1] = y0
-    n1, n2 = SB * K * m, SA * K * m
-    return X.reshape(G, SA, n1, n1), Y.reshape(G, SB, n2, n2)
-
-
-def alternating_finite(X, Y, exits, v0, readout, K, T, discount):
-    """:func:`sim.repeated.markov.solve._finite` on the blocks of :func:`alternating_blocks`."""
-    G, SA = X.shape[:2]
-    SB = Y.shape[1]
-    m = X.shape[-1] // (SB * K)
+    cont_b, cont_bn = cont.transpose(0, 2, 1), cont_n.transpose(0, 2, 1)  # B's view: (own y, other x)
     half = SA * SB * K * m
     v = np.broadcast_to(v0, (G, 2 * half)).copy()
     rung = np.empty((G, T, 2, K))
@@ -151,18 +144,18 @@ def alternating_finite(X, Y, exits, v0, readout, K, T, discount):
     occ = np.zeros((G, 2 * half))
     weight = 1.0
     done = np.zeros((G, 3))
-    for t in range(T):
-        active[:, t] = v.sum(-1)
-        rung[:, t, 0], rung[:, t, 1] = readout(v)
+    for step in range(T):
+        active[:, step] = v.sum(-1)
+        rung[:, step, 0], rung[:, step, 1] = readout(v)
         occ += weight * v
         weight *= discount
         done += np.einsum("gn,gnk->gk", v, exits)
-        ended[:, t] = done
-        p0 = v[:, :half].reshape(G, SA, 1, -1)                                   # (a | b, y, c)
-        p1 = v[:, half:].reshape(G, SA, SB, K * m).transpose(0, 2, 1, 3).reshape(G, SB, 1, -1)  # (b | a, x, c)
-        new1 = np.matmul(p0, X)[:, :, 0].reshape(G, -1)                          # (a, b2, x, c2)
-        new0 = np.matmul(p1, Y)[:, :, 0].reshape(G, SB, SA, K * m).transpose(0, 2, 1, 3).reshape(G, -1)
-        v = np.concatenate([new0, new1], axis=1)
+        ended[:, step] = done
+        p0 = v[:, :half].reshape(G, SA, SB, K, m)                           # A moves: (a, b, y, c)
+        p1 = v[:, half:].reshape(G, SA, SB, K, m).transpose(0, 2, 1, 3, 4)  # B moves: (b, a, x, c)
+        new1 = _push(p0, exec_a, cont, cont_n, TB, m, settle)               # (a, b2, x, c)
+        new0 = _push(p1, exec_b, cont_b, cont_bn, TA, m, settle)            # (b, a2, y, c)
+        v = np.concatenate([new0.transpose(0, 2, 1, 3, 4).reshape(G, -1), new1.reshape(G, -1)], axis=1)
     return rung, active, ended, occ
 
 

@@ -57,9 +57,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import limits
-from sim.repeated.markov.alternating import (alternating_blocks, alternating_exits, alternating_finite,
-                                             alternating_kernel, alternating_readout, alternating_rewards,
-                                             alternating_tables, block_states)
+from sim.repeated.markov.alternating import (alternating_exits, alternating_finite, alternating_kernel,
+                                             alternating_readout, alternating_rewards, alternating_tables,
+                                             push_states)
 from sim.repeated.markov.result import MarkovResult, ProductChain
 from sim.repeated.markov.solve import _finite, _long_run
 from sim.repeated.strategies.custom import strategy_pair
@@ -305,8 +305,8 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     budget = limits.budget_bytes(memory_budget_gb)
     states = (strategy_a.n_states, strategy_b.n_states)
     n_states = _n_states(strategy_a, strategy_b, cs, K)
-    if cs.alternating and rounds is not None:  # stored as blocks (alternating_blocks): count those
-        n_states = block_states(*states, K, cs.settle_after or 1)
+    if cs.alternating and rounds is not None:  # no dense chain (alternating_finite): count its arrays
+        n_states = push_states(*states, K, cs.settle_after or 1)
     # before any table is built: one chain must fit (all distinct chains are counted below)
     limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
                         what=_pair_text(strategy_a, strategy_b))
@@ -320,8 +320,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     limits.check_markov(wu.shape[0], n_states, N, rounds, K, automaton_states=states, budget=budget,
                         what=_pair_text(strategy_a, strategy_b))
     alternating_finite_horizon = rounds is not None and len(shape) == 5
-    if alternating_finite_horizon:  # the two sparse blocks of the period chain, not the dense Q
-        X, Y = alternating_blocks(wu, d["mu"], d, d["m"], d["settle"])
+    if alternating_finite_horizon:  # pushed move by move through the automaton tables, no dense Q
         exits = alternating_exits(wu, d["mu"], d, d["m"], d["settle"])
     else:
         Q, exits = _kernel(wu, d)
@@ -330,7 +329,8 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     if rounds is not None:
         T = int(rounds)
         if alternating_finite_horizon:
-            rung, active, ended, occ = alternating_finite(X, Y, exits, d["v0"], _readout(d), K, T, float(discount))
+            rung, active, ended, occ = alternating_finite(wu, d["mu"], d, d["m"], d["settle"], exits, d["v0"], _readout(d),
+                                                          K, T, float(discount))
         else:
             rung, active, ended, occ = _finite(Q, exits, d["v0"], _readout(d), K, T, float(discount))
         pay = np.einsum("gn,gnj->gj", occ[inv], r)
