@@ -209,7 +209,7 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings:
                   execution_noise=None, perception_noise=None, settle_after: int | None = None,
                   mediation: float | None = None, mediation_slope: float | None = None,
                   war_risk_scale: float | None = None, timing: str | None = None,
-                  opening=None, memory_budget_gb: float | None = None) -> ProductChain:
+                  opening=None, first_mover: str | None = None, memory_budget_gb: float | None = None) -> ProductChain:
     """The one-round transition of a strategy pair (see :class:`ProductChain`).
 
     Arguments as in :func:`analyse`.  Useful for custom analyses; :func:`analyse` builds
@@ -220,7 +220,7 @@ def product_chain(game, strategy_a: Strategy, strategy_b: Strategy, *, settings:
     cs = CrisisSettings.resolve(settings, execution_noise=execution_noise, perception_noise=perception_noise,
                                 settle_after=settle_after, mediation=mediation, mediation_slope=mediation_slope,
                                 war_risk_scale=war_risk_scale,
-                                timing=timing, opening=opening)
+                                timing=timing, opening=opening, first_mover=first_mover)
     states = (strategy_a.n_states, strategy_b.n_states)
     N = int(np.prod(np.shape(game.A)[:-2], dtype=np.int64))
     limits.check_markov(N, _n_states(strategy_a, strategy_b, cs, K), N, 1, K,
@@ -239,7 +239,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
             settings: CrisisSettings | None = None, execution_noise=None, perception_noise=None,
             settle_after: int | None = None, mediation: float | None = None, mediation_slope: float | None = None,
             discount: float | None = None, war_risk_scale: float | None = None, timing: str | None = None,
-                  opening=None,
+                  opening=None, first_mover: str | None = None,
             memory_budget_gb: float | None = None) -> MarkovResult:
     """Exact distribution of outcomes of a strategy pair in the repeated crisis.
 
@@ -277,6 +277,8 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     opening : (rung_a, rung_b) or None
         The rung pair standing when the crisis opens (the trigger); see
         :class:`sim.repeated.CrisisSettings`.
+    first_mover : "a" or "b"
+        Under alternating timing, the side that moves first.
     memory_budget_gb : float or None
         Refuse (``ConfigError``, before the chains are built) an analysis whose estimated
         peak memory (:func:`sim.limits.markov_bytes`: distinct chains x product states^2)
@@ -300,7 +302,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
                                 mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale,
-                                timing=timing, opening=opening)
+                                timing=timing, opening=opening, first_mover=first_mover)
     rounds, discount = cs.rounds, cs.discount
     budget = limits.budget_bytes(memory_budget_gb)
     states = (strategy_a.n_states, strategy_b.n_states)

@@ -157,7 +157,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
              perception_noise: Any = None, settle_after: int | None = None, mediation: float | None = None,
              mediation_slope: float | None = None, discount: float | None = None,
              war_risk_scale: float | None = None, timing: str | None = None,
-                  opening=None, seed: Any = None, keep_paths: bool = False,
+                  opening=None, first_mover: str | None = None, seed: Any = None, keep_paths: bool = False,
              chunk_paths: int | None = None, threads: int | None = None,
              point_seeds: Any = None, memory_budget_gb: float | None = None) -> SimulationResult:
     """Monte-Carlo simulation of the repeated crisis of ``docs/repeated-model.md``.
@@ -195,6 +195,8 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     opening : (rung_a, rung_b) or None
         The rung pair standing when the crisis opens (the trigger); see
         :class:`sim.repeated.CrisisSettings`.
+    first_mover : "a" or "b"
+        Under alternating timing, the side that moves first.
     seed : int, sequence of ints, SeedSequence or None
         Root of ``SeedSequence(seed)``; its entropy is returned as ``seed_entropy``.
     point_seeds : sequence of G seeds (int, sequence of ints or SeedSequence), optional
@@ -238,7 +240,7 @@ def simulate(game: Game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: 
     cs = CrisisSettings.resolve(settings, rounds=rounds, execution_noise=execution_noise,
                                 perception_noise=perception_noise, settle_after=settle_after, mediation=mediation,
                                 mediation_slope=mediation_slope, discount=discount, war_risk_scale=war_risk_scale,
-                                timing=timing, opening=opening)
+                                timing=timing, opening=opening, first_mover=first_mover)
     if cs.rounds is None:
         raise ConfigError("rounds", "must be an integer >= 1 for a Monte-Carlo simulation (the long run is "
                                     "analyse(..., rounds=None))")
