@@ -14,7 +14,7 @@
    ``sgamesolver.homotopy.QRE`` (subprocess, benchmarks/_sgamesolver_run.py); both limits are
    compared (max abs policy difference) and the time ratio printed.  ``--sgamesolver-game``:
    the full game, the game with its identical states merged (what markov_perfect traces,
-   sim.dynamic.logit_markov._lump; sgamesolver's limit is lifted back), or both.
+   sim.dynamic.logit_markov.merge_identical_states; sgamesolver's limit is lifted back), or both.
 
     python benchmarks/bench_dynamic.py --repeat 3 --grid 200 --sgamesolver /work/venv-sgs/bin/python
 """
@@ -36,8 +36,7 @@ import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
 from sim.dynamic import credibility, escalation_game, markov_perfect, one_shot_gap  # noqa: E402
-from sim.dynamic.logit_markov import _indifference, _lump  # noqa: E402
-from sim.dynamic.markov_trace import Kernel  # noqa: E402
+from sim.dynamic.logit_markov import indifference_solve, merge_identical_states  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.repeated import CrisisSettings  # noqa: E402
 
@@ -69,7 +68,7 @@ def bench_credibility(n: int):
 def bench_sgamesolver(python: str, eg, res, merged: bool):
     """sgamesolver on ``eg`` (or, ``merged``, on ``eg`` with its identical states merged, the game
     ``markov_perfect`` traces); its limit (lifted to ``eg``) is compared with ``res``."""
-    game, cls = _lump(eg) if merged else (eg, None)
+    game, cls = merge_identical_states(eg) if merged else (eg, None)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp, "game.npz"), Path(tmp, "out.npz")
         np.savez(src, payoffs=game.payoffs, transitions=game.transitions, discount=game.discount)
@@ -89,7 +88,7 @@ def bench_sgamesolver(python: str, eg, res, merged: bool):
     diff = max(np.abs(pa - res.policy_a).max(), np.abs(pb - res.policy_b).max())
     # sgamesolver stops at its own tolerance (1e-7 on the homotopy): solve its support exactly
     # (probabilities > 1e-3) for indifference and compare that MPE with ours too
-    fine = _indifference(Kernel(eg), pa, pb, 1e-3)
+    fine = indifference_solve(eg, pa, pb, 1e-3)
     fine_diff = np.inf if fine is None else max(np.abs(fine[0] - res.policy_a).max(), np.abs(fine[1] - res.policy_b).max())
     return dict(seconds=float(out["seconds"]), wall=wall, diff=float(diff), gap=one_shot_gap(eg, pa, pb),
                 lam=float(out["lam"]), fine_diff=float(fine_diff))

@@ -149,11 +149,11 @@ def test_identical_states_are_merged_and_the_branch_is_the_same(monkeypatch):
 
     g = escalation_game(sim.ladder(K=3), CrisisSettings(discount=0.9, mediation=0.05, settle_after=2,
                                                         execution_noise=0.02))
-    red, cls = lm._lump(g)
+    red, cls = lm.merge_identical_states(g)
     assert cls is not None and red.n_states < g.n_states
     assert np.array_equal(g.payoffs, red.payoffs[cls])
     merged_q, merged_p = markov_qre(g, 2.0), markov_perfect(g)
-    monkeypatch.setattr(lm, "_lump", lambda game: (game, None))
+    monkeypatch.setattr(lm, "merge_identical_states", lambda game: (game, None))
     full_q, full_p = markov_qre(g, 2.0), markov_perfect(g)
     assert residual(g, merged_q) <= 1e-10
     assert np.allclose(merged_q.policy_a, full_q.policy_a, atol=1e-9)

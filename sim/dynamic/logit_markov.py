@@ -27,7 +27,7 @@ found at moderate ``lam``.
 
 States with identical rows (payoffs and transitions, as the rung-pair states of an escalation
 game) play alike on the branch, so the branch is traced on the game with those states merged
-(``_lump``) and the results are lifted back and verified on the original game.
+(``merge_identical_states``) and the results are lifted back and verified on the original game.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class MarkovPerfect:
 
 
 # --------------------------------------------------------------------------- identical states
-def _lump(game: StochasticGame):
+def merge_identical_states(game: StochasticGame):
     """``(reduced, cls)``: states with bitwise identical rows merged, or ``(game, None)`` if none are.
 
     States ``s, s'`` with bitwise the same payoffs ``R[s] == R[s']`` and the same transitions
@@ -156,7 +156,7 @@ def markov_qre(game: StochasticGame, lam, *, x0=None) -> MarkovQRE:
         return _result(game, kern, w, lam)
     if lam == 0.0:
         return _result(game, kern, kern.uniform(), 0.0)
-    red, cls = _lump(game)
+    red, cls = merge_identical_states(game)
     if cls is not None:  # trace the branch of the game with identical states merged, check it on ``game``
         rkern = Kernel(red)
         wr = _trace(rkern, lam)
@@ -235,6 +235,16 @@ def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30, 
     return pi_a / pi_a.sum(1, keepdims=True), pi_b / pi_b.sum(1, keepdims=True)
 
 
+def indifference_solve(game: StochasticGame, policy_a, policy_b, support_tol: float = 1e-6):
+    """An exact MPE candidate near ``(policy_a, policy_b)``: Newton on the indifference conditions
+    on their support (probabilities ``> support_tol``), as :func:`markov_perfect` refines the
+    branch's limit.  Returns ``(policy_a, policy_b)`` or None; not verified (use ``one_shot_gap``).
+    """
+    game = _check_game(game)
+    pa, pb = _policies(game, policy_a, policy_b)
+    return _indifference(Kernel(game), pa, pb, support_tol)
+
+
 def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
                    support_tol: float = 1e-6, near: float = 0.05) -> MarkovPerfect:
     """The Markov perfect equilibrium selected by the principal logit Markov QRE branch.
@@ -270,7 +280,7 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     """
     game = _check_game(game)
     lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
-    red, cls = _lump(game)  # identical states share policies on the branch: trace the merged game
+    red, cls = merge_identical_states(game)  # identical states share policies on the branch: trace the merged game
     kern = Kernel(red)
     lift = (lambda p: p) if cls is None else (lambda p: p[cls])
     best, last = np.inf, None
