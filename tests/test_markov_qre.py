@@ -140,3 +140,24 @@ def test_structured_solves_match_dense(monkeypatch):
         assert np.allclose(dense_q.policy_a, struct_q.policy_a, atol=1e-9)
         assert np.allclose(dense_p.policy_b, struct_p.policy_b, atol=1e-9)
         assert struct_p.one_shot_gap <= 1e-9
+
+
+def test_identical_states_are_merged_and_the_branch_is_the_same(monkeypatch):
+    """Escalation games have many states with identical rows (every rung pair off (0, 0)): the branch is
+    traced on the merged game, lifted and verified on the full game, and equals the unmerged trace."""
+    import sim.dynamic.logit_markov as lm
+
+    g = escalation_game(sim.ladder(K=3), CrisisSettings(discount=0.9, mediation=0.05, settle_after=2,
+                                                        execution_noise=0.02))
+    red, cls = lm.merge_identical_states(g)
+    assert cls is not None and red.n_states < g.n_states
+    assert np.array_equal(g.payoffs, red.payoffs[cls])
+    merged_q, merged_p = markov_qre(g, 2.0), markov_perfect(g)
+    monkeypatch.setattr(lm, "merge_identical_states", lambda game: (game, None))
+    full_q, full_p = markov_qre(g, 2.0), markov_perfect(g)
+    assert residual(g, merged_q) <= 1e-10
+    assert np.allclose(merged_q.policy_a, full_q.policy_a, atol=1e-9)
+    assert np.allclose(merged_q.policy_b, full_q.policy_b, atol=1e-9)
+    assert np.allclose(merged_p.policy_a, full_p.policy_a, atol=1e-9)
+    assert np.allclose(merged_p.policy_b, full_p.policy_b, atol=1e-9)
+    assert merged_p.one_shot_gap <= 1e-9

@@ -20,7 +20,14 @@ the current policies, solved exactly for the
 indifference conditions by Newton's method; a candidate is tested only once every
 probability of the branch is within ``near`` of it.  A candidate is returned only if its
 one-shot gap (:func:`sim.dynamic.one_shot_gap`) is ``<= gap_tol`` (one-shot deviation
-principle).
+principle).  When the policies are settled but not clear-cut, the support without the
+probabilities that fell by a quarter or more since ``lam / 2`` (a vanishing probability falls
+at least like ``1 / lam``) is solved as well, so a mixed limit with slowly vanishing actions is
+found at moderate ``lam``.
+
+States with identical rows (payoffs and transitions, as the rung-pair states of an escalation
+game) play alike on the branch, so the branch is traced on the game with those states merged
+(``merge_identical_states``) and the results are lifted back and verified on the original game.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
-from sim.dynamic.markov_trace import Kernel, branch, solve_fixed
+from sim.dynamic.markov_trace import TOL, Kernel, branch, solve_fixed
 from sim.errors import ConfigError, nonnegative_number
 
 __all__ = ["MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]
@@ -73,6 +80,34 @@ class MarkovPerfect:
     lam: float
     one_shot_gap: float
     pure: bool
+
+
+# --------------------------------------------------------------------------- identical states
+def merge_identical_states(game: StochasticGame):
+    """``(reduced, cls)``: states with bitwise identical rows merged, or ``(game, None)`` if none are.
+
+    States ``s, s'`` with bitwise the same payoffs ``R[s] == R[s']`` and the same transitions
+    ``T[s] == T[s']`` have equal values, hence equal action values and equal logit responses,
+    under every profile that plays alike in them; the logit map keeps such profiles, and the
+    branch from uniform play stays among them.  ``reduced`` has one state per class ``k``
+    (its first member's payoffs, transitions summed over the members of each target class);
+    ``cls (S,)`` maps each state to its class, so ``policy_red[cls]`` is the full policy.
+    Results are re-verified on ``game`` (residual, one-shot gap), not taken on trust.
+    """
+    S = game.n_states
+    rows = np.ascontiguousarray(np.concatenate([game.payoffs.reshape(S, -1), game.transitions.reshape(S, -1)], axis=1))
+    keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()  # one bytes key per row
+    _, rep, cls = np.unique(keys, return_index=True, return_inverse=True)
+    cls = cls.ravel()
+    C = rep.size
+    if C == S:
+        return game, None
+    member = np.zeros((S, C))
+    member[np.arange(S), cls] = 1.0
+    KA, KB = game.n_actions
+    T = (game.transitions[rep].reshape(-1, S) @ member).reshape(C, KA, KB, C)
+    T /= T.sum(-1, keepdims=True)
+    return StochasticGame(game.payoffs[rep], T, game.discount), cls
 
 
 def _lam(value, name: str = "lam") -> float:
@@ -121,6 +156,19 @@ def markov_qre(game: StochasticGame, lam, *, x0=None) -> MarkovQRE:
         return _result(game, kern, w, lam)
     if lam == 0.0:
         return _result(game, kern, kern.uniform(), 0.0)
+    red, cls = merge_identical_states(game)
+    if cls is not None:  # trace the branch of the game with identical states merged, check it on ``game``
+        rkern = Kernel(red)
+        wr = _trace(rkern, lam)
+        w = np.concatenate([wr[:rkern.nA].reshape(-1, rkern.KA)[cls].ravel(),
+                            wr[rkern.nA:].reshape(-1, rkern.KB)[cls].ravel()])
+        if np.max(np.abs(kern.H(w, lam))) <= TOL:
+            return _result(game, kern, w, lam)
+    return _result(game, kern, _trace(kern, lam), lam)
+
+
+def _trace(kern: Kernel, lam: float) -> np.ndarray:
+    """Log-probabilities of the principal branch at ``lam > 0`` (corrected to ``max |H| <= TOL``)."""
     prev = None
     for w, l in branch(kern):
         if l >= lam:
@@ -131,7 +179,7 @@ def markov_qre(game: StochasticGame, lam, *, x0=None) -> MarkovQRE:
                 w_fix = solve_fixed(kern, w if l - lam < lam - prev[1] else prev[0], lam)
             if w_fix is None:
                 raise RuntimeError(f"Markov QRE: correction at lam={lam:g} failed")
-            return _result(game, kern, w_fix, lam)
+            return w_fix
         prev = (w, l)
     raise AssertionError("unreachable")  # pragma: no cover - branch() raises instead of ending
 
@@ -145,15 +193,15 @@ def _snap(p, near: float):
     return out
 
 
-def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30):
+def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30, supp=None):
     """Newton (least squares) on the MPE conditions on the support of ``(pa, pb)``.
 
     On the support ``{pi > support_tol}``: ``Q(s, a) = sum_a' pi(s, a') Q(s, a')`` and rows
     sum to 1; off it ``pi = 0``.  Returns the policies, or None if Newton fails or leaves
-    the simplex.
+    the simplex.  ``supp`` (n,) bool, if given, is the support instead.
     """
     pi = np.concatenate([pa.ravel(), pb.ravel()])
-    supp = pi > support_tol
+    supp = pi > support_tol if supp is None else supp
     pi = np.where(supp, pi, 0.0)
     idx = np.flatnonzero(supp)
     blocks = np.concatenate([np.repeat(np.arange(kern.S), kern.KA), kern.S + np.repeat(np.arange(kern.S), kern.KB)])
@@ -185,6 +233,16 @@ def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30):
     pi = np.clip(pi, 0.0, None)
     pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
     return pi_a / pi_a.sum(1, keepdims=True), pi_b / pi_b.sum(1, keepdims=True)
+
+
+def indifference_solve(game: StochasticGame, policy_a, policy_b, support_tol: float = 1e-6):
+    """An exact MPE candidate near ``(policy_a, policy_b)``: Newton on the indifference conditions
+    on their support (probabilities ``> support_tol``), as :func:`markov_perfect` refines the
+    branch's limit.  Returns ``(policy_a, policy_b)`` or None; not verified (use ``one_shot_gap``).
+    """
+    game = _check_game(game)
+    pa, pb = _policies(game, policy_a, policy_b)
+    return _indifference(Kernel(game), pa, pb, support_tol)
 
 
 def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
@@ -222,7 +280,9 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     """
     game = _check_game(game)
     lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
-    kern = Kernel(game)
+    red, cls = merge_identical_states(game)  # identical states share policies on the branch: trace the merged game
+    kern = Kernel(red)
+    lift = (lambda p: p) if cls is None else (lambda p: p[cls])
     best, last = np.inf, None
     next_mixed = 1.0 / (1e-12 + np.ptp(game.payoffs))
     for w, lam in branch(kern):
@@ -233,15 +293,26 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
         if lam >= next_mixed:
             next_mixed = 2 * lam
             settled = last is not None and np.abs(probs - last).max() < near  # moved little since lam / 2
-            last = probs
             mixed = _indifference(kern, pa, pb, support_tol) if settled and separated else None
             if mixed is not None:
                 cands.append(mixed)
+            elif settled:
+                # probabilities that lost a quarter or more since lam / 2 are leaving the support
+                # (a vanishing probability falls at least like 1 / lam); solve on the rest
+                supp = (probs > support_tol) & (probs >= 0.75 * last)
+                if np.any(supp != (probs > support_tol)):
+                    mixed = _indifference(kern, pa, pb, support_tol, supp=supp)
+                    if mixed is not None:
+                        cands.append(mixed)
+            last = probs
         for ca, cb in cands:
             if max(np.abs(ca - pa).max(), np.abs(cb - pb).max()) > near:
                 continue
-            gap = one_shot_gap(game, ca, cb)
+            gap = one_shot_gap(red, ca, cb)  # equal to the gap on ``game`` (up to rounding): checked there
             best = min(best, gap)
+            if gap <= gap_tol and cls is not None:
+                ca, cb = lift(ca), lift(cb)
+                gap = one_shot_gap(game, ca, cb)
             if gap <= gap_tol:
                 pure = bool(np.all((ca == 0) | (ca == 1)) and np.all((cb == 0) | (cb == 1)))
                 return MarkovPerfect(ca, cb, policy_values(game, ca, cb), float(lam), gap, pure)

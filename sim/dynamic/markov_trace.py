@@ -20,10 +20,18 @@ solves the bordered system ``[dH/d(w, lam); t_prev^T] t = e_last`` (its directio
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 
 TOL = 1e-10          # convergence tolerance on max |H|
 MAX_STEPS = 20_000   # safety bound on continuation steps
+
+
+def _lse_softmax(z):
+    """Row-wise ``logsumexp`` (keepdims) and ``softmax`` of a finite ``(rows, K)`` array, sharing one ``exp``."""
+    m = z.max(1, keepdims=True)
+    e = np.exp(z - m)
+    tot = e.sum(1, keepdims=True)
+    return m + np.log(tot), e / tot
 
 
 class Kernel:
@@ -39,6 +47,10 @@ class Kernel:
         """Normalised policies ``(S, K_A), (S, K_B)`` of log-probabilities ``w``."""
         return (softmax(w[:self.nA].reshape(self.S, self.KA), axis=1),
                 softmax(w[self.nA:].reshape(self.S, self.KB), axis=1))
+
+    def normalise(self, w) -> np.ndarray:
+        """``w`` minus each block's ``logsumexp`` (so that ``exp`` of each block sums to 1)."""
+        return np.concatenate([(z - _lse_softmax(z)[0]).ravel() for z in self._blocks(w)])
 
     def uniform(self) -> np.ndarray:
         return np.concatenate([np.full(self.nA, -np.log(self.KA)), np.full(self.n - self.nA, -np.log(self.KB))])
@@ -95,8 +107,8 @@ class Kernel:
             Q, D = self.q(pa, pb, want_jac)
             H, dlam, soft = [], [], []
             for z, ww in zip(self._blocks(Q), self._blocks(w)):
-                H.append((ww - lam * z + logsumexp(lam * z, axis=1, keepdims=True)).ravel())
-                sm = softmax(lam * z, axis=1)
+                lse, sm = _lse_softmax(lam * z)
+                H.append((ww - lam * z + lse).ravel())
                 soft.append(sm)
                 dlam.append((-z + (sm * z).sum(1, keepdims=True)).ravel())
             H = np.concatenate(H)
@@ -129,9 +141,9 @@ class Kernel:
             pa, pb = self._blocks(pi)
             Q, (total, U, C) = self.q(pa, pb, True, parts=True)
             zs = [lam * z for z in self._blocks(Q)]
-            soft = [softmax(z, axis=1) for z in zs]
-            H = np.concatenate([(ww - z + logsumexp(z, axis=1, keepdims=True)).ravel()
-                                for z, ww in zip(zs, self._blocks(w))])
+            ls = [_lse_softmax(z) for z in zs]
+            soft = [sm for _, sm in ls]
+            H = np.concatenate([(ww - z + lse).ravel() for z, ww, (lse, _) in zip(zs, self._blocks(w), ls)])
             dl = np.concatenate([(-z + (sm * z).sum(1, keepdims=True)).ravel()
                                  for z, sm in zip(self._blocks(Q), soft)])
             Ul = -lam * self._project(U, soft)
@@ -195,8 +207,12 @@ def solve_fixed(kern: Kernel, w0, lam: float, max_iter: int = 50):
     for _ in range(max_iter):
         if not np.isfinite(err):
             return None
-        if err <= TOL:
-            return w
+        if err <= TOL:  # return normalised log-probabilities (the policies' logs), checked again
+            wn = kern.normalise(w)
+            H = kern.H(wn, lam)
+            w, err = wn, np.max(np.abs(H))
+            if err <= TOL:
+                return w
         _, J, _ = kern.H(w, lam, True)
         try:
             step = np.linalg.solve(J, H)
@@ -248,6 +264,11 @@ def _tangent(kern, w, lam, t_prev, lin=None):
 def _correct(kern, x_pred, t, max_iter: int = 8):
     """Newton on ``[H(x); t . (x - x_pred)] = 0``.
 
+    The first Newton step must halve ``max |H|`` (the predictor error; this keeps the corrector
+    on the branch at sharp bends), later ones must not increase it (in escalation games the
+    error of near-zero probabilities can stall for one step before converging; rejecting that
+    held the step size small all along the branch).
+
     Returns ``(x, iterations, linearisation at x or None)``, or ``(None, 0, None)``.
     """
     x = x_pred.copy()
@@ -257,7 +278,7 @@ def _correct(kern, x_pred, t, max_iter: int = 8):
             return None, 0, None
         H, lin = _linearise(kern, x[:-1], x[-1])
         err = np.max(np.abs(H))
-        if not np.isfinite(err) or err > 0.5 * prev:
+        if not np.isfinite(err) or err > (0.5 if it == 1 else 1.0) * prev:
             return None, 0, None
         if err <= TOL:
             return x, it, lin
