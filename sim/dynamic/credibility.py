@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.games import Game
 from sim.repeated import CrisisSettings, crisis_stage, product_chain
 from sim.dynamic.credibility_turns import deviation_values, responder_mdp
 from sim.repeated.strategies import Strategy, observe_opening, strategy_pair
@@ -80,9 +81,9 @@ class Credibility:
         Value of each side's exact best response to the other's stated automaton.
     gain_a, gain_b : float or ndarray (...)
         ``best - stated``, >= 0 (clipped at 0 against round-off).
-    is_subgame_perfect : bool or ndarray (...)
+    is_subgame_perfect : bool or ndarray (...), or None
         Both deviation gaps are <= ``tol`` (scaled) in every product state (every round for a
-        finite horizon).
+        finite horizon); None when called with ``subgame_perfect=False``.
     best_response_a : ndarray (..., S_B, m) int, or (..., T, S_B, m) for ``rounds=T``
         A's best response: the intended rung in each (B's automaton state, settlement
         counter) (and round).  ``best_response_b`` likewise, ``(..., S_A, m)``.
@@ -141,15 +142,32 @@ def _mdp(sd, m, settle):
     return rf, P.reshape(G, K, n, n)
 
 
-def _policy_iteration(rf, P, d, scale):
+def _apply_chain(P, groups, V):
+    """``P[table of g] @ V[g]`` for every game: one matmul per war table (not per game).
+    ``P (U, n, n)`` and ``V (G, n, ...)``; or ``P (U, K, n, n)`` and ``V (G, n)`` -> ``(G, K, n)``."""
+    if groups is None:  # one kernel per game
+        return np.einsum("gkst,gt->gks", P, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", P, V)
+    out = np.empty((V.shape[0],) + P.shape[1:-1] + V.shape[2:])
+    for u, idx in enumerate(groups):
+        if P.ndim == 4:
+            out[idx] = np.einsum("kst,gt->gks", P[u], V[idx])
+        else:
+            out[idx] = np.einsum("st,gt...->gs...", P[u], V[idx])
+    return out
+
+
+def _policy_iteration(rf, P, d, scale, inv, groups):
+    """Howard's policy iteration on G MDPs sharing the kernels ``P (U, K, n, n)`` of their war
+    tables (``inv[g]``), each with its own rewards ``rf (G, K, n)``."""
     G, K, n = rf.shape
-    gi, si = np.arange(G)[:, None], np.arange(n)[None, :]
+    si = np.arange(n)[None, :]
     pi = rf.argmax(1)
     eye = np.eye(n)
+    rows = np.arange(G)[:, None]
     for _ in range(10_000):
-        Ppi, rpi = P[gi, pi, si], rf[gi, pi, si]  # (G, n, n), (G, n)
+        Ppi, rpi = P[inv[:, None], pi, si], rf[rows, pi, si]  # (G, n, n), (G, n)
         V = np.linalg.solve(eye - d * Ppi, rpi[..., None])[..., 0]
-        Qv = rf + d * np.einsum("gkst,gt->gks", P, V)
+        Qv = rf + d * _apply_chain(P, groups, V)
         best = Qv.max(1)
         keep = np.take_along_axis(Qv, pi[:, None], 1)[:, 0] >= best - 1e-12 * scale[:, None]
         new = np.where(keep, pi, Qv.argmax(1))
@@ -159,12 +177,12 @@ def _policy_iteration(rf, P, d, scale):
     raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
 
 
-def _backward(rf, P, d, T):
+def _backward(rf, P, d, T, groups):
     G, K, n = rf.shape
     V = np.zeros((G, n))
     pol = np.zeros((T, G, n), dtype=np.int16)
     for t in range(T - 1, -1, -1):
-        Qv = rf + d * np.einsum("gkst,gt->gks", P, V)
+        Qv = rf + d * _apply_chain(P, groups, V)
         pol[t] = Qv.argmax(1)
         V = Qv.max(1)
     return V, pol.transpose(1, 0, 2)
@@ -225,7 +243,8 @@ def _check_size(G, K, SA, SB, m, alternating=False):
                                          f"use fewer games, rungs or a smaller settle_after")
 
 
-def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle) -> Credibility:
+def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle,
+                 subgame_perfect) -> Credibility:
     """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
     G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
     n = 2 * SA * SB * K * m
@@ -249,11 +268,13 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
 
     if T is None:
         W = np.linalg.solve(np.eye(n) - d * Q, rew)
-        gaps_from(W)
+        if subgame_perfect:
+            gaps_from(W)
     else:
         W = np.zeros((G, n, 2))
         for _ in range(T):
-            gaps_from(W)
+            if subgame_perfect:
+                gaps_from(W)
             W = rew + d * Q @ W
     value = np.einsum("n,gnj->gj", v0, W)
 
@@ -272,31 +293,34 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
         else:              # the other moves first (after observing the opening), the responder stands
             init[1, :, stand[k], c0] = starts[1 - k]
         if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale)
+            V, pol = _policy_iteration(rf, P, d, scale, np.arange(G), None)
             pol = pol.reshape(G, 2, So, K, m)[:, 0]
         else:
-            V, pol = _backward(rf, P, d, T)
+            V, pol = _backward(rf, P, d, T, None)
             pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
         best.append(V @ init.reshape(-1))
         policies.append(pol.reshape(batch + pol.shape[1:]))
     gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
-    gap_a = np.maximum(gaps[0], 0.0)
-    gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3, 4)
-    ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
     shape = (SA, SB, K, m)
+    if subgame_perfect:
+        gap_a = np.maximum(gaps[0], 0.0)
+        gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3, 4)
+        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
+    else:
+        ok = gap_a = gap_b = None
     return Credibility(
         value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
         best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
         gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
-        is_subgame_perfect=_scalar(ok.reshape(batch)),
-        best_response_a=policies[0], best_response_b=policies[1],
-        deviation_gap_a=gap_a.reshape(batch + shape), deviation_gap_b=gap_b.reshape(batch + shape),
+        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
         rounds=T, discount=d, tol=float(tol))
 
 
 # --------------------------------------------------------------------------- public entry
 def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: float = 1e-9,
-                **crisis_settings) -> Credibility:
+                subgame_perfect: bool = True, **crisis_settings) -> Credibility:
     """How credible the stated pair ``(a, b)`` is: values, best responses, subgame perfection.
 
     Parameters
@@ -311,6 +335,10 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         ending the crisis with positive probability (war risk or mediation everywhere).
     tol : float
         Tolerance of :attr:`Credibility.is_subgame_perfect`, times ``max(1, payoff scale)``.
+    subgame_perfect : bool
+        Also test subgame perfection (the one-shot deviations at every product state, the
+        costly part for large batches).  ``False``: ``is_subgame_perfect`` and the deviation
+        gaps are None (values, best responses and gains are computed either way).
 
     Returns
     -------
@@ -340,58 +368,88 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
     scale = scale / (1.0 - d) if T is None and d < 1.0 else (scale * T if T is not None else scale)
     if cs.alternating:
-        return _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle)
-    _check_size(G, K, sa.n_states, sb.n_states, m)
+        return _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle, subgame_perfect)
     (EA, EB), (PA, PB) = cs.noise(K)
+    SA, SB = sa.n_states, sb.n_states
+    n = SA * SB * m
+    # the chains depend on the games only through their war tables: one per distinct table
+    wu, inv = np.unique(ws.reshape(G, -1), axis=0, return_inverse=True)
+    wu, inv = wu.reshape(-1, K, K), inv.reshape(-1)
+    U = wu.shape[0]
+    groups = [np.flatnonzero(inv == u) for u in range(U)]
+    _check_size(U, K, SA, SB, m)
+    contu = (1.0 - wu) * (1.0 - mu)[None]
     sides = (_side(sa, sb, EA, EB, PA, PB, Ae, cont),
              _side(sb, sa, EB, EA, PB, PA, Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)))
 
-    # the stated pair on the full product chain
-    pc = product_chain(game, sa, sb, settings=cs)
-    n = pc.Q.shape[-1]
-    Q = np.asarray(pc.Q, float).reshape(G, n, n)
-    rew = np.asarray(pc.rewards, float).reshape(G, n, 2)
-    v0 = np.asarray(pc.initial, float)
-    SA, SB = sa.n_states, sb.n_states
-    gaps = [np.zeros((G, SA, SB, m)), np.zeros((G, SB, SA, m))]
+    # the stated pair: its product chain per war table, its round payoffs per game
+    chains = product_chain(Game(np.zeros_like(wu), np.zeros_like(wu), war_probability=wu,
+                                war_payoff=np.zeros((U, 2))), sa, sb, settings=dataclasses.replace(cs, war_risk_scale=1.0))
+    Q = np.asarray(chains.Q, float).reshape(U, n, n)
+    v0 = np.asarray(chains.initial, float)
+    ex_a, ex_b = sa.action @ EA, sb.action @ EB
+    rew = np.stack([np.einsum("ax,by,gxy->gab", ex_a, ex_b, M) for M in (Ae, Be)], -1)  # (G, SA, SB, 2)
+    rew = np.broadcast_to(rew[:, :, :, None], (G, SA, SB, m, 2)).reshape(G, n, 2)
+    gaps = [np.zeros((G, SA, SB, m)), np.zeros((G, SB, SA, m))] if subgame_perfect else None
+    per_game = 8 * 3 * SA * SB * K * K * m  # the one-shot tables of one game (and their copies)
+    step = max(1, MAX_BYTES // per_game)
 
-    def gaps_from(Wnext):  # Wnext (G, n, 2): values from the next round on
-        Wn = Wnext.reshape(G, SA, SB, m, 2)
-        for k, (sd, Wk) in enumerate(zip(sides, (Wn[..., 0], Wn[..., 1].transpose(0, 2, 1, 3)))):
-            gaps[k] = np.maximum(gaps[k], _gap(sd, _one_shot(sd, Wk, d, m, settle)))
+    def gaps_from(Wnext):  # Wnext (G, n, 2): values from the next round on; games in chunks
+        for lo in range(0, G, step):
+            sl = slice(lo, lo + step)
+            Wn = Wnext[sl].reshape(-1, SA, SB, m, 2)
+            for k, (sd, Wk) in enumerate(zip(sides, (Wn[..., 0], Wn[..., 1].transpose(0, 2, 1, 3)))):
+                sdc = dict(sd, R=sd["R"][sl], cont=sd["cont"][sl])
+                gaps[k][sl] = np.maximum(gaps[k][sl], _gap(sdc, _one_shot(sdc, Wk, d, m, settle)))
 
+    W = np.zeros((G, n, 2))
     if T is None:
-        W = np.linalg.solve(np.eye(n) - d * Q, rew)
-        gaps_from(W)
-    else:
-        W = np.zeros((G, n, 2))
-        for _ in range(T):
+        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
+            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
+            W[idx] = np.linalg.solve(np.eye(n) - d * Q[u], rhs).reshape(n, len(idx), 2).transpose(1, 0, 2)
+        if subgame_perfect:
             gaps_from(W)
-            W = rew + d * Q @ W
+    else:
+        for _ in range(T):
+            if subgame_perfect:
+                gaps_from(W)
+            W = rew + d * _apply_chain(Q, groups, W)
     value = np.einsum("n,gnj->gj", v0, W)
 
+    # each responder's MDP: kernels per war table, rewards per game; it opens where the other's
+    # automaton is after observing the opening pair (if any), at counter 0 (1 for an opening (0, 0))
+    opening = cs.opening_pair(K)
+    c0 = 1 if opening == (0, 0) and settle and m > 1 else 0
+    starts = (sb.initial, sa.initial) if opening is None else (
+        observe_opening(sb, opening[1], opening[0], PB), observe_opening(sa, opening[0], opening[1], PA))
     best, policies = [], []
-    for sd, other in zip(sides, (sb, sa)):
-        rf, P = _mdp(sd, m, settle)
+    for k, (sd, other, start) in enumerate(zip(sides, (sb, sa), starts)):
+        cu = contu if k == 0 else contu.transpose(0, 2, 1)
+        _, P = _mdp(dict(sd, cont=cu, R=np.zeros_like(cu)), m, settle)  # (U, K, n_r, n_r)
+        r = np.einsum("ix,oy,gxy->gio", sd["E"], sd["exec_o"], sd["R"])
+        rf = np.broadcast_to(r[:, :, :, None], r.shape + (m,)).reshape(G, K, -1)
         if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale)
+            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
             pol = pol.reshape((G, other.n_states, m))
         else:
-            V, pol = _backward(rf, P, d, T)
+            V, pol = _backward(rf, P, d, T, groups)
             pol = pol.reshape((G, T, other.n_states, m))
-        best.append(V.reshape(G, other.n_states, m)[:, :, 0] @ other.initial)
+        best.append(V.reshape(G, other.n_states, m)[:, :, c0] @ start)
         policies.append(pol.reshape(batch + pol.shape[1:]))
 
     gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
-    gap_a = np.maximum(gaps[0], 0.0)
-    gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3)
-    ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
     shape = (SA, SB, m)
+    if subgame_perfect:
+        gap_a = np.maximum(gaps[0], 0.0)
+        gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3)
+        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
+    else:
+        ok = gap_a = gap_b = None
     return Credibility(
         value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
         best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
         gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
-        is_subgame_perfect=_scalar(ok.reshape(batch)),
-        best_response_a=policies[0], best_response_b=policies[1],
-        deviation_gap_a=gap_a.reshape(batch + shape), deviation_gap_b=gap_b.reshape(batch + shape),
+        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
         rounds=T, discount=d, tol=float(tol))
