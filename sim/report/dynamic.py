@@ -321,6 +321,7 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
     stated_mean = mean_rungs(stated_result)
     summary["stated_trajectory"] = {"mean_rung_by_round": stated_mean.tolist(),
                                     "p_war_by_round": [float(v) for v in stated_result.p_war],
+                                    "p_active_by_round": [float(v) for v in stated_result.p_active],
                                     "p_war": float(stated_result.p_war[-1])}
     path = stated_path(a, b, settings, K)
     summary["stated_path"] = [list(p) for p in path]

@@ -154,19 +154,22 @@ def _reported(s: Mapping[str, Any], moves: int = 10) -> list[str]:
     r = s["reported"]
     lines = ["### The reported sequence beside the model's", "",
              "Left, each side's rung as that side's actions were reported (claims where contested; see the phase "
-             "table); right, the model's first moves under the stated rules (mean rung while the crisis goes on, "
-             "and the most likely rung). The model's moves are not dated: one move is roughly one exchange.", "",
+             "table); right, the model's first moves under the stated rules (the share of runs still in crisis, "
+             "each side's mean rung among them, and the most likely rung pair among them). The model's moves are not dated: one move is roughly one exchange.", "",
              f"| phase | {markdown_cell(a)} (reported) | {markdown_cell(b)} (reported) |", "|---|---:|---:|"]
     for date, (x, y) in zip(r["dates"], r["rungs"]):
         lines.append(f"| {markdown_cell(date)} | {fmt_number(x)} | {fmt_number(y)} |")
     mean = np.asarray(s["stated_trajectory"]["mean_rung_by_round"], float)
     likely = r["model_most_likely"]
     alt = s["timing"] == "alternating"
-    lines += ["", f"| model move | {'who moves | ' if alt else ''}{markdown_cell(a)} mean | {markdown_cell(b)} mean | "
-                  "most likely pair |", "|---:|" + ("---|" if alt else "") + "---:|---:|---|"]
+    active = s["stated_trajectory"].get("p_active_by_round")
+    lines += ["", f"| model move | {'who moves | ' if alt else ''}still in crisis | {markdown_cell(a)} mean | "
+                  f"{markdown_cell(b)} mean | most likely pair |",
+              "|---:|" + ("---|" if alt else "") + "---:|---:|---:|---|"]
     for t in range(min(moves, mean.shape[0])):
         who = (a if t % 2 == 0 else b) + " | " if alt else ""
-        lines.append(f"| {t + 1} | {who}{fmt_number(mean[t, 0])} | {fmt_number(mean[t, 1])} | "
+        still = fmt_percent(active[t]) if active else "n/a"
+        lines.append(f"| {t + 1} | {who}{still} | {fmt_number(mean[t, 0])} | {fmt_number(mean[t, 1])} | "
                      f"({likely[t][0]}, {likely[t][1]}) |")
     lines.append("")
     reported = np.asarray(r["rungs"], float)

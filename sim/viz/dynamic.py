@@ -117,6 +117,7 @@ def credibility_map(xs: np.ndarray, ys: np.ndarray, gain: np.ndarray, *, point: 
                 label="this scenario")
         ax.set_title(f"{sides[p]}: gain from deviating (illustrative payoffs)", fontsize=_BASE_FONT)
         _axes(ax, param_label(x), param_label(y) if p == 0 else "")
+        ax.grid(False)
         ax.legend(loc="upper right", fontsize=_BASE_FONT - 2)
     cb = fig.colorbar(mesh, ax=list(axes), shrink=0.85)
     cb.set_label("gain from the best deviation (0 = the stated rule is a best response)")
@@ -155,7 +156,8 @@ def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np
         if mpe_mean is not None:
             bx.plot(t, np.asarray(mpe_mean, float)[:, p], ":", color=_SIDE_COLOURS[p], lw=2,
                     label=f"{sides[p]}, equilibrium mean", gid=f"model-mpe-{'AB'[p]}")
-    _axes(bx, "move (" + ("one side moves per round" if alternating else "both move each round") + ")", "")
+    _axes(bx, "move (" + ("one side moves per round" if alternating else "both move each round") + ")",
+          "rung while the crisis goes on")
     bx.set_title("The model (illustrative payoffs)", fontsize=_BASE_FONT)
     bx.legend(fontsize=_BASE_FONT - 3, ncol=2)
     if title:
