@@ -65,7 +65,8 @@ def _stated(s: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
         lines += [f"**Warning:** {w}", ""]
     used = sorted({n for p in s["stated_policies"].values() for n in p["source"]})
     if used and sources:
-        lines += ["Sources quoted: " + "; ".join(sources[n - 1] for n in used if 0 < n <= len(sources)), ""]
+        lines += ["Numbers in brackets refer to the scenario's sources (listed with the scenario); each statement "
+                  "is that government's own account.", ""]
     return lines
 
 
