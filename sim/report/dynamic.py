@@ -267,7 +267,7 @@ def _map(game_name: str, params: Mapping[str, Any], x: str, xs, y: str, ys, a, b
     K = int(params.get("K", a.K))
     n = a.n_states * b.n_states * (cs.settle_after or 1) * (2 * K if cs.alternating else 1)
     per_game = 8 * max(n * n, K * K * K * K * (cs.settle_after or 1))
-    chunk = int(max(1, min(len(xs), CREDIBILITY_MAX_BYTES // max(per_game, 1))))
+    chunk = int(max(1, min(len(xs), CREDIBILITY_MAX_BYTES // max(2 * per_game, 1))))  # room for the kernel's copies
     gain = np.zeros((2, len(ys), len(xs)))
     sp = np.zeros((len(ys), len(xs)), dtype=bool)
     t0 = time.perf_counter()
