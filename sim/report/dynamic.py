@@ -284,6 +284,8 @@ def _map(game_name: str, params: Mapping[str, Any], x: str, xs, y: str, ys, a, b
 
 def _warnings(stated: Mapping[str, Any], sides: Sequence[str], strategies) -> list[str]:
     out = []
+    if not stated:  # a scenario without stated policies: the crisis's pair is what the section analyses
+        return out
     for side, strat in zip(sides, strategies):
         pol = stated.get(side)
         if pol is None:

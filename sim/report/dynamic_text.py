@@ -47,6 +47,10 @@ def path_words(path: Sequence[Sequence[int]], sides: Sequence[str]) -> str:
 
 def _stated(s: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
     sides = s["sides"]
+    if not s["stated_policies"]:
+        a, b = s["strategies"]
+        return [f"This scenario records no publicly stated policies; below, the *stated rules* are the policies its "
+                f"crisis plays: {sides[0]} *{strategy_label(a)}*, {sides[1]} *{strategy_label(b)}*.", ""]
     lines = ["### What each side said (claims, with sources)", ""]
     for k, side in enumerate(sides):
         pol = s["stated_policies"].get(side)
@@ -195,8 +199,8 @@ def dynamic_markdown(s: Mapping[str, Any], sources: Sequence[str] = ()) -> str:
         lines += _mpe(s["mpe"], sides)
     else:
         lines += ["### The equilibrium of the dynamic game", "",
-                  "Not computed in this run (`dynamic.mpe: false`, the default): for an 11-rung ladder under "
-                  "alternating timing the homotopy takes minutes on a small machine. Run "
+                  "Not computed in this run (`dynamic.mpe: false`, the default): the homotopy takes seconds for a "
+                  "few rungs but many minutes for an 11-rung ladder under alternating timing on a small machine. Run "
                   "`python experiments/run.py dynamic.mpe=true` to add the equilibrium policy, its trajectories "
                   "and their figures.", ""]
     if "map" in s:
@@ -210,7 +214,8 @@ def dynamic_markdown(s: Mapping[str, Any], sources: Sequence[str] = ()) -> str:
                   f"{fmt_number(mp['max_gain'][0])}, {sides[1]} {fmt_number(mp['max_gain'][1])}.", ""]
     else:
         lines += ["The credibility map (gain from deviating over two parameters) is off in this run "
-                  "(`dynamic.map_points: 0`, the default, because each point is a full credibility analysis); "
+                  "(`dynamic.map_points: 0`, the default, because each point is a full credibility analysis: about "
+                  "a second per point for an 11-rung ladder under alternating timing on a small machine); "
                   "`python experiments/run.py dynamic.map_points=6` draws a 6 x 6 map.", ""]
     if "reported" in s:
         lines += _reported(s)
