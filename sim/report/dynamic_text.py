@@ -123,10 +123,14 @@ def _credibility(c: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
                          f"{g['other_next_rung']}" if g["other_standing"] is not None else
                          f"{other}'s rule is about to play {g['other_next_rung']}")
                 kind = g["other_standing"] is not None and g["stated_rung"] == g["other_standing"]
-                text += (f" Where its rule answers in kind, a one-round deviation pays most " if kind else
-                         " A one-round deviation pays most ")
-                text += (f"({fmt_number(g['gain'])}, illustrative) when {where} and {r['side']}'s rule says rung "
-                         f"{g['stated_rung']}: its best response there plays rung {g['best_rung']}.")
+                if kind:
+                    text += (f" Where its rule answers in kind, a one-round deviation pays most "
+                             f"({fmt_number(g['gain'])}, illustrative) when {where}: rather than answer at rung "
+                             f"{g['stated_rung']}, its best response plays rung {g['best_rung']}.")
+                else:
+                    text += (f" A one-round deviation pays most ({fmt_number(g['gain'])}, illustrative) when {where} "
+                             f"and {r['side']}'s rule says rung {g['stated_rung']}: its best response there plays "
+                             f"rung {g['best_rung']}.")
             lines.append(text)
     lines.append("")
     return lines
