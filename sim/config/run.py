@@ -30,7 +30,8 @@ from sim.games import GAMES, Game, build, builder_parameters
 from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
-__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "RunConfig", "validate_run", "validate_dynamic", "build_game", "validate_crisis", "check_crisis_size"]
+__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "RunConfig", "validate_run",
+           "validate_dynamic", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
             "dynamic")

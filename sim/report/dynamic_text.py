@@ -164,7 +164,8 @@ def _reported(s: Mapping[str, Any], moves: int = 10) -> list[str]:
     lines = ["### The reported sequence beside the model's", "",
              "Left, each side's rung as that side's actions were reported (claims where contested; see the phase "
              "table); right, the model's first moves under the stated rules (the share of runs still in crisis, "
-             "each side's mean rung among them, and the most likely rung pair among them). The model's moves are not dated: one move is roughly one exchange.", "",
+             "each side's mean rung among them, and the most likely rung pair among them). The model's moves are "
+             "not dated: one move is roughly one exchange.", "",
              f"| phase | {markdown_cell(a)} (reported) | {markdown_cell(b)} (reported) |", "|---|---:|---:|"]
     for date, (x, y) in zip(r["dates"], r["rungs"]):
         lines.append(f"| {markdown_cell(date)} | {fmt_number(x)} | {fmt_number(y)} |")

@@ -92,7 +92,8 @@ def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stat
         bx.plot(np.arange(1, pw.size + 1), pw, style, color="#000000", lw=2, gid=f"pwar-{name}",
                 label="equilibrium" if name == "mpe" else "stated rules")
     _axes(bx, "round", "P(war by round t)", percent=True)
-    bx.set_ylim(bottom=0)
+    top = 100 * max(float(np.nanmax(np.asarray(pwar_mpe, float))), float(np.nanmax(np.asarray(pwar_stated, float))))
+    bx.set_ylim(0, max(1.0, 1.1 * top))
     bx.legend(fontsize=_BASE_FONT - 2)
     if title:
         fig.suptitle(title, fontsize=_BASE_FONT + 2)
