@@ -396,8 +396,15 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
             W = rew + d * Q @ W
     value = np.einsum("n,gnj->gj", v0, W)
 
+    # the other's automaton state when the crisis opens: after observing the opening pair, if any
+    # (its own rung, the responder's through its perception noise); an opening (0, 0) counts once
+    # towards settlement, as in the product chain
+    opening = cs.opening_pair(K)
+    c0 = 1 if opening == (0, 0) and settle and m > 1 else 0
+    starts = (sb.initial, sa.initial) if opening is None else (
+        observe_opening(sb, opening[1], opening[0], PB), observe_opening(sa, opening[0], opening[1], PA))
     best, policies = [], []
-    for sd, other in zip(sides, (sb, sa)):
+    for sd, other, start in zip(sides, (sb, sa), starts):
         rf, P = _mdp(sd, m, settle)
         if T is None:
             V, pol = _policy_iteration(rf, P, d, scale)
@@ -405,7 +412,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         else:
             V, pol = _backward(rf, P, d, T)
             pol = pol.reshape((G, T, other.n_states, m))
-        best.append(V.reshape(G, other.n_states, m)[:, :, 0] @ other.initial)
+        best.append(V.reshape(G, other.n_states, m)[:, :, c0] @ start)
         policies.append(pol.reshape(batch + pol.shape[1:]))
 
     gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
