@@ -75,7 +75,9 @@ def _start(a: Strategy, b: Strategy, cs: CrisisSettings, K: int):
     if opening is None:
         return _likely(a.initial), _likely(b.initial), None, 0
     sa = _likely(observe_opening(a, opening[0], opening[1], eye))
-    sb = _likely(observe_opening(b, opening[1], opening[0], eye))  # each automaton observes the opening
+    # as the engine and the exact analysis play it (sim.repeated.strategies.timing.timed_pair): under
+    # alternating timing only A's automaton observes the opening; B's first observation follows A's move
+    sb = _likely(b.initial) if cs.alternating else _likely(observe_opening(b, opening[1], opening[0], eye))
     return sa, sb, opening[0], opening[1]
 
 
