@@ -304,7 +304,7 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
                "war, be ended by a third party, or settle; otherwise the next round is played.")
         if settings.get("opening"):
             x, y = settings["opening"]
-            how += f" It opens with {a} at rung {x} and {b} at rung {y}, which both sides have seen."
+            how += f" It opens with {a} standing at rung {x} and {b} at rung {y} (the trigger)."
     else:
         how = ("The crisis is repeated: each round both sides choose a rung at the same time, see (perhaps "
                "wrongly) what the other did, and choose again. After each round the crisis may slide into war, "

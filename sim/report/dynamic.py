@@ -185,13 +185,14 @@ def largest_gap(cred, side: int, a: Strategy, b: Strategy, alternating: bool) ->
     best response's rung there (at the start of a finite horizon) and the gain."""
     gap = np.asarray(cred.deviation_gap_a if side == 0 else cred.deviation_gap_b)
     own_rule = a if side == 0 else b
-    search = gap
+    search, by_rung = gap, None
     if alternating:  # prefer situations where the stated rule answers in kind (own rung = the other's standing)
         rung = own_rule.action.argmax(-1)  # (S_own,)
         k = np.arange(gap.shape[2])
         kind = (rung[:, None, None, None] == k[None, None, :, None]) if side == 0 else \
             (rung[None, :, None, None] == k[None, None, :, None])
         masked = np.where(np.broadcast_to(kind, gap.shape), gap, -np.inf)
+        by_rung = [float(v) if np.isfinite(v) else None for v in masked.max(axis=(0, 1, 3))]
         if np.isfinite(masked).any() and masked.max() > 0:
             search = masked
     idx = np.unravel_index(int(np.argmax(search)), gap.shape)
@@ -203,7 +204,7 @@ def largest_gap(cred, side: int, a: Strategy, b: Strategy, alternating: bool) ->
     policy = np.asarray(cred.best_response_a if side == 0 else cred.best_response_b)
     return {"gain": float(gap[idx]), "stated_rung": _likely(own.action[s_own]),
             "other_next_rung": _likely(other.action[s_other]), "other_standing": k, "counter": c,
-            "best_rung": _br(policy, 0, s_other, k, c)}
+            "best_rung": _br(policy, 0, s_other, k, c), "answer_in_kind_gain_by_rung": by_rung}
 
 
 def _side_record(cred, side: int, sides, a, b, cs, K) -> dict:

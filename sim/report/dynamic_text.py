@@ -74,6 +74,18 @@ def _stated(s: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
     return lines
 
 
+def _ranges(rungs: Sequence[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1-3 and 5"``."""
+    parts, start = [], None
+    for i, k in enumerate(rungs):
+        if start is None:
+            start = k
+        if i + 1 == len(rungs) or rungs[i + 1] != k + 1:
+            parts.append(str(start) if start == k else f"{start}-{k}")
+            start = None
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _opening(s: Mapping[str, Any]) -> str:
     a, b = s["sides"]
     timing = ("one side moves at a time: " + a + " moves, then " + b + " answers, and so on (one move per round)"
@@ -123,6 +135,18 @@ def _credibility(c: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
                          f"{g['other_next_rung']}" if g["other_standing"] is not None else
                          f"{other}'s rule is about to play {g['other_next_rung']}")
                 kind = g["other_standing"] is not None and g["stated_rung"] == g["other_standing"]
+                by_rung = g.get("answer_in_kind_gain_by_rung")
+                if by_rung:
+                    tol = 1e-9 * max(1.0, abs(r["best_value"]))
+                    bad = [k for k, v in enumerate(by_rung) if v is not None and v > tol and k > 0]
+                    good = [k for k, v in enumerate(by_rung) if v is not None and v <= tol and k > 0]
+                    if bad:
+                        many = len(bad) > 1
+                        text += (f" In some situations where {other} stands at rung{'s' if many else ''} "
+                                 f"{_ranges(bad)}, answering in kind would not be in {r['side']}'s interest: a "
+                                 "one-round deviation gains something (illustrative payoffs)"
+                                 + (f"; where {other} stands at rung{'s' if len(good) > 1 else ''} {_ranges(good)} it "
+                                    "never does" if good else "") + ".")
                 if kind:
                     text += (f" Where its rule answers in kind, a one-round deviation pays most "
                              f"({fmt_number(g['gain'])}, illustrative) when {where}: rather than answer at rung "
