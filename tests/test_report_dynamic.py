@@ -90,7 +90,8 @@ def test_default_run_writes_the_strategic_dynamics_section(default_run):
     md = (out / "summary.md").read_text()
     for words in ("## Strategic dynamics", "**equilibrium policy**", "**credible**", "**subgame perfect**",
                   "illustrative", "its government's claim", "[5]", "The reported sequence beside the model's",
-                  "one move at a time"):
+                  "one move at a time", "answering in kind would not be in India's interest",
+                  "Without noise, the stated rules play India 0, Pakistan 0, India 0"):
         assert words in md, words
     assert (out / DYNAMIC_FIGURES["reported_vs_model"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (out / "report.html").read_text()
@@ -222,3 +223,10 @@ def test_figures_take_values_and_mark_the_scenario_inside_the_axes():
                                   np.zeros((T, 2), int), sides=("A", "B"))
     gids = {ln.get_gid() for ax in fig.axes for ln in ax.get_lines()}
     assert {"reported-A", "reported-B", "model-mean-A", "model-likely-B"} <= gids
+
+
+def test_path_words_and_rung_ranges():
+    from sim.report.dynamic_text import rung_ranges, path_words
+
+    assert path_words([(0, 4, 0), (1, 4, 3), (2, 1, 1)], ("India", "Pakistan")) == "India 4, Pakistan 3, (1, 1)"
+    assert rung_ranges([1, 2, 3, 5, 7, 8]) == "1-3, 5 and 7-8" and rung_ranges([4]) == "4"

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.wording import figure_notes, fmt_number, fmt_percent, markdown_cell, strategy_label
 
-__all__ = ["dynamic_markdown", "path_words", "EQUILIBRIUM_POLICY", "CREDIBLE"]
+__all__ = ["dynamic_markdown", "path_words", "rung_ranges", "EQUILIBRIUM_POLICY", "CREDIBLE"]
 
 #: What an equilibrium policy is, for students (1-2 sentences).
 EQUILIBRIUM_POLICY = (
@@ -74,7 +74,7 @@ def _stated(s: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
     return lines
 
 
-def _ranges(rungs: Sequence[int]) -> str:
+def rung_ranges(rungs: Sequence[int]) -> str:
     """``[1, 2, 3, 5]`` -> ``"1-3 and 5"``."""
     parts, start = [], None
     for i, k in enumerate(rungs):
@@ -143,9 +143,9 @@ def _credibility(c: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
                     if bad:
                         many = len(bad) > 1
                         text += (f" In some situations where {other} stands at rung{'s' if many else ''} "
-                                 f"{_ranges(bad)}, answering in kind would not be in {r['side']}'s interest: a "
+                                 f"{rung_ranges(bad)}, answering in kind would not be in {r['side']}'s interest: a "
                                  "one-round deviation gains something (illustrative payoffs)"
-                                 + (f"; where {other} stands at rung{'s' if len(good) > 1 else ''} {_ranges(good)} it "
+                                 + (f"; where {other} stands at rung{'s' if len(good) > 1 else ''} {rung_ranges(good)} it "
                                     "never does" if good else "") + ".")
                 if kind:
                     text += (f" Where its rule answers in kind, a one-round deviation pays most "
