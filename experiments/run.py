@@ -30,7 +30,7 @@ from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
 from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
-from sim.report import finish_run, models_markdown, run_models  # noqa: E402
+from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
 
@@ -79,9 +79,12 @@ def run(cfg: dict, out_dir: Path) -> dict:
     summary["seed"] = rc.seed
     markdown = report.stage_markdown(summary)
     if rc.crisis is not None:
-        summary["crisis"] = _crisis(rc, game, figures)
+        summary["crisis"], main_result = _crisis(rc, game, figures)
         markdown += "\n\n" + report.crisis_markdown(summary["crisis"],
                                                                figures=report.REPEATED_FIGURE_FILES)
+        if rc.dynamic is not None:
+            summary["dynamic"] = _dynamic(rc, game, main_result, out_dir)
+            markdown += "\n\n" + dynamic_markdown(summary["dynamic"], rc.scenario.sources)
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
@@ -127,7 +130,23 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     viz.save(viz.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])
-    return summary
+    return summary, pairs[main]["result"]
+
+
+def _dynamic(rc: RunConfig, game, main_result, out_dir: Path) -> dict:
+    """Strategic dynamics: credibility of the stated pair, the MPE, the credibility map, reported vs model."""
+    dyn, cc = rc.dynamic, rc.crisis
+    params = {k: v for k, v in rc.game.items() if k != "name"}
+    map_spec = None
+    if dyn.map_points and rc.map.x is not None:
+        map_spec = {"game": rc.game["name"], "params": params, "x": rc.map.x, "y": rc.map.y,
+                    "x_values": _axis(rc.map.x_range, params[rc.map.x], dyn.map_points),
+                    "y_values": _axis(rc.map.y_range, params[rc.map.y], dyn.map_points)}
+    scen = rc.scenario.to_summary()
+    return run_dynamic(game, cc.strategies, cc.settings, sides=game.sides, out_dir=out_dir,
+                       stated=scen["stated_policies"], phases=scen["phases"], stated_result=main_result,
+                       labels=game.labels_a, do_credibility=dyn.credibility, do_mpe=dyn.mpe,
+                       dynamic_discount=dyn.discount, map_spec=map_spec)
 
 
 if __name__ == "__main__":

@@ -66,11 +66,21 @@ def _start_default_run(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("HYDRA_FULL_ERROR", None)
+    import json
+    import resource
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(ROOT / "experiments" / "run.py")], cwd=root, capture_output=True,
                           text=True, timeout=300, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert proc.returncode == 0, proc.stderr
     runs = sorted(p.parent for p in root.glob("results/**/summary.json"))
     assert len(runs) == 1, runs
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    (root / "default_run_seconds.json").write_text(json.dumps({"wall": wall, "cpu": cpu}))  # beside results/
     return runs[0]
 
 

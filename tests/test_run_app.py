@@ -131,8 +131,8 @@ def test_default_run_shows_the_crisis_unfolding(default_run):
         assert (out / "figures" / name).is_file(), name
     crisis = json.loads((out / "summary.json").read_text())["crisis"]
     main = crisis["pairs"][crisis["main"]]
-    assert main["strategies"] == {"India": "graduated_response", "Pakistan": "conditional_deescalation"} or \
-        list(main["strategies"].values()) == ["graduated_response", "conditional_deescalation"]
+    assert main["strategies"] == {"India": "conditional_deescalation", "Pakistan": "conditional_deescalation"} or \
+        list(main["strategies"].values()) == ["conditional_deescalation", "conditional_deescalation"]
     total = main["p_war"] + main["p_settled"] + main["p_mediated"] + main["p_still_in_crisis"]
     assert total == pytest.approx(1.0, abs=1e-9)
     cfg = OmegaConf.to_container(OmegaConf.load(out / "config.yaml"))
@@ -148,7 +148,8 @@ def test_default_run_shows_the_crisis_unfolding(default_run):
     K = cfg["game"]["K"]
     res = analyse(game, load(c["side_a"], K=K), load(c["side_b"], K=K), rounds=c["rounds"],
                   execution_noise=c["execution_noise"], perception_noise=c["perception_noise"],
-                  settle_after=c["settle_after"], mediation=c["mediation"], mediation_slope=c["mediation_slope"])
+                  settle_after=c["settle_after"], mediation=c["mediation"], mediation_slope=c["mediation_slope"],
+                  timing=c["timing"], opening=tuple(c["opening"]), first_mover=c["first_mover"])
     assert main["p_war"] == pytest.approx(float(res.p_war[-1]), abs=1e-12)
     assert len(crisis["pairs"]) >= 3
     assert "How the crisis unfolds" in (out / "summary.md").read_text()

@@ -30,9 +30,11 @@ from sim.games import GAMES, Game, build, builder_parameters
 from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
-__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "RunConfig", "validate_run", "build_game", "validate_crisis", "check_crisis_size"]
+__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "RunConfig", "validate_run",
+           "validate_dynamic", "build_game", "validate_crisis", "check_crisis_size"]
 
-RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb")
+RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
+            "dynamic")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -132,6 +134,25 @@ class CrisisConfig:
 
 
 @dataclass(frozen=True)
+class DynamicConfig:
+    """Strategic dynamics of a run's crisis (``dynamic:`` in ``configs/run.yaml``; null turns it off).
+
+    ``credibility``: whether each side's stated policy is a best response to the other's
+    (:func:`sim.dynamic.credibility`, infinite horizon at the crisis discount, or ``crisis.rounds``
+    rounds when that discount is 1).  ``mpe``: the Markov perfect equilibrium of the dynamic game
+    (:func:`sim.dynamic.markov_perfect`, without perception noise, at ``discount`` when the crisis
+    discount is 1) and how the crisis unfolds under it; slow for many rungs, so off by default.
+    ``map_points``: grid points per axis of the credibility map over the run's ``map`` axes
+    (0: no map).
+    """
+
+    credibility: bool = True
+    mpe: bool = False
+    discount: float = 0.95
+    map_points: int = 0
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything ``experiments/run.py`` needs, validated."""
 
@@ -145,6 +166,7 @@ class RunConfig:
     models: Mapping[str, Any] = field(default_factory=dict)  # validated blocks, see sim.config.models
     built_game: Game | None = None  # the game, built once while validating (scenario names and labels)
     memory_budget_gb: float = limits.DEFAULT_MEMORY_BUDGET_GB  # peak memory allowed (sim.limits)
+    dynamic: DynamicConfig | None = None  # credibility of the stated policies, the MPE (needs a crisis)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -290,11 +312,14 @@ def crisis_settings(prefix: str, raw: Mapping[str, Any], K: int, rounds: Any = 3
     """The :class:`CrisisSettings` of a crisis node (``crisis``, ``tournament``), checked once
     (fields named ``prefix.field``), noise matrices included against K."""
     fields = ("execution_noise", "perception_noise", "settle_after", "mediation", "mediation_slope", "discount",
-              "war_risk_scale")
+              "war_risk_scale", "timing", "opening", "first_mover")
     given = {k: raw[k] for k in fields if raw.get(k) is not None}
+    if "opening" in given and isinstance(given["opening"], list):
+        given["opening"] = tuple(given["opening"])
     try:
         cs = CrisisSettings(rounds=raw.get("rounds", rounds), **given)
         cs.noise(K)
+        cs.opening_pair(K)
     except ConfigError as err:
         raise err.prefixed(prefix) from None
     return cs
@@ -306,7 +331,8 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
         return None
     raw = _require_mapping("crisis", raw)
     allowed = ("side_a", "side_b", "rounds", "paths", "sample_paths", "execution_noise", "perception_noise",
-               "settle_after", "mediation", "mediation_slope", "discount", "war_risk_scale", "compare")
+               "settle_after", "mediation", "mediation_slope", "discount", "war_risk_scale", "timing", "opening",
+               "first_mover", "compare")
     _unknown_keys("crisis", raw, allowed)
     for key in ("side_a", "side_b"):
         if raw.get(key) is None:
@@ -331,6 +357,27 @@ def validate_crisis(raw: Any, K: int) -> CrisisConfig | None:
         paths=_count("crisis.paths", raw.get("paths", 20000), 1, 100_000_000),
         sample_paths=_int("crisis.sample_paths", raw.get("sample_paths", 5), 0, 100),
         compare=tuple(specs), compare_strategies=tuple(built))
+
+
+def validate_dynamic(raw: Any) -> DynamicConfig | None:
+    """Check the ``dynamic`` node (``None`` turns strategic dynamics off)."""
+    if raw is None:
+        return None
+    raw = _require_mapping("dynamic", raw)
+    _unknown_keys("dynamic", raw, ("credibility", "mpe", "discount", "map_points"))
+    flags = {}
+    for key in ("credibility", "mpe"):
+        value = raw.get(key, getattr(DynamicConfig, key))
+        if not isinstance(value, bool):
+            raise ConfigError(f"dynamic.{key}", f"must be true or false, got {value!r}")
+        flags[key] = value
+    discount = _number("dynamic.discount", raw.get("discount", DynamicConfig.discount))
+    if not 0.0 <= discount < 1.0:
+        raise ConfigError("dynamic.discount", f"must be in [0, 1) (the dynamic game discounts), got {discount:g}")
+    points = raw.get("map_points", DynamicConfig.map_points)
+    if isinstance(points, bool) or not isinstance(points, int) or not (points == 0 or 2 <= points <= 200):
+        raise ConfigError("dynamic.map_points", f"must be 0 (no map) or an integer in [2, 200], got {points!r}")
+    return DynamicConfig(flags["credibility"], flags["mpe"], discount, points)
 
 
 def _seed(cfg: Mapping[str, Any]) -> int:
@@ -364,4 +411,5 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
     models = validate_models(cfg.get("models"), scenario.sides)
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget))
+    dynamic = validate_dynamic(cfg.get("dynamic")) if crisis is not None else None
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic)

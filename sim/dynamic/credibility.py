@@ -243,6 +243,40 @@ def _check_size(G, K, SA, SB, m, alternating=False):
                                          f"use fewer games, rungs or a smaller settle_after")
 
 
+#: Product chains with more states than this are evaluated as sparse matrices (one per game): under
+#: alternating timing the period chain has 2 x S_A x S_B x K x m states (~8,000 for two 11-state
+#: automata on 11 rungs), of which each row reaches at most K x S_B x ... a few dozen.
+SPARSE_STATES = 1500
+
+
+def _sparse_chain(Q):
+    """Per-game CSR copies of the product chain ``Q (G, n, n)`` when it is large, else None."""
+    if Q.shape[-1] <= SPARSE_STATES:
+        return None
+    from scipy.sparse import csr_matrix
+
+    return [csr_matrix(q) for q in Q]
+
+
+def _chain_step(Q, Qs, W):
+    """``Q @ W`` for ``W (G, n, 2)``, sparse when :func:`_sparse_chain` made copies."""
+    if Qs is None:
+        return Q @ W
+    return np.stack([q @ w for q, w in zip(Qs, W)])
+
+
+def _solve_chain(Q, Qs, rew, d):
+    """``(I - d Q)^-1 rew`` per game, sparse LU when :func:`_sparse_chain` made copies."""
+    n = Q.shape[-1]
+    if Qs is None:
+        return np.linalg.solve(np.eye(n) - d * Q, rew)
+    from scipy.sparse import identity
+    from scipy.sparse.linalg import spsolve
+
+    return np.stack([np.asarray(spsolve((identity(n, format="csc") - d * q).tocsc(), r)).reshape(n, -1)
+                     for q, r in zip(Qs, rew)])
+
+
 def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle,
                  subgame_perfect) -> Credibility:
     """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
@@ -266,8 +300,9 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
+    Qs = _sparse_chain(Q)
     if T is None:
-        W = np.linalg.solve(np.eye(n) - d * Q, rew)
+        W = _solve_chain(Q, Qs, rew, d)
         if subgame_perfect:
             gaps_from(W)
     else:
@@ -275,7 +310,7 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
         for _ in range(T):
             if subgame_perfect:
                 gaps_from(W)
-            W = rew + d * Q @ W
+            W = rew + d * _chain_step(Q, Qs, W)
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)

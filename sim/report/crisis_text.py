@@ -296,10 +296,21 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
     """
     s = summary
     main = s["pairs"][s["main"]]
-    lines = ["## How the crisis unfolds", "",
-             "The crisis is repeated: each round both sides choose a rung at the same time, see (perhaps "
-             "wrongly) what the other did, and choose again. After each round the crisis may slide into war, "
-             "be ended by a third party, or settle; otherwise the next round is played.", ""]
+    settings = main.get("settings") or {}
+    if settings.get("timing") == "alternating":
+        a, b = s["sides"]
+        first, second = (a, b) if settings.get("first_mover", "a") == "a" else (b, a)
+        how = (f"The crisis is repeated, one move at a time: {first} moves, {second} sees (perhaps wrongly) where "
+               f"{first} now stands and answers, and so on; each move is one round. After each round the crisis may slide into "
+               "war, be ended by a third party, or settle; otherwise the next round is played.")
+        if settings.get("opening"):
+            x, y = settings["opening"]
+            how += f" It opens with {a} standing at rung {x} and {b} at rung {y} (the trigger)."
+    else:
+        how = ("The crisis is repeated: each round both sides choose a rung at the same time, see (perhaps "
+               "wrongly) what the other did, and choose again. After each round the crisis may slide into war, "
+               "be ended by a third party, or settle; otherwise the next round is played.")
+    lines = ["## How the crisis unfolds", "", how, ""]
     if main.get("description"):
         lines += [str(main["description"]).strip(), ""]
     lines += _main_paragraph(s, main) + [""]

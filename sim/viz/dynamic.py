@@ -1,0 +1,166 @@
+"""Figures of the strategic dynamics (issue 10): the equilibrium policy as a state -> rung heatmap,
+equilibrium trajectories beside the stated rules', the credibility map, the reported sequence
+beside the model's.  Every function takes computed values and returns a Figure.
+
+Artists carry a ``gid`` where tests look for them: ``"policy-A"``/``"policy-B"`` (heatmaps),
+``"mean-mpe-A"``, ``"mean-stated-A"``, ``"pwar-mpe"``, ``"pwar-stated"`` (trajectories),
+``"gain-A"``/``"gain-B"`` and ``"scenario-point"`` (map), ``"reported-A"``, ``"model-mean-A"``
+(comparison; ``B`` likewise).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.viz.style import _BASE_FONT
+from sim.wording import param_label
+
+__all__ = ["policy_heatmap", "equilibrium_trajectory", "credibility_map", "reported_vs_model"]
+
+_SIDE_COLOURS = ("#0072B2", "#D55E00")
+
+
+def _axes(ax, xlabel: str, ylabel: str, *, percent: bool = False) -> None:
+    """Labels, a light grid, no top or right frame (a percent y axis when ``percent``)."""
+    if percent:
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=1))
+    ax.set_xlabel(xlabel, fontsize=_BASE_FONT + 1)
+    ax.set_ylabel(ylabel, fontsize=_BASE_FONT + 1)
+    ax.grid(color="#e0e0e0", linewidth=0.6)
+    ax.tick_params(labelsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def policy_heatmap(rungs: Sequence[np.ndarray], *, sides: Sequence[str], labels: Sequence[str] = (),
+                   title: str | None = None) -> Figure:
+    """One panel per side: ``rungs[p][other, own]`` the most likely rung side p plays when it is
+    to move with the other side standing at ``other`` (rows) and itself at ``own`` (columns);
+    NaN cells (states where it does not move) are left blank; each cell shows its rung."""
+    K = np.asarray(rungs[0]).shape[0]
+    fig = Figure(figsize=(12.5, 6.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    im = None
+    for p, ax in enumerate(axes):
+        R = np.asarray(rungs[p], float)
+        im = ax.imshow(np.ma.masked_invalid(R), origin="lower", cmap="viridis", vmin=0, vmax=K - 1,
+                       aspect="equal", gid=f"policy-{'AB'[p]}")
+        if K <= 15:
+            for i in range(K):
+                for j in range(K):
+                    if np.isfinite(R[i, j]):
+                        ax.text(j, i, f"{int(R[i, j])}", ha="center", va="center",
+                                fontsize=_BASE_FONT - 3, color="white" if R[i, j] < (K - 1) * 0.6 else "black")
+        other = sides[1 - p]
+        ax.set_title(f"{sides[p]} to move", fontsize=_BASE_FONT + 1)
+        ax.set_xlabel(f"{sides[p]}'s standing rung (own)")
+        ax.set_ylabel(f"{other}'s standing rung")
+        ax.set_xticks(range(K))
+        ax.set_yticks(range(K))
+    cb = fig.colorbar(im, ax=list(axes), shrink=0.8)
+    cb.set_label("rung played (most likely)")
+    if labels:
+        fig.text(0.01, 0.005, "Rungs: " + "; ".join(f"{i} {lab}" for i, lab in enumerate(labels)),
+                 fontsize=_BASE_FONT - 4, wrap=True)
+    if title:
+        fig.suptitle(title, fontsize=_BASE_FONT + 2)
+    return fig
+
+
+def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stated: np.ndarray,
+                           pwar_stated: np.ndarray, *, sides: Sequence[str], title: str | None = None) -> Figure:
+    """Left: mean rung per round (while the crisis goes on) of each side, equilibrium (solid) and
+    stated rules (dashed); right: P(war by round t) of both.  ``mean_*`` are ``(T, 2)``."""
+    fig = Figure(figsize=(12.5, 5.2), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    for name, mean, style in (("mpe", mean_mpe, "-"), ("stated", mean_stated, "--")):
+        mean = np.asarray(mean, float)
+        t = np.arange(1, mean.shape[0] + 1)
+        for p in (0, 1):
+            what = "equilibrium" if name == "mpe" else "stated rules"
+            ax.plot(t, mean[:, p], style, color=_SIDE_COLOURS[p], lw=2, marker="o" if name == "mpe" else None,
+                    ms=3, label=f"{sides[p]}, {what}", gid=f"mean-{name}-{'AB'[p]}")
+    _axes(ax, "round (one move under alternating timing)", "mean rung while the crisis goes on")
+    ax.legend(fontsize=_BASE_FONT - 2)
+    for name, pw, style in (("mpe", pwar_mpe, "-"), ("stated", pwar_stated, "--")):
+        pw = 100 * np.asarray(pw, float)
+        bx.plot(np.arange(1, pw.size + 1), pw, style, color="#000000", lw=2, gid=f"pwar-{name}",
+                label="equilibrium" if name == "mpe" else "stated rules")
+    _axes(bx, "round", "P(war by round t)", percent=True)
+    top = 100 * max(float(np.nanmax(np.asarray(pwar_mpe, float))), float(np.nanmax(np.asarray(pwar_stated, float))))
+    bx.set_ylim(0, max(1.0, 1.1 * top))
+    bx.legend(fontsize=_BASE_FONT - 2)
+    if title:
+        fig.suptitle(title, fontsize=_BASE_FONT + 2)
+    return fig
+
+
+def credibility_map(xs: np.ndarray, ys: np.ndarray, gain: np.ndarray, *, point: tuple[float, float], x: str, y: str,
+                    sides: Sequence[str], title: str | None = None) -> Figure:
+    """One panel per side: its gain from deviating from its stated rule (``gain (2, len(ys), len(xs))``)
+    over the two parameters; 0 (white contour) means the stated rule is a best response.  The
+    scenario's point is marked (a star inside the axes)."""
+    gain = np.asarray(gain, float)
+    fig = Figure(figsize=(12.5, 5.4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    vmax = max(float(gain.max()), 1e-9)
+    for p, ax in enumerate(axes):
+        mesh = ax.pcolormesh(xs, ys, gain[p], shading="nearest", cmap="magma_r", vmin=0, vmax=vmax,
+                             gid=f"gain-{'AB'[p]}")
+        if gain[p].min() <= 1e-6 < gain[p].max() and len(xs) > 1 and len(ys) > 1:
+            ax.contour(xs, ys, gain[p], levels=[1e-6], colors="#009E73", linewidths=1.5)
+        ax.plot([point[0]], [point[1]], marker="*", ms=16, color="#56B4E9", mec="black", gid="scenario-point",
+                label="this scenario")
+        ax.set_title(f"{sides[p]}: gain from deviating (illustrative payoffs)", fontsize=_BASE_FONT)
+        _axes(ax, param_label(x), param_label(y) if p == 0 else "")
+        ax.grid(False)
+        ax.legend(loc="upper right", fontsize=_BASE_FONT - 2)
+    cb = fig.colorbar(mesh, ax=list(axes), shrink=0.85)
+    cb.set_label("gain from the best deviation (0 = the stated rule is a best response)")
+    if title:
+        fig.suptitle(title, fontsize=_BASE_FONT + 2)
+    return fig
+
+
+def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np.ndarray, model_likely: np.ndarray,
+                      mpe_mean: np.ndarray | None = None, *, sides: Sequence[str], alternating: bool = True,
+                      title: str | None = None) -> Figure:
+    """Left: each side's reported rung by phase (``reported (P, 2)``, NaN = not reported); right:
+    the model's mean rung per move (``(T, 2)``), its most likely rung (markers) and, if given,
+    the equilibrium's mean rung (dotted)."""
+    reported = np.asarray(reported, float)
+    fig = Figure(figsize=(13.0, 5.4), layout="constrained")
+    ax, bx = fig.subplots(1, 2, sharey=True)
+    idx = np.arange(len(dates))
+    for p in (0, 1):
+        off = -0.06 if p == 0 else 0.06
+        ax.step(idx, reported[:, p] + off, where="mid", color=_SIDE_COLOURS[p], lw=2, marker="o",
+                label=sides[p], gid=f"reported-{'AB'[p]}")
+    ax.set_xticks(idx)
+    ax.set_xticklabels([d.replace("2025-", "") for d in dates], rotation=45, ha="right", fontsize=_BASE_FONT - 3)
+    _axes(ax, "phase (date as reported)", "rung")
+    ax.set_title("As each side reported its actions (claims where contested)", fontsize=_BASE_FONT)
+    ax.legend(fontsize=_BASE_FONT - 2)
+    mean = np.asarray(model_mean, float)
+    t = np.arange(1, mean.shape[0] + 1)
+    likely = np.asarray(model_likely)
+    for p in (0, 1):
+        bx.plot(t, mean[:, p], "-", color=_SIDE_COLOURS[p], lw=2, label=f"{sides[p]}, mean (stated rules)",
+                gid=f"model-mean-{'AB'[p]}")
+        bx.plot(t, likely[:, p] + (-0.08 if p == 0 else 0.08), "s", color=_SIDE_COLOURS[p], ms=4, alpha=0.7,
+                label=f"{sides[p]}, most likely", gid=f"model-likely-{'AB'[p]}")
+        if mpe_mean is not None:
+            bx.plot(t, np.asarray(mpe_mean, float)[:, p], ":", color=_SIDE_COLOURS[p], lw=2,
+                    label=f"{sides[p]}, equilibrium mean", gid=f"model-mpe-{'AB'[p]}")
+    _axes(bx, "move (" + ("one side moves per round" if alternating else "both move each round") + ")",
+          "rung while the crisis goes on")
+    bx.set_title("The model (illustrative payoffs)", fontsize=_BASE_FONT)
+    bx.legend(fontsize=_BASE_FONT - 3, ncol=2)
+    if title:
+        fig.suptitle(title, fontsize=_BASE_FONT + 2)
+    return fig
