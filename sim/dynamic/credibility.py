@@ -149,8 +149,9 @@ def _apply_chain(P, groups, V):
         return np.einsum("gkst,gt->gks", P, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", P, V)
     out = np.empty((V.shape[0],) + P.shape[1:-1] + V.shape[2:])
     for u, idx in enumerate(groups):
-        if P.ndim == 4:
-            out[idx] = np.einsum("kst,gt->gks", P[u], V[idx])
+        if P.ndim == 4:  # one BLAS product: (K n, n) @ (n, games)
+            K, n = P.shape[1], P.shape[2]
+            out[idx] = (P[u].reshape(K * n, n) @ V[idx].T).reshape(K, n, -1).transpose(2, 0, 1)
         else:
             out[idx] = np.einsum("st,gt...->gs...", P[u], V[idx])
     return out
@@ -158,22 +159,33 @@ def _apply_chain(P, groups, V):
 
 def _policy_iteration(rf, P, d, scale, inv, groups):
     """Howard's policy iteration on G MDPs sharing the kernels ``P (U, K, n, n)`` of their war
-    tables (``inv[g]``), each with its own rewards ``rf (G, K, n)``."""
+    tables (``inv[g]``), each with its own rewards ``rf (G, K, n)``.  Each step evaluates and
+    improves only the games whose policy changed in the previous step (ties keep the current
+    action, so every game stops)."""
     G, K, n = rf.shape
+    U = P.shape[0]
     si = np.arange(n)[None, :]
     pi = rf.argmax(1)
-    eye = np.eye(n)
-    rows = np.arange(G)[:, None]
+    V = np.zeros((G, n))
+    P_rows = P.reshape(U * K * n, n)  # row (u, k, s): flat takes are much faster than fancy indexing
+    live = np.arange(G)
     for _ in range(10_000):
-        Ppi, rpi = P[inv[:, None], pi, si], rf[rows, pi, si]  # (G, n, n), (G, n)
-        V = np.linalg.solve(eye - d * Ppi, rpi[..., None])[..., 0]
-        Qv = rf + d * _apply_chain(P, groups, V)
+        p, u = pi[live], inv[live]
+        M = P_rows.take(((u[:, None] * K + p) * n + si).ravel(), axis=0).reshape(-1, n, n)
+        M *= -d
+        M.reshape(-1, n * n)[:, ::n + 1] += 1.0  # I - d P_pi, in place
+        rpi = np.take_along_axis(rf[live], p[:, None, :], 1)[:, 0]
+        V[live] = np.linalg.solve(M, rpi[..., None])[..., 0]
+        sub = None if groups is None else [np.flatnonzero(u == k) for k in range(U)]
+        Qv = rf[live] + d * _apply_chain(P if groups is not None else P[live], sub, V[live])
         best = Qv.max(1)
-        keep = np.take_along_axis(Qv, pi[:, None], 1)[:, 0] >= best - 1e-12 * scale[:, None]
-        new = np.where(keep, pi, Qv.argmax(1))
-        if np.array_equal(new, pi):
+        keep = np.take_along_axis(Qv, p[:, None], 1)[:, 0] >= best - 1e-12 * scale[live, None]
+        new = np.where(keep, p, Qv.argmax(1))
+        changed = np.any(new != p, axis=1)
+        pi[live] = new
+        live = live[changed]
+        if live.size == 0:
             return V, pi
-        pi = new
     raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
 
 
@@ -408,8 +420,12 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     SA, SB = sa.n_states, sb.n_states
     n = SA * SB * m
     # the chains depend on the games only through their war tables: one per distinct table
-    wu, inv = np.unique(ws.reshape(G, -1), axis=0, return_inverse=True)
-    wu, inv = wu.reshape(-1, K, K), inv.reshape(-1)
+    flat = ws.reshape(G, -1)
+    if np.all(flat == flat[:1]):  # the common case of a map over payoff parameters: one war table
+        wu, inv = ws[:1].copy(), np.zeros(G, dtype=np.intp)
+    else:
+        wu, inv = np.unique(flat, axis=0, return_inverse=True)
+        wu, inv = wu.reshape(-1, K, K), inv.reshape(-1)
     U = wu.shape[0]
     groups = [np.flatnonzero(inv == u) for u in range(U)]
     _check_size(U, K, SA, SB, m)
@@ -423,7 +439,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     Q = np.asarray(chains.Q, float).reshape(U, n, n)
     v0 = np.asarray(chains.initial, float)
     ex_a, ex_b = sa.action @ EA, sb.action @ EB
-    rew = np.stack([np.einsum("ax,by,gxy->gab", ex_a, ex_b, M) for M in (Ae, Be)], -1)  # (G, SA, SB, 2)
+    rew = np.stack([ex_a @ M @ ex_b.T for M in (Ae, Be)], -1)  # (G, SA, SB, 2)
     rew = np.broadcast_to(rew[:, :, :, None], (G, SA, SB, m, 2)).reshape(G, n, 2)
     gaps = [np.zeros((G, SA, SB, m)), np.zeros((G, SB, SA, m))] if subgame_perfect else None
     per_game = 8 * 3 * SA * SB * K * K * m  # the one-shot tables of one game (and their copies)
@@ -461,7 +477,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     for k, (sd, other, start) in enumerate(zip(sides, (sb, sa), starts)):
         cu = contu if k == 0 else contu.transpose(0, 2, 1)
         _, P = _mdp(dict(sd, cont=cu, R=np.zeros_like(cu)), m, settle)  # (U, K, n_r, n_r)
-        r = np.einsum("ix,oy,gxy->gio", sd["E"], sd["exec_o"], sd["R"])
+        r = sd["E"] @ sd["R"] @ sd["exec_o"].T  # (G, K, S_other)
         rf = np.broadcast_to(r[:, :, :, None], r.shape + (m,)).reshape(G, K, -1)
         if T is None:
             V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
