@@ -232,3 +232,25 @@ def test_block_push_equals_dense_period_chain():
         assert ex.p_war[t] == pytest.approx(war, abs=1e-13)
         v = v @ pc.Q
     assert np.allclose(ex.payoffs, pay, atol=1e-10)
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_credibility_batch_equals_single_games(timing):
+    """A grid is one call (chains and MDP kernels shared by games with the same war table);
+    each point equals its own call, with or without the subgame-perfection test."""
+    from sim.dynamic import credibility
+    wc, adv = np.array([10.0, 60.0, 150.0]), np.array([5.0, 25.0])
+    batch = sim.games.build("ladder", K=4, war_risk=0.3, war_cost=wc[:, None], advantage=adv[None, :])
+    cs = CrisisSettings(timing=timing, opening=(2, 0), first_mover="b", execution_noise=0.05, settle_after=2,
+                        mediation=0.02, discount=0.9)
+    full = credibility(batch, "tit_for_tat", "conditional_deescalation", settings=cs)
+    quick = credibility(batch, "tit_for_tat", "conditional_deescalation", settings=cs, subgame_perfect=False)
+    assert quick.is_subgame_perfect is None and quick.deviation_gap_a is None
+    for i, w in enumerate(wc):
+        for j, a in enumerate(adv):
+            one = credibility(sim.games.build("ladder", K=4, war_risk=0.3, war_cost=w, advantage=a),
+                              "tit_for_tat", "conditional_deescalation", settings=cs)
+            for field in ("value_a", "value_b", "best_value_a", "best_value_b", "gain_a", "gain_b"):
+                assert getattr(full, field)[i, j] == pytest.approx(getattr(one, field), abs=1e-9)
+                assert getattr(quick, field)[i, j] == pytest.approx(getattr(one, field), abs=1e-9)
+            assert full.is_subgame_perfect[i, j] == one.is_subgame_perfect

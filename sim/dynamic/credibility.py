@@ -60,7 +60,8 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.games import Game
 from sim.repeated import CrisisSettings, crisis_stage, product_chain
-from sim.dynamic.credibility_turns import deviation_values, responder_mdp
+from sim.dynamic.credibility_turns import deviation_values, responder_mdp, responder_rewards
+from sim.repeated.markov.alternating import alternating_rewards
 from sim.repeated.strategies import Strategy, observe_opening, strategy_pair
 
 __all__ = ["Credibility", "credibility", "credibility_bytes"]
@@ -289,18 +290,41 @@ def _solve_chain(Q, Qs, rew, d):
                      for q, r in zip(Qs, rew)])
 
 
-def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle,
+def _war_tables(ws):
+    """``(wu (U, K, K), inv (G,), groups)``: the distinct war tables of a batch, which game has
+    which, and the games of each (the chains depend on a game only through its war table)."""
+    G = ws.shape[0]
+    flat = ws.reshape(G, -1)
+    if np.all(flat == flat[:1]):  # the common case of a map over payoff parameters: one war table
+        wu, inv = ws[:1].copy(), np.zeros(G, dtype=np.intp)
+    else:
+        wu, inv = np.unique(flat, axis=0, return_inverse=True)
+        wu, inv = wu.reshape((-1,) + ws.shape[1:]), inv.reshape(-1)
+    return wu, inv, [np.flatnonzero(inv == u) for u in range(wu.shape[0])]
+
+
+def _chains(wu, sa, sb, cs):
+    """The stated pair's product chains, one per war table (payoffs play no part in them)."""
+    U = wu.shape[0]
+    return product_chain(Game(np.zeros_like(wu), np.zeros_like(wu), war_probability=wu, war_payoff=np.zeros((U, 2))),
+                         sa, sb, settings=dataclasses.replace(cs, war_risk_scale=1.0))
+
+
+def _alternating(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
                  subgame_perfect) -> Credibility:
     """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
     G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
     n = 2 * SA * SB * K * m
-    _check_size(G, K, SA, SB, m, alternating=True)
+    wu, inv, groups = _war_tables(ws)
+    U = wu.shape[0]
+    _check_size(U, K, SA, SB, m, alternating=True)
     (EA, EB), (PA, PB) = cs.noise(K)
     TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
     TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
-    pc = product_chain(game, sa, sb, settings=cs)
-    Q = np.asarray(pc.Q, float).reshape(G, n, n)
-    rew = np.asarray(pc.rewards, float).reshape(G, n, 2)
+    pc = _chains(wu, sa, sb, cs)
+    Q = np.asarray(pc.Q, float).reshape(U, n, n)
+    ex = dict(exec_a=sa.action @ EA, exec_b=sb.action @ EB)
+    rew = alternating_rewards(Ae, Be, ex, m)  # (G, n, 2)
     v0 = np.asarray(pc.initial, float)
     Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
     gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
@@ -312,17 +336,27 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
-    Qs = _sparse_chain(Q)
+    Qs = _sparse_chain(Q)  # per war table, not per game
+
+    def by_table(u, X):  # (n, cols) -> (n, cols): Q_u @ X
+        return Q[u] @ X if Qs is None else Qs[u] @ X
+
+    W = np.zeros((G, n, 2))
     if T is None:
-        W = _solve_chain(Q, Qs, rew, d)
+        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
+            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
+            W[idx] = _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], rhs[None], d)[0].reshape(
+                n, len(idx), 2).transpose(1, 0, 2)
         if subgame_perfect:
             gaps_from(W)
     else:
-        W = np.zeros((G, n, 2))
         for _ in range(T):
             if subgame_perfect:
                 gaps_from(W)
-            W = rew + d * _chain_step(Q, Qs, W)
+            nxt = np.empty_like(W)
+            for u, idx in enumerate(groups):
+                nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(n, len(idx), 2).transpose(1, 0, 2)
+            W = rew + d * nxt
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
@@ -331,8 +365,11 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
     starts = (sa.initial if opening is None else observe_opening(sa, stand[0], stand[1], PA),
               sb.initial if opening is None else observe_opening(sb, stand[1], stand[0], PB))
     best, policies = [], []
-    for k, (rf, P, other) in enumerate((responder_mdp(Ae, cont, EA, sb.action @ EB, TB, m, settle) + (sb,),
-                                        responder_mdp(Bo, co, EB, sa.action @ EA, TA, m, settle) + (sa,))):
+    cu = (1.0 - wu) * (1.0 - cs.mediation_table(K))[None]
+    for k, (R, c_u, E, other, T_o) in enumerate(((Ae, cu, EA, sb, TB), (Bo, cu.transpose(0, 2, 1), EB, sa, TA))):
+        exec_o = other.action @ (EB if k == 0 else EA)
+        _, P = responder_mdp(np.zeros_like(c_u), c_u, E, exec_o, T_o, m, settle)  # kernels per war table
+        rf = responder_rewards(R, E, exec_o, m)                                   # rewards per game
         So = other.n_states
         init = np.zeros((2, So, K, m))
         if cs.first == k:  # the responder moves first, against the other's standing rung
@@ -340,10 +377,10 @@ def _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, 
         else:              # the other moves first (after observing the opening), the responder stands
             init[1, :, stand[k], c0] = starts[1 - k]
         if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale, np.arange(G), None)
+            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
             pol = pol.reshape(G, 2, So, K, m)[:, 0]
         else:
-            V, pol = _backward(rf, P, d, T, None)
+            V, pol = _backward(rf, P, d, T, groups)
             pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
         best.append(V @ init.reshape(-1))
         policies.append(pol.reshape(batch + pol.shape[1:]))
@@ -415,27 +452,21 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
     scale = scale / (1.0 - d) if T is None and d < 1.0 else (scale * T if T is not None else scale)
     if cs.alternating:
-        return _alternating(game, sa, sb, cs, K, Ae, Be, batch, cont, d, T, tol, scale, m, settle, subgame_perfect)
+        return _alternating(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
+                            subgame_perfect)
     (EA, EB), (PA, PB) = cs.noise(K)
     SA, SB = sa.n_states, sb.n_states
     n = SA * SB * m
     # the chains depend on the games only through their war tables: one per distinct table
-    flat = ws.reshape(G, -1)
-    if np.all(flat == flat[:1]):  # the common case of a map over payoff parameters: one war table
-        wu, inv = ws[:1].copy(), np.zeros(G, dtype=np.intp)
-    else:
-        wu, inv = np.unique(flat, axis=0, return_inverse=True)
-        wu, inv = wu.reshape(-1, K, K), inv.reshape(-1)
+    wu, inv, groups = _war_tables(ws)
     U = wu.shape[0]
-    groups = [np.flatnonzero(inv == u) for u in range(U)]
     _check_size(U, K, SA, SB, m)
     contu = (1.0 - wu) * (1.0 - mu)[None]
     sides = (_side(sa, sb, EA, EB, PA, PB, Ae, cont),
              _side(sb, sa, EB, EA, PB, PA, Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)))
 
     # the stated pair: its product chain per war table, its round payoffs per game
-    chains = product_chain(Game(np.zeros_like(wu), np.zeros_like(wu), war_probability=wu,
-                                war_payoff=np.zeros((U, 2))), sa, sb, settings=dataclasses.replace(cs, war_risk_scale=1.0))
+    chains = _chains(wu, sa, sb, cs)
     Q = np.asarray(chains.Q, float).reshape(U, n, n)
     v0 = np.asarray(chains.initial, float)
     ex_a, ex_b = sa.action @ EA, sb.action @ EB

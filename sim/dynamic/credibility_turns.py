@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["responder_mdp", "deviation_values"]
+__all__ = ["responder_mdp", "responder_rewards", "deviation_values"]
 
 
 def responder_mdp(R, cont, E_R, exec_O, T_O, m, settle):
@@ -51,11 +51,19 @@ def responder_mdp(R, cont, E_R, exec_O, T_O, m, settle):
         for c in range(m - 1):
             P[:, :, 0, :, 0, c, 1, :, 0, c + 1] = X0
             P[:, :, 1, io, 0, c, 0, io, 0, c + 1] = Y0.T[:, None, :]  # adjacent advanced indices: (G, K, So)
+    n = 2 * So * K * m
+    return responder_rewards(R, E_R, exec_O, m), P.reshape(G, K, n, n)
+
+
+def responder_rewards(R, E_R, exec_O, m):
+    """The rewards ``r (G, K, n)`` of :func:`responder_mdp` alone (they depend on the payoffs,
+    the kernel only on the continuation probabilities)."""
+    G, K = R.shape[0], R.shape[-1]
+    So = exec_O.shape[0]
     r = np.zeros((G, K, 2, So, K, m))
     r[:, :, 0] = np.einsum("ir,grk->gik", E_R, R)[:, :, None, :, None]
     r[:, :, 1] = np.einsum("ok,grk->gor", exec_O, R)[:, None, :, :, None]
-    n = 2 * So * K * m
-    return r.reshape(G, K, n), P.reshape(G, K, n, n)
+    return r.reshape(G, K, 2 * So * K * m)
 
 
 def deviation_values(R, cont, E, T_other, W_next, d, m, settle):

@@ -135,6 +135,21 @@ def is_nash(A, B, x, y, tol: float = TOL) -> bool:
     return bool(x @ ra >= ra.max() - tol and cb @ y >= cb.max() - tol)
 
 
+def _clean_support(A, B, x, y, tol: float):
+    """Drop the probability a solver left on rungs that are not best responses (numerical dust
+    from nashpy's vertex enumeration or Lemke-Howson, e.g. 1e-8 on a rung worse by 1e-7),
+    so that every rung played is a best response within ``tol`` (relative to the payoff range)."""
+    An, Bn = _normalise(np.asarray(A, float)), _normalise(np.asarray(B, float))
+    for _ in range(3):
+        ra, cb = An @ y, x @ Bn
+        x2 = np.where(ra >= ra.max() - tol, x, 0.0)
+        y2 = np.where(cb >= cb.max() - tol, y, 0.0)
+        if x2.sum() <= 0 or y2.sum() <= 0 or (np.array_equal(x2, x) and np.array_equal(y2, y)):
+            break  # nothing to drop (then x, y are returned bit for bit)
+        x, y = x2 / x2.sum(), y2 / y2.sum()
+    return x, y
+
+
 def _record(A, B, x, y) -> Equilibrium:
     x = np.where(np.abs(x) < 1e-13, 0.0, np.asarray(x, float))
     y = np.where(np.abs(y) < 1e-13, 0.0, np.asarray(y, float))
@@ -295,6 +310,7 @@ def nash_equilibria(game, method: str = "support", *, tol: float = TOL, reduce: 
         x = np.zeros(A.shape[0])
         y = np.zeros(A.shape[1])
         x[rows], y[cols] = xs / xs.sum(), ys / ys.sum()
+        x, y = _clean_support(A, B, x, y, tol)
         if is_nash(A, B, x, y, tol):
             eqs.append(_record(A, B, x, y))
     degenerate = is_degenerate(a, b, tol) if check_degeneracy else None

@@ -31,7 +31,6 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.dynamic import credibility, escalation_game, markov_perfect, policy_to_strategy
-from sim.dynamic.credibility import MAX_BYTES as CREDIBILITY_MAX_BYTES
 from sim.games import build
 from sim.repeated import CrisisSettings, analyse
 from sim.repeated.strategies import Strategy, observe_opening
@@ -268,25 +267,18 @@ def _mpe(game, cs: CrisisSettings, dynamic_discount: float, sides, K) -> tuple[d
 
 
 def _map(game_name: str, params: Mapping[str, Any], x: str, xs, y: str, ys, a, b, cs: CrisisSettings):
-    """Gains from deviating over the (y, x) grid: batched credibility calls, chunked to the kernel's size limit."""
+    """Gains from deviating over the (y, x) grid: one batched credibility call (the games share
+    their chains when only payoffs vary), without the subgame-perfection test (best responses
+    and gains only)."""
     if cs.discount < 1.0:
         cs = dataclasses.replace(cs, rounds=None)
-    K = int(params.get("K", a.K))
-    n = a.n_states * b.n_states * (cs.settle_after or 1) * (2 * K if cs.alternating else 1)
-    per_game = 8 * max(n * n, K * K * K * K * (cs.settle_after or 1))
-    chunk = int(max(1, min(len(xs), CREDIBILITY_MAX_BYTES // max(2 * per_game, 1))))  # room for the kernel's copies
-    gain = np.zeros((2, len(ys), len(xs)))
-    sp = np.zeros((len(ys), len(xs)), dtype=bool)
     t0 = time.perf_counter()
-    for i, yv in enumerate(ys):
-        for j in range(0, len(xs), chunk):
-            g = build(game_name, **{**params, x: np.asarray(xs[j:j + chunk], float), y: float(yv)})
-            c = credibility(g, a, b, settings=cs)
-            gain[0, i, j:j + chunk], gain[1, i, j:j + chunk] = c.gain_a, c.gain_b
-            sp[i, j:j + chunk] = c.is_subgame_perfect
+    g = build(game_name, **{**params, x: np.asarray(xs, float)[None, :], y: np.asarray(ys, float)[:, None]})
+    c = credibility(g, a, b, settings=cs, subgame_perfect=False)
+    gain = np.stack([np.broadcast_to(c.gain_a, (len(ys), len(xs))), np.broadcast_to(c.gain_b, (len(ys), len(xs)))])
     return {"x": x, "y": y, "x_values": list(map(float, xs)), "y_values": list(map(float, ys)),
-            "gain": gain, "subgame_perfect": sp, "seconds": time.perf_counter() - t0,
-            "chunk": chunk, "horizon": "infinite" if cs.rounds is None else f"{cs.rounds} rounds"}
+            "gain": gain, "seconds": time.perf_counter() - t0,
+            "horizon": "infinite" if cs.rounds is None else f"{cs.rounds} rounds"}
 
 
 def _warnings(stated: Mapping[str, Any], sides: Sequence[str], strategies) -> list[str]:
@@ -358,10 +350,9 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
                                    x=mp["x"], y=mp["y"], sides=sides,
                                    title="Credibility map: what deviating from the stated rule would gain"),
              out_dir / DYNAMIC_FIGURES["credibility_map"])
-        summary["map"] = {k: v for k, v in mp.items() if k not in ("gain", "subgame_perfect")}
+        summary["map"] = {k: v for k, v in mp.items() if k != "gain"}
         summary["map"].update(point=list(point), max_gain=[float(mp["gain"][0].max()), float(mp["gain"][1].max())],
-                              share_best_response=[float(np.mean(mp["gain"][k] <= 1e-6)) for k in (0, 1)],
-                              share_subgame_perfect=float(np.mean(mp["subgame_perfect"])))
+                              share_best_response=[float(np.mean(mp["gain"][k] <= 1e-6)) for k in (0, 1)])
         summary["figures"]["credibility_map"] = DYNAMIC_FIGURES["credibility_map"]
     if phases:
         reported = np.array([[np.nan if ph["rungs"].get(s) is None else ph["rungs"][s] for s in sides]
