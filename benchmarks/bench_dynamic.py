@@ -6,9 +6,11 @@
    the one-shot gap of the returned MPE is printed (<= 1e-9 by construction).
 2. ``credibility(batch, "conditional_deescalation", "graduated_response", discount=0.9, ...)``
    on the same ladder built over an ``--grid`` x ``--grid`` grid of (war_cost, advantage) in one
-   call (``sim.games.build`` with broadcasting arrays).  ``credibility`` refuses batches whose
-   largest array exceeds ``sim.dynamic.credibility.MAX_BYTES``; the benchmark then says so and
-   times the largest square grid that fits (``--fallback-grid``).
+   call (``sim.games.build`` with broadcasting arrays): values, best responses and gains
+   (``subgame_perfect=False``: what a map shows); then an ``--fallback-grid`` x ``--fallback-grid``
+   grid with the subgame-perfection test as well (the one-shot deviations at every product
+   state, the costly part).  A refused batch (over ``sim.dynamic.credibility.MAX_BYTES``) is
+   reported as refused.
 3. With ``--sgamesolver PYTHON`` (a Python with sgamesolver installed; it needs numpy < 2, so
    its own venv): the same escalation game is saved with ``np.save`` and solved there by
    ``sgamesolver.homotopy.QRE`` (subprocess, benchmarks/_sgamesolver_run.py); both limits are
@@ -56,13 +58,21 @@ def bench_mpe(repeat: int):
     return eg, res, min(times)
 
 
-def bench_credibility(n: int):
+def bench_credibility(n: int, subgame_perfect: bool = False):
     params = {k: v for k, v in SCENARIO.items() if k not in ("war_cost", "advantage")}
     g = sim.games.build("ladder", war_cost=np.linspace(20.0, 300.0, n)[:, None],
                         advantage=np.linspace(5.0, 40.0, n)[None, :], **params)
     t = time.perf_counter()
-    c = credibility(g, "conditional_deescalation", "graduated_response", **SETTINGS)
+    c = credibility(g, "conditional_deescalation", "graduated_response", subgame_perfect=subgame_perfect,
+                    **SETTINGS)
     return c, time.perf_counter() - t
+
+
+def _map_row(c, n, sec, sp):
+    what = "values, best responses, gains" + (" and subgame perfection" if sp else "")
+    extra = f"; subgame perfect at {np.mean(c.is_subgame_perfect):.1%}" if sp else ""
+    return (f"credibility map {n} x {n} (one call: {what})", f"{sec:.2f} s",
+            f"{n * n / sec:,.0f} games/s; best response for A at {np.mean(c.gain_a <= 1e-9):.1%}{extra}")
 
 
 def bench_sgamesolver(python: str, eg, res, merged: bool):
@@ -106,7 +116,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="markov_perfect runs (best of)")
     ap.add_argument("--grid", type=int, default=200, help="credibility map is grid x grid games")
-    ap.add_argument("--fallback-grid", type=int, default=40, help="grid timed if --grid is refused")
+    ap.add_argument("--fallback-grid", type=int, default=40,
+                    help="grid also timed with the subgame-perfection test (one-shot deviations at every state)")
     ap.add_argument("--sgamesolver", default=None, metavar="PYTHON", help="python of a venv with sgamesolver")
     ap.add_argument("--sgamesolver-game", choices=["full", "merged", "both"], default="both",
                     help="solve the full escalation game, the merged one, or both (default)")
@@ -119,16 +130,12 @@ def main(argv=None):
     rows.append((f"markov_perfect, 11-rung escalation game ({eg.n_states} states, 11 x 11 actions), "
                  f"best of {args.repeat}", f"{best:.3f} s",
                  f"gap {res.one_shot_gap:.1e}, lam {res.lam:.4g}, {'pure' if res.pure else 'mixed'}"))
-    try:
-        c, sec = bench_credibility(args.grid)
-        rows.append((f"credibility map {args.grid} x {args.grid} (one call)", f"{sec:.2f} s",
-                     f"{args.grid ** 2 / sec:,.0f} games/s; subgame perfect at {np.mean(c.is_subgame_perfect):.1%}"))
-    except ConfigError as err:
-        rows.append((f"credibility map {args.grid} x {args.grid} (one call)", "refused", str(err)[:90] + "..."))
-        c, sec = bench_credibility(args.fallback_grid)
-        n = args.fallback_grid
-        rows.append((f"credibility map {n} x {n} (one call)", f"{sec:.2f} s",
-                     f"{n * n / sec:,.0f} games/s; subgame perfect at {np.mean(c.is_subgame_perfect):.1%}"))
+    for n, sp in ((args.grid, False), (args.fallback_grid, True)):
+        try:
+            c, sec = bench_credibility(n, sp)
+            rows.append(_map_row(c, n, sec, sp))
+        except ConfigError as err:
+            rows.append((f"credibility map {n} x {n} (one call)", "refused", str(err)[:90] + "..."))
     for merged in {"full": [False], "merged": [True], "both": [True, False]}[args.sgamesolver_game]:
         if not args.sgamesolver:
             break
