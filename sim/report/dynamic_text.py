@@ -245,9 +245,8 @@ def dynamic_markdown(s: Mapping[str, Any], sources: Sequence[str] = ()) -> str:
                   f"{fmt_number(mp['max_gain'][0])}, {sides[1]} {fmt_number(mp['max_gain'][1])}.", ""]
     else:
         lines += ["The credibility map (gain from deviating over two parameters) is off in this run "
-                  "(`dynamic.map_points: 0`, the default, because each point is a full credibility analysis: about "
-                  "a second per point for an 11-rung ladder under alternating timing on a small machine); "
-                  "`python experiments/run.py dynamic.map_points=6` draws a 6 x 6 map.", ""]
+                  "(`dynamic.map_points: 0`); `python experiments/run.py dynamic.map_points=20` draws a 20 x 20 map.",
+                  ""]
     if "reported" in s:
         lines += _reported(s)
     figs = s.get("figures", {})

@@ -10,6 +10,8 @@ Artists carry a ``gid`` where tests look for them: ``"policy-A"``/``"policy-B"``
 
 from __future__ import annotations
 
+import textwrap
+
 from typing import Sequence
 
 import numpy as np
@@ -65,8 +67,9 @@ def policy_heatmap(rungs: Sequence[np.ndarray], *, sides: Sequence[str], labels:
     cb = fig.colorbar(im, ax=list(axes), shrink=0.8)
     cb.set_label("rung played (most likely)")
     if labels:
-        fig.text(0.01, 0.005, "Rungs: " + "; ".join(f"{i} {lab}" for i, lab in enumerate(labels)),
-                 fontsize=_BASE_FONT - 4, wrap=True)
+        # a figure-level x label: constrained layout keeps room for it below the axes' labels
+        fig.supxlabel(textwrap.fill("Rungs: " + "; ".join(f"{i} {lab}" for i, lab in enumerate(labels)), 150),
+                      fontsize=_BASE_FONT - 4, ha="left", x=0.01)
     if title:
         fig.suptitle(title, fontsize=_BASE_FONT + 2)
     return fig
