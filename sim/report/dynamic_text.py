@@ -133,9 +133,13 @@ def _credibility(c: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
                      f"; with {r['side']}'s best response instead: {path_words(r['best_response_path'], sides)}.")
             g = r.get("largest_gap")
             if g and g["gain"] > 0:
-                where = (f"{other} stands at rung {g['other_standing']} and its rule would next play "
-                         f"{g['other_next_rung']}" if g["other_standing"] is not None else
-                         f"{other}'s rule is about to play {g['other_next_rung']}")
+                if g["other_standing"] is None:
+                    where = f"{other}'s rule is about to play {g['other_next_rung']}"
+                elif g["other_standing"] == g["other_next_rung"]:
+                    where = f"{other} stands at rung {g['other_standing']}, as its rule intended"
+                else:  # under alternating timing the other's rule state is the one it last acted from
+                    where = (f"{other} stands at rung {g['other_standing']} although its rule had intended rung "
+                             f"{g['other_next_rung']} (a slip in carrying it out)")
                 kind = g["other_standing"] is not None and g["stated_rung"] == g["other_standing"]
                 by_rung = g.get("answer_in_kind_gain_by_rung")
                 if by_rung:
