@@ -9,7 +9,7 @@
    call (``sim.games.build`` with broadcasting arrays): values, best responses and gains
    (``subgame_perfect=False``: what a map shows); then an ``--fallback-grid`` x ``--fallback-grid``
    grid with the subgame-perfection test as well (the one-shot deviations at every product
-   state, the costly part).  A refused batch (over ``sim.dynamic.credibility.MAX_BYTES``) is
+   state, the costly part).  A refused batch (over ``sim.dynamic.credibility_core.MAX_BYTES``) is
    reported as refused.
 3. With ``--sgamesolver PYTHON`` (a Python with sgamesolver installed; it needs numpy < 2, so
    its own venv): the same escalation game is saved with ``np.save`` and solved there by

@@ -19,6 +19,13 @@ Override semantics and the refused keys are in :func:`apply_overrides` and ``con
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: the kernels here solve many small dense systems, which two spinning BLAS
+# threads slow down (markov_perfect on 11 rungs: 0.4 s vs 2.2 s; benchmarks/README.md); an
+# OPENBLAS_NUM_THREADS set by the user wins.  Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import copy
 import json
 import re

@@ -20,6 +20,13 @@ after Ctrl-C, reads them back and computes only the rest.  Batches are sized to 
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: the kernels here solve many small dense systems, which two spinning BLAS
+# threads slow down (markov_perfect on 11 rungs: 0.4 s vs 2.2 s; benchmarks/README.md); an
+# OPENBLAS_NUM_THREADS set by the user wins.  Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import sys
 import time
 import warnings

@@ -17,6 +17,13 @@ plain dict config and an output directory.
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: the kernels here solve many small dense systems, which two spinning BLAS
+# threads slow down (markov_perfect on 11 rungs: 0.4 s vs 2.2 s; benchmarks/README.md); an
+# OPENBLAS_NUM_THREADS set by the user wins.  Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import csv
 import io
 import sys

@@ -7,7 +7,9 @@
   game and its ``CrisisSettings`` (states: opening, last rung pair, war, settled, mediated).
 - :mod:`sim.dynamic.policies`: Markov policies <-> memory-one ``Strategy`` automata.
 - :mod:`sim.dynamic.credibility`: ``credibility``: is a stated policy a best response to the other
-  side's, and what would deviating pay (exact dynamic programming on the product states).
+  side's, and what would deviating pay (exact dynamic programming on the product states);
+  alternating timing in :mod:`sim.dynamic.credibility_turns`, the shared parts (the result type
+  ``Credibility``, sizes, policy iteration over many games) in :mod:`sim.dynamic.credibility_core`.
 - :mod:`sim.dynamic.logit_markov`: logit Markov QRE (``markov_qre``) on the principal branch and the
   Markov perfect equilibrium it selects (``markov_perfect``); continuation in
   :mod:`sim.dynamic.markov_trace`.
@@ -18,7 +20,8 @@ from __future__ import annotations
 from .game import StochasticGame, policy_values, action_values, deviation_gains, one_shot_gap, best_response
 from .escalation import EscalationGame, escalation_game
 from .policies import policy_to_strategy, strategy_to_policy
-from .credibility import Credibility, credibility
+from .credibility_core import Credibility
+from .credibility import credibility
 from .logit_markov import MarkovPerfect, MarkovQRE, markov_perfect, markov_qre
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap", "best_response",

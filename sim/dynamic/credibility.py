@@ -53,63 +53,17 @@ only loops are over policy-iteration steps and rounds.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
+from sim.dynamic.credibility_core import (MAX_BYTES, Credibility, _apply_chain, _backward, _chains, _check_size,
+                                          _policy_iteration, _scalar, _war_tables)
+from sim.dynamic.credibility_turns import alternating_credibility
 from sim.errors import ConfigError
-from sim.games import Game
-from sim.repeated import CrisisSettings, crisis_stage, product_chain
-from sim.dynamic.credibility_turns import deviation_values, responder_mdp, responder_rewards
-from sim.repeated.markov.alternating import alternating_rewards
+from sim.repeated import CrisisSettings, crisis_stage
 from sim.repeated.strategies import Strategy, observe_opening, strategy_pair
 
-__all__ = ["Credibility", "credibility", "credibility_bytes"]
-
-
-@dataclass(frozen=True, eq=False)
-class Credibility:
-    """How credible a stated pair of policies is (see the module docstring).
-
-    Array fields have the game's batch shape ``...`` first (0-d arrays become floats/bools for
-    a single game).
-
-    Attributes
-    ----------
-    value_a, value_b : float or ndarray (...)
-        Expected total discounted payoffs of the stated pair (``sim.analyse(...).total_payoffs``).
-    best_value_a, best_value_b : float or ndarray (...)
-        Value of each side's exact best response to the other's stated automaton.
-    gain_a, gain_b : float or ndarray (...)
-        ``best - stated``, >= 0 (clipped at 0 against round-off).
-    is_subgame_perfect : bool or ndarray (...), or None
-        Both deviation gaps are <= ``tol`` (scaled) in every product state (every round for a
-        finite horizon); None when called with ``subgame_perfect=False``.
-    best_response_a : ndarray (..., S_B, m) int, or (..., T, S_B, m) for ``rounds=T``
-        A's best response: the intended rung in each (B's automaton state, settlement
-        counter) (and round).  ``best_response_b`` likewise, ``(..., S_A, m)``.
-    deviation_gap_a, deviation_gap_b : ndarray (..., S_A, S_B, m)
-        Largest gain of a one-shot deviation by that side from its stated automaton, in each
-        product state ``(s_A, s_B, c)`` (both indexed A first); for a finite horizon the
-        maximum over rounds.
-    rounds, discount : the horizon (None: infinite) and the discount.
-    tol : the tolerance used for ``is_subgame_perfect`` (times the payoff scale, at least 1).
-    """
-
-    value_a: object
-    value_b: object
-    best_value_a: object
-    best_value_b: object
-    gain_a: object
-    gain_b: object
-    is_subgame_perfect: object
-    best_response_a: np.ndarray
-    best_response_b: np.ndarray
-    deviation_gap_a: np.ndarray
-    deviation_gap_b: np.ndarray
-    rounds: int | None
-    discount: float
-    tol: float
+__all__ = ["credibility"]
 
 
 def _side(own: Strategy, other: Strategy, E_own, E_other, P_own, P_other, R, cont):
@@ -143,64 +97,6 @@ def _mdp(sd, m, settle):
     return rf, P.reshape(G, K, n, n)
 
 
-def _apply_chain(P, groups, V):
-    """``P[table of g] @ V[g]`` for every game: one matmul per war table (not per game).
-    ``P (U, n, n)`` and ``V (G, n, ...)``; or ``P (U, K, n, n)`` and ``V (G, n)`` -> ``(G, K, n)``."""
-    if groups is None:  # one kernel per game
-        return np.einsum("gkst,gt->gks", P, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", P, V)
-    out = np.empty((V.shape[0],) + P.shape[1:-1] + V.shape[2:])
-    for u, idx in enumerate(groups):
-        if P.ndim == 4:  # one BLAS product: (K n, n) @ (n, games)
-            K, n = P.shape[1], P.shape[2]
-            out[idx] = (P[u].reshape(K * n, n) @ V[idx].T).reshape(K, n, -1).transpose(2, 0, 1)
-        else:
-            out[idx] = np.einsum("st,gt...->gs...", P[u], V[idx])
-    return out
-
-
-def _policy_iteration(rf, P, d, scale, inv, groups):
-    """Howard's policy iteration on G MDPs sharing the kernels ``P (U, K, n, n)`` of their war
-    tables (``inv[g]``), each with its own rewards ``rf (G, K, n)``.  Each step evaluates and
-    improves only the games whose policy changed in the previous step (ties keep the current
-    action, so every game stops)."""
-    G, K, n = rf.shape
-    U = P.shape[0]
-    si = np.arange(n)[None, :]
-    pi = rf.argmax(1)
-    V = np.zeros((G, n))
-    P_rows = P.reshape(U * K * n, n)  # row (u, k, s): flat takes are much faster than fancy indexing
-    live = np.arange(G)
-    for _ in range(10_000):
-        p, u = pi[live], inv[live]
-        M = P_rows.take(((u[:, None] * K + p) * n + si).ravel(), axis=0).reshape(-1, n, n)
-        M *= -d
-        M.reshape(-1, n * n)[:, ::n + 1] += 1.0  # I - d P_pi, in place
-        rpi = np.take_along_axis(rf[live], p[:, None, :], 1)[:, 0]
-        V[live] = np.linalg.solve(M, rpi[..., None])[..., 0]
-        sub = None if groups is None else [np.flatnonzero(u == k) for k in range(U)]
-        Qv = rf[live] + d * _apply_chain(P if groups is not None else P[live], sub, V[live])
-        best = Qv.max(1)
-        keep = np.take_along_axis(Qv, p[:, None], 1)[:, 0] >= best - 1e-12 * scale[live, None]
-        new = np.where(keep, p, Qv.argmax(1))
-        changed = np.any(new != p, axis=1)
-        pi[live] = new
-        live = live[changed]
-        if live.size == 0:
-            return V, pi
-    raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
-
-
-def _backward(rf, P, d, T, groups):
-    G, K, n = rf.shape
-    V = np.zeros((G, n))
-    pol = np.zeros((T, G, n), dtype=np.int16)
-    for t in range(T - 1, -1, -1):
-        Qv = rf + d * _apply_chain(P, groups, V)
-        pol[t] = Qv.argmax(1)
-        V = Qv.max(1)
-    return V, pol.transpose(1, 0, 2)
-
-
 def _one_shot(sd, W, d, m, settle):
     """``D[g, s, o, c, i]``: the responder's value of intending rung ``i`` this round in product
     state (own s, other o, counter c), then following its own automaton; ``W[g, s, o, c]`` is
@@ -225,181 +121,6 @@ def _one_shot(sd, W, d, m, settle):
 def _gap(sd, D):
     stated = np.einsum("si,gsoci->gsoc", sd["action_own"], D)
     return D.max(-1) - stated
-
-
-def _scalar(x):
-    x = np.asarray(x)
-    return x.item() if x.ndim == 0 else x
-
-
-#: Largest array (bytes) credibility builds: the responders' MDP kernels ``(N, K, n, n)``, the
-#: product chain ``(N, n, n)`` and the one-shot deviation tables ``(N, S, K, K, S, m)``.
-MAX_BYTES = 2 * 1024 ** 3
-
-
-def credibility_bytes(K: int, SA: int, SB: int, m: int, alternating: bool = False) -> int:
-    """Bytes of the largest array :func:`credibility` builds *per game* (the responders' MDP
-    kernels, the product chain, the one-shot deviation tables); callers cut a batch into
-    calls of at most ``MAX_BYTES // credibility_bytes(...)`` games."""
-    if alternating:
-        n, n_r = 2 * SA * SB * K * m, 2 * max(SA, SB) * K * m
-        return 8 * max(n * n, K * n_r * n_r, SA * SB * K * K * K * m)
-    n = SA * SB * m
-    return 8 * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
-
-
-def _check_size(G, K, SA, SB, m, alternating=False):
-    biggest = G * credibility_bytes(K, SA, SB, m, alternating)
-    if biggest > MAX_BYTES:
-        raise ConfigError("credibility", f"needs an array of {biggest / 1024 ** 3:.1f} GiB ({G} games, automaton "
-                                         f"states {SA} x {SB}, counter {m}), over {MAX_BYTES / 1024 ** 3:g} GiB; "
-                                         f"use fewer games, rungs or a smaller settle_after")
-
-
-#: Product chains with more states than this are evaluated as sparse matrices (one per game): under
-#: alternating timing the period chain has 2 x S_A x S_B x K x m states (~8,000 for two 11-state
-#: automata on 11 rungs), of which each row reaches at most K x S_B x ... a few dozen.
-SPARSE_STATES = 1500
-
-
-def _sparse_chain(Q):
-    """Per-game CSR copies of the product chain ``Q (G, n, n)`` when it is large, else None."""
-    if Q.shape[-1] <= SPARSE_STATES:
-        return None
-    from scipy.sparse import csr_matrix
-
-    return [csr_matrix(q) for q in Q]
-
-
-def _chain_step(Q, Qs, W):
-    """``Q @ W`` for ``W (G, n, 2)``, sparse when :func:`_sparse_chain` made copies."""
-    if Qs is None:
-        return Q @ W
-    return np.stack([q @ w for q, w in zip(Qs, W)])
-
-
-def _solve_chain(Q, Qs, rew, d):
-    """``(I - d Q)^-1 rew`` per game, sparse LU when :func:`_sparse_chain` made copies."""
-    n = Q.shape[-1]
-    if Qs is None:
-        return np.linalg.solve(np.eye(n) - d * Q, rew)
-    from scipy.sparse import identity
-    from scipy.sparse.linalg import spsolve
-
-    return np.stack([np.asarray(spsolve((identity(n, format="csc") - d * q).tocsc(), r)).reshape(n, -1)
-                     for q, r in zip(Qs, rew)])
-
-
-def _war_tables(ws):
-    """``(wu (U, K, K), inv (G,), groups)``: the distinct war tables of a batch, which game has
-    which, and the games of each (the chains depend on a game only through its war table)."""
-    G = ws.shape[0]
-    flat = ws.reshape(G, -1)
-    if np.all(flat == flat[:1]):  # the common case of a map over payoff parameters: one war table
-        wu, inv = ws[:1].copy(), np.zeros(G, dtype=np.intp)
-    else:
-        wu, inv = np.unique(flat, axis=0, return_inverse=True)
-        wu, inv = wu.reshape((-1,) + ws.shape[1:]), inv.reshape(-1)
-    return wu, inv, [np.flatnonzero(inv == u) for u in range(wu.shape[0])]
-
-
-def _chains(wu, sa, sb, cs):
-    """The stated pair's product chains, one per war table (payoffs play no part in them)."""
-    U = wu.shape[0]
-    return product_chain(Game(np.zeros_like(wu), np.zeros_like(wu), war_probability=wu, war_payoff=np.zeros((U, 2))),
-                         sa, sb, settings=dataclasses.replace(cs, war_risk_scale=1.0))
-
-
-def _alternating(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
-                 subgame_perfect) -> Credibility:
-    """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
-    G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
-    n = 2 * SA * SB * K * m
-    wu, inv, groups = _war_tables(ws)
-    U = wu.shape[0]
-    _check_size(U, K, SA, SB, m, alternating=True)
-    (EA, EB), (PA, PB) = cs.noise(K)
-    TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
-    TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
-    pc = _chains(wu, sa, sb, cs)
-    Q = np.asarray(pc.Q, float).reshape(U, n, n)
-    ex = dict(exec_a=sa.action @ EA, exec_b=sb.action @ EB)
-    rew = alternating_rewards(Ae, Be, ex, m)  # (G, n, 2)
-    v0 = np.asarray(pc.initial, float)
-    Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
-    gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
-
-    def gaps_from(W):  # W (G, n, 2): the stated pair's values from the next round on
-        Wr = W.reshape(G, 2, SA, SB, K, m, 2)
-        DA = deviation_values(Ae, cont, EA, TB, Wr[:, 1, ..., 0], d, m, settle)
-        DB = deviation_values(Bo, co, EB, TA, Wr[:, 0, ..., 1].transpose(0, 2, 1, 3, 4), d, m, settle)
-        gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
-        gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
-
-    Qs = _sparse_chain(Q)  # per war table, not per game
-
-    def by_table(u, X):  # (n, cols) -> (n, cols): Q_u @ X
-        return Q[u] @ X if Qs is None else Qs[u] @ X
-
-    W = np.zeros((G, n, 2))
-    if T is None:
-        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
-            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
-            W[idx] = _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], rhs[None], d)[0].reshape(
-                n, len(idx), 2).transpose(1, 0, 2)
-        if subgame_perfect:
-            gaps_from(W)
-    else:
-        for _ in range(T):
-            if subgame_perfect:
-                gaps_from(W)
-            nxt = np.empty_like(W)
-            for u, idx in enumerate(groups):
-                nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(n, len(idx), 2).transpose(1, 0, 2)
-            W = rew + d * nxt
-    value = np.einsum("n,gnj->gj", v0, W)
-
-    opening = cs.opening_pair(K)
-    stand = (0, 0) if opening is None else opening
-    c0 = 1 if opening == (0, 0) and settle else 0
-    starts = (sa.initial if opening is None else observe_opening(sa, stand[0], stand[1], PA),
-              sb.initial if opening is None else observe_opening(sb, stand[1], stand[0], PB))
-    best, policies = [], []
-    cu = (1.0 - wu) * (1.0 - cs.mediation_table(K))[None]
-    for k, (R, c_u, E, other, T_o) in enumerate(((Ae, cu, EA, sb, TB), (Bo, cu.transpose(0, 2, 1), EB, sa, TA))):
-        exec_o = other.action @ (EB if k == 0 else EA)
-        _, P = responder_mdp(np.zeros_like(c_u), c_u, E, exec_o, T_o, m, settle)  # kernels per war table
-        rf = responder_rewards(R, E, exec_o, m)                                   # rewards per game
-        So = other.n_states
-        init = np.zeros((2, So, K, m))
-        if cs.first == k:  # the responder moves first, against the other's standing rung
-            init[0, :, stand[1 - k], c0] = other.initial
-        else:              # the other moves first (after observing the opening), the responder stands
-            init[1, :, stand[k], c0] = starts[1 - k]
-        if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
-            pol = pol.reshape(G, 2, So, K, m)[:, 0]
-        else:
-            V, pol = _backward(rf, P, d, T, groups)
-            pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
-        best.append(V @ init.reshape(-1))
-        policies.append(pol.reshape(batch + pol.shape[1:]))
-    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
-    shape = (SA, SB, K, m)
-    if subgame_perfect:
-        gap_a = np.maximum(gaps[0], 0.0)
-        gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3, 4)
-        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
-        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
-    else:
-        ok = gap_a = gap_b = None
-    return Credibility(
-        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
-        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
-        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
-        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
-        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
-        rounds=T, discount=d, tol=float(tol))
 
 
 # --------------------------------------------------------------------------- public entry
@@ -452,8 +173,8 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
     scale = np.maximum(1.0, np.maximum(np.abs(Ae).max((1, 2)), np.abs(Be).max((1, 2))))
     scale = scale / (1.0 - d) if T is None and d < 1.0 else (scale * T if T is not None else scale)
     if cs.alternating:
-        return _alternating(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
-                            subgame_perfect)
+        return alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
+                                       subgame_perfect)
     (EA, EB), (PA, PB) = cs.noise(K)
     SA, SB = sa.n_states, sb.n_states
     n = SA * SB * m

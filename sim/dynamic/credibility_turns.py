@@ -21,7 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["responder_mdp", "responder_rewards", "deviation_values"]
+from sim.dynamic.credibility_core import (Credibility, _backward, _chains, _check_size, _policy_iteration, _scalar,
+                                          _solve_chain, _sparse_chain, _war_tables)
+from sim.repeated.markov.alternating import alternating_rewards
+from sim.repeated.strategies import observe_opening
+
+__all__ = ["responder_mdp", "responder_rewards", "deviation_values", "alternating_credibility"]
 
 
 def responder_mdp(R, cont, E_R, exec_O, T_O, m, settle):
@@ -87,3 +92,95 @@ def deviation_values(R, cont, E, T_other, W_next, d, m, settle):
     if settle and m > 1:
         D[:, :, :, 0, :m - 1, :] += d * cont[:, 0, 0, None, None, None, None] * F[:, :, :, 0, 0, 1:, None] * E[:, 0]
     return D
+
+
+def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, tol, scale, m, settle,
+                            subgame_perfect) -> Credibility:
+    """:func:`credibility` under alternating timing (:mod:`sim.dynamic.credibility_turns`)."""
+    G, SA, SB = Ae.shape[0], sa.n_states, sb.n_states
+    n = 2 * SA * SB * K * m
+    wu, inv, groups = _war_tables(ws)
+    U = wu.shape[0]
+    _check_size(U, K, SA, SB, m, alternating=True)
+    (EA, EB), (PA, PB) = cs.noise(K)
+    TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
+    TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
+    pc = _chains(wu, sa, sb, cs)
+    Q = np.asarray(pc.Q, float).reshape(U, n, n)
+    ex = dict(exec_a=sa.action @ EA, exec_b=sb.action @ EB)
+    rew = alternating_rewards(Ae, Be, ex, m)  # (G, n, 2)
+    v0 = np.asarray(pc.initial, float)
+    Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
+    gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
+
+    def gaps_from(W):  # W (G, n, 2): the stated pair's values from the next round on
+        Wr = W.reshape(G, 2, SA, SB, K, m, 2)
+        DA = deviation_values(Ae, cont, EA, TB, Wr[:, 1, ..., 0], d, m, settle)
+        DB = deviation_values(Bo, co, EB, TA, Wr[:, 0, ..., 1].transpose(0, 2, 1, 3, 4), d, m, settle)
+        gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
+        gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
+
+    Qs = _sparse_chain(Q)  # per war table, not per game
+
+    def by_table(u, X):  # (n, cols) -> (n, cols): Q_u @ X
+        return Q[u] @ X if Qs is None else Qs[u] @ X
+
+    W = np.zeros((G, n, 2))
+    if T is None:
+        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
+            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
+            W[idx] = _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], rhs[None], d)[0].reshape(
+                n, len(idx), 2).transpose(1, 0, 2)
+        if subgame_perfect:
+            gaps_from(W)
+    else:
+        for _ in range(T):
+            if subgame_perfect:
+                gaps_from(W)
+            nxt = np.empty_like(W)
+            for u, idx in enumerate(groups):
+                nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(n, len(idx), 2).transpose(1, 0, 2)
+            W = rew + d * nxt
+    value = np.einsum("n,gnj->gj", v0, W)
+
+    opening = cs.opening_pair(K)
+    stand = (0, 0) if opening is None else opening
+    c0 = 1 if opening == (0, 0) and settle else 0
+    starts = (sa.initial if opening is None else observe_opening(sa, stand[0], stand[1], PA),
+              sb.initial if opening is None else observe_opening(sb, stand[1], stand[0], PB))
+    best, policies = [], []
+    cu = (1.0 - wu) * (1.0 - cs.mediation_table(K))[None]
+    for k, (R, c_u, E, other, T_o) in enumerate(((Ae, cu, EA, sb, TB), (Bo, cu.transpose(0, 2, 1), EB, sa, TA))):
+        exec_o = other.action @ (EB if k == 0 else EA)
+        _, P = responder_mdp(np.zeros_like(c_u), c_u, E, exec_o, T_o, m, settle)  # kernels per war table
+        rf = responder_rewards(R, E, exec_o, m)                                   # rewards per game
+        So = other.n_states
+        init = np.zeros((2, So, K, m))
+        if cs.first == k:  # the responder moves first, against the other's standing rung
+            init[0, :, stand[1 - k], c0] = other.initial
+        else:              # the other moves first (after observing the opening), the responder stands
+            init[1, :, stand[k], c0] = starts[1 - k]
+        if T is None:
+            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
+            pol = pol.reshape(G, 2, So, K, m)[:, 0]
+        else:
+            V, pol = _backward(rf, P, d, T, groups)
+            pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
+        best.append(V @ init.reshape(-1))
+        policies.append(pol.reshape(batch + pol.shape[1:]))
+    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
+    shape = (SA, SB, K, m)
+    if subgame_perfect:
+        gap_a = np.maximum(gaps[0], 0.0)
+        gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3, 4)
+        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
+    else:
+        ok = gap_a = gap_b = None
+    return Credibility(
+        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
+        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
+        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
+        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
+        rounds=T, discount=d, tol=float(tol))

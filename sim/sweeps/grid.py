@@ -129,7 +129,8 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
 def _credibility(out, gb, idx: np.ndarray, strategies, kw) -> None:
     """``deviation_gain_a/b`` at the points ``idx``: batched calls of ``sim.dynamic.credibility``,
     each at most ``credibility.MAX_BYTES`` of arrays (a loop over chunks, not over points)."""
-    from sim.dynamic.credibility import MAX_BYTES, credibility, credibility_bytes
+    from sim.dynamic.credibility import credibility
+    from sim.dynamic.credibility_core import MAX_BYTES, credibility_bytes
     from sim.repeated.strategies import strategy_pair
 
     sa, sb, K = strategy_pair(gb, *strategies)
