@@ -583,8 +583,40 @@ def scenarios(out: dict) -> None:
             flat(out, f"scenario.{n}.pair{i}", sim.analyse(game, a, b, settings=cs))
 
 
+def strategic(out: dict) -> None:
+    """Issue 10: alternating timing and openings (engine and exact analysis), credibility under
+    both timings and over a grid, the escalation game's MPE and its policies as automata."""
+    from sim.dynamic import credibility, escalation_game, markov_perfect, policy_to_strategy
+
+    L4 = sim.ladder(K=4, war_risk=0.3, war_cost=50.0)
+    base = dict(execution_noise=0.05, perception_noise=(0.1, 0.02), settle_after=2, mediation=0.02,
+                mediation_slope=0.1, discount=0.95)
+    for tag, kw in (("alt_a", dict(timing="alternating")),
+                    ("alt_b_open", dict(timing="alternating", opening=(2, 0), first_mover="b")),
+                    ("sim_open00", dict(opening=(0, 0)))):
+        cs = sim.CrisisSettings(**base, **kw)
+        p = f"strategic.K4.tft_vs_cd.{tag}"
+        r = sim.simulate(L4, "tit_for_tat", "conditional_deescalation", settings=cs, rounds=12, paths=4000, seed=5)
+        flat(out, f"{p}.simulate", r, skip=("path_payoffs",))
+        flat(out, f"{p}.analyse", sim.analyse(L4, "tit_for_tat", "conditional_deescalation", settings=cs, rounds=12))
+        flat(out, f"{p}.long_run", sim.analyse(L4, "tit_for_tat", "conditional_deescalation", settings=cs))
+        flat(out, f"{p}.credibility", credibility(L4, "tit_for_tat", "conditional_deescalation",
+                                                  settings=dataclasses.replace(cs, discount=0.9)))
+    grid = sim.ladder(K=4, war_risk=0.3, war_cost=np.array([10.0, 60.0, 150.0])[:, None],
+                      advantage=np.array([5.0, 25.0])[None, :])
+    flat(out, "strategic.K4.grid.credibility", credibility(grid, "grim_trigger", "conditional_deescalation",
+                                                            discount=0.9, execution_noise=0.05, settle_after=2))
+    for tag, kw in (("sim", {}), ("alt_b", dict(timing="alternating", opening=(2, 0), first_mover="b"))):
+        cs = sim.CrisisSettings(discount=0.9, execution_noise=0.03, settle_after=2, mediation=0.05, **kw)
+        esc = escalation_game(sim.ladder(K=3, war_risk=0.3, war_cost=40.0, advantage=15.0), cs)
+        m = markov_perfect(esc)
+        flat(out, f"strategic.K3.mpe.{tag}", m)
+        pa = policy_to_strategy(esc, m.policy_a, 0)
+        _store(out, f"strategic.K3.mpe.{tag}.strategy_a.transition", pa.transition)
+
+
 SECTIONS = (games, classify, equilibria, strategies, simulate, analyse, tournament, grid, crisis, dynamics,
-            escalation, bargaining, trees, qre, scenarios)
+            escalation, bargaining, trees, qre, scenarios, strategic)
 
 
 def compute() -> dict[str, np.ndarray]:
