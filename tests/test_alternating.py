@@ -254,3 +254,22 @@ def test_credibility_batch_equals_single_games(timing):
                 assert getattr(full, field)[i, j] == pytest.approx(getattr(one, field), abs=1e-9)
                 assert getattr(quick, field)[i, j] == pytest.approx(getattr(one, field), abs=1e-9)
             assert full.is_subgame_perfect[i, j] == one.is_subgame_perfect
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_credibility_grid_over_war_risk_equals_single_games(timing):
+    """Many distinct war tables (more than sim.dynamic.credibility_core.MAX_GROUPS): the games'
+    kernels are gathered per game instead of grouped; each point still equals its own call."""
+    from sim.dynamic import credibility
+    from sim.dynamic.credibility_core import MAX_GROUPS
+    risks = np.linspace(0.05, 0.6, MAX_GROUPS + 4)
+    batch = sim.games.build("ladder", K=3, war_risk=risks, war_cost=40.0)
+    for rounds in (None, 12):
+        cs = CrisisSettings(timing=timing, execution_noise=0.05, settle_after=2, discount=0.9, rounds=rounds)
+        c = credibility(batch, "tit_for_tat", "grim_trigger", settings=cs)
+        for i in (0, 7, len(risks) - 1):
+            one = credibility(sim.games.build("ladder", K=3, war_risk=risks[i], war_cost=40.0), "tit_for_tat",
+                              "grim_trigger", settings=cs)
+            for field in ("value_a", "value_b", "gain_a", "gain_b"):
+                assert getattr(c, field)[i] == pytest.approx(getattr(one, field), abs=1e-9)
+            assert c.is_subgame_perfect[i] == one.is_subgame_perfect

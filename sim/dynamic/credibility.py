@@ -207,7 +207,9 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
 
     W = np.zeros((G, n, 2))
     if T is None:
-        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
+        if groups is None:  # many war tables: one batched solve, each game with its table's chain
+            W = np.linalg.solve(np.eye(n) - d * Q[inv], rew)
+        for u, idx in enumerate(groups or ()):  # one factorisation per war table, every game a right-hand side
             rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
             W[idx] = np.linalg.solve(np.eye(n) - d * Q[u], rhs).reshape(n, len(idx), 2).transpose(1, 0, 2)
         if subgame_perfect:
@@ -216,7 +218,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         for _ in range(T):
             if subgame_perfect:
                 gaps_from(W)
-            W = rew + d * _apply_chain(Q, groups, W)
+            W = rew + d * _apply_chain(Q, inv, W, groups)
     value = np.einsum("n,gnj->gj", v0, W)
 
     # each responder's MDP: kernels per war table, rewards per game; it opens where the other's
@@ -232,10 +234,10 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         r = sd["E"] @ sd["R"] @ sd["exec_o"].T  # (G, K, S_other)
         rf = np.broadcast_to(r[:, :, :, None], r.shape + (m,)).reshape(G, K, -1)
         if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
+            V, pol = _policy_iteration(rf, P, d, scale, inv)
             pol = pol.reshape((G, other.n_states, m))
         else:
-            V, pol = _backward(rf, P, d, T, groups)
+            V, pol = _backward(rf, P, d, T, inv)
             pol = pol.reshape((G, T, other.n_states, m))
         best.append(V.reshape(G, other.n_states, m)[:, :, c0] @ start)
         policies.append(pol.reshape(batch + pol.shape[1:]))

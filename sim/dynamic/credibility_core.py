@@ -62,11 +62,23 @@ class Credibility:
     tol: float
 
 
-def _apply_chain(P, groups, V):
-    """``P[table of g] @ V[g]`` for every game: one matmul per war table (not per game).
-    ``P (U, n, n)`` and ``V (G, n, ...)``; or ``P (U, K, n, n)`` and ``V (G, n)`` -> ``(G, K, n)``."""
-    if groups is None:  # one kernel per game
-        return np.einsum("gkst,gt->gks", P, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", P, V)
+#: Up to this many distinct war tables, games are grouped by table (one BLAS product per table);
+#: beyond it each game's kernel is gathered and the products are batched (no loop over tables).
+MAX_GROUPS = 16
+
+
+def groups_of(inv, U: int):
+    """The games of each war table, or None when there are more than :data:`MAX_GROUPS` tables."""
+    return [np.flatnonzero(inv == u) for u in range(U)] if U <= MAX_GROUPS else None
+
+
+def _apply_chain(P, inv, V, groups=None):
+    """``P[inv[g]] @ V[g]`` for every game g.  ``P (U, n, n)`` and ``V (G, n, ...)``; or
+    ``P (U, K, n, n)`` and ``V (G, n)`` -> ``(G, K, n)``.  With ``groups`` (:func:`groups_of`):
+    one matmul per war table; without: the kernels gathered per game, one batched product."""
+    if groups is None:
+        Pg = P[inv]
+        return np.einsum("gkst,gt->gks", Pg, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", Pg, V)
     out = np.empty((V.shape[0],) + P.shape[1:-1] + V.shape[2:])
     for u, idx in enumerate(groups):
         if P.ndim == 4:  # one BLAS product: (K n, n) @ (n, games)
@@ -77,7 +89,7 @@ def _apply_chain(P, groups, V):
     return out
 
 
-def _policy_iteration(rf, P, d, scale, inv, groups):
+def _policy_iteration(rf, P, d, scale, inv):
     """Howard's policy iteration on G MDPs sharing the kernels ``P (U, K, n, n)`` of their war
     tables (``inv[g]``), each with its own rewards ``rf (G, K, n)``.  Each step evaluates and
     improves only the games whose policy changed in the previous step (ties keep the current
@@ -96,8 +108,7 @@ def _policy_iteration(rf, P, d, scale, inv, groups):
         M.reshape(-1, n * n)[:, ::n + 1] += 1.0  # I - d P_pi, in place
         rpi = np.take_along_axis(rf[live], p[:, None, :], 1)[:, 0]
         V[live] = np.linalg.solve(M, rpi[..., None])[..., 0]
-        sub = None if groups is None else [np.flatnonzero(u == k) for k in range(U)]
-        Qv = rf[live] + d * _apply_chain(P if groups is not None else P[live], sub, V[live])
+        Qv = rf[live] + d * _apply_chain(P, u, V[live], groups_of(u, U))
         best = Qv.max(1)
         keep = np.take_along_axis(Qv, p[:, None], 1)[:, 0] >= best - 1e-12 * scale[live, None]
         new = np.where(keep, p, Qv.argmax(1))
@@ -109,12 +120,13 @@ def _policy_iteration(rf, P, d, scale, inv, groups):
     raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
 
 
-def _backward(rf, P, d, T, groups):
+def _backward(rf, P, d, T, inv):
     G, K, n = rf.shape
+    groups = groups_of(inv, P.shape[0])
     V = np.zeros((G, n))
     pol = np.zeros((T, G, n), dtype=np.int16)
     for t in range(T - 1, -1, -1):
-        Qv = rf + d * _apply_chain(P, groups, V)
+        Qv = rf + d * _apply_chain(P, inv, V, groups)
         pol[t] = Qv.argmax(1)
         V = Qv.max(1)
     return V, pol.transpose(1, 0, 2)
@@ -186,7 +198,7 @@ def _war_tables(ws):
     else:
         wu, inv = np.unique(flat, axis=0, return_inverse=True)
         wu, inv = wu.reshape((-1,) + ws.shape[1:]), inv.reshape(-1)
-    return wu, inv, [np.flatnonzero(inv == u) for u in range(wu.shape[0])]
+    return wu, inv, groups_of(inv, wu.shape[0])
 
 
 def _chains(wu, sa, sb, cs):

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (Credibility, _backward, _chains, _check_size, _policy_iteration, _scalar,
-                                          _solve_chain, _sparse_chain, _war_tables)
+from sim.dynamic.credibility_core import (Credibility, _apply_chain, _backward, _chains, _check_size,
+                                          _policy_iteration, _scalar, _solve_chain, _sparse_chain, _war_tables)
 from sim.repeated.markov.alternating import alternating_rewards
 from sim.repeated.strategies import observe_opening
 
@@ -127,7 +127,10 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
 
     W = np.zeros((G, n, 2))
     if T is None:
-        for u, idx in enumerate(groups):  # one factorisation per war table, every game a right-hand side
+        if groups is None:  # many war tables: each game with its table's chain
+            Qg = Q[inv]
+            W = _solve_chain(Qg, _sparse_chain(Qg), rew, d)
+        for u, idx in enumerate(groups or ()):  # one factorisation per war table, every game a right-hand side
             rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
             W[idx] = _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], rhs[None], d)[0].reshape(
                 n, len(idx), 2).transpose(1, 0, 2)
@@ -137,9 +140,13 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         for _ in range(T):
             if subgame_perfect:
                 gaps_from(W)
-            nxt = np.empty_like(W)
-            for u, idx in enumerate(groups):
-                nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(n, len(idx), 2).transpose(1, 0, 2)
+            if groups is None:
+                nxt = _apply_chain(Q, inv, W)
+            else:
+                nxt = np.empty_like(W)
+                for u, idx in enumerate(groups):
+                    nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(
+                        n, len(idx), 2).transpose(1, 0, 2)
             W = rew + d * nxt
     value = np.einsum("n,gnj->gj", v0, W)
 
@@ -161,10 +168,10 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         else:              # the other moves first (after observing the opening), the responder stands
             init[1, :, stand[k], c0] = starts[1 - k]
         if T is None:
-            V, pol = _policy_iteration(rf, P, d, scale, inv, groups)
+            V, pol = _policy_iteration(rf, P, d, scale, inv)
             pol = pol.reshape(G, 2, So, K, m)[:, 0]
         else:
-            V, pol = _backward(rf, P, d, T, groups)
+            V, pol = _backward(rf, P, d, T, inv)
             pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
         best.append(V @ init.reshape(-1))
         policies.append(pol.reshape(batch + pol.shape[1:]))
