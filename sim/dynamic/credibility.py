@@ -57,7 +57,7 @@ import dataclasses
 import numpy as np
 
 from sim.dynamic.credibility_core import (MAX_BYTES, Credibility, _apply_chain, _backward, _chains, _check_size,
-                                          _policy_iteration, _scalar, _war_tables)
+                                          _policy_iteration, _result, _war_tables)
 from sim.dynamic.credibility_turns import alternating_credibility
 from sim.errors import ConfigError
 from sim.repeated import CrisisSettings, crisis_stage
@@ -242,19 +242,5 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
         best.append(V.reshape(G, other.n_states, m)[:, :, c0] @ start)
         policies.append(pol.reshape(batch + pol.shape[1:]))
 
-    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
-    shape = (SA, SB, m)
-    if subgame_perfect:
-        gap_a = np.maximum(gaps[0], 0.0)
-        gap_b = np.maximum(gaps[1], 0.0).transpose(0, 2, 1, 3)
-        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
-        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
-    else:
-        ok = gap_a = gap_b = None
-    return Credibility(
-        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
-        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
-        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
-        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
-        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
-        rounds=T, discount=d, tol=float(tol))
+    gaps = None if not subgame_perfect else (gaps[0], gaps[1].transpose(0, 2, 1, 3))  # B's: A's state first
+    return _result(value, best, policies, gaps, batch, (SA, SB, m), scale, T, d, tol)

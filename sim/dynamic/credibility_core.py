@@ -132,6 +132,27 @@ def _backward(rf, P, d, T, inv):
     return V, pol.transpose(1, 0, 2)
 
 
+def _result(value, best, policies, gaps, batch, shape, scale, T, d, tol) -> Credibility:
+    """The :class:`Credibility` of G games: ``value (G, 2)``, ``best`` and ``policies`` per side,
+    ``gaps`` (per side ``(G, *shape)``, A's automaton state first) or None when subgame
+    perfection was not asked for."""
+    G = value.shape[0]
+    gain = [np.maximum(best[k] - value[:, k], 0.0) for k in range(2)]
+    if gaps is not None:
+        gap_a, gap_b = (np.maximum(g, 0.0) for g in gaps)
+        ok = (gap_a.reshape(G, -1).max(1) <= tol * scale) & (gap_b.reshape(G, -1).max(1) <= tol * scale)
+        ok, gap_a, gap_b = _scalar(ok.reshape(batch)), gap_a.reshape(batch + shape), gap_b.reshape(batch + shape)
+    else:
+        ok = gap_a = gap_b = None
+    return Credibility(
+        value_a=_scalar(value[:, 0].reshape(batch)), value_b=_scalar(value[:, 1].reshape(batch)),
+        best_value_a=_scalar(best[0].reshape(batch)), best_value_b=_scalar(best[1].reshape(batch)),
+        gain_a=_scalar(gain[0].reshape(batch)), gain_b=_scalar(gain[1].reshape(batch)),
+        is_subgame_perfect=ok, best_response_a=policies[0], best_response_b=policies[1],
+        deviation_gap_a=gap_a, deviation_gap_b=gap_b,
+        rounds=T, discount=d, tol=float(tol))
+
+
 def _scalar(x):
     x = np.asarray(x)
     return x.item() if x.ndim == 0 else x

@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.repeated.strategies.timing import observe_opening
 
-__all__ = ["alternating_tables", "alternating_kernel", "alternating_exits", "alternating_finite",
+__all__ = ["alternating_tables", "alternating_kernel", "alternating_exits", "alternating_step",
            "alternating_rewards", "alternating_readout", "push_states"]
 
 
@@ -104,7 +104,7 @@ def alternating_exits(w, mu, t, m, settle):
 
 
 def push_states(SA: int, SB: int, K: int, m: int) -> int:
-    """The dense size whose square bounds the numbers :func:`alternating_finite` holds (state
+    """The dense size whose square bounds the numbers :func:`alternating_step` holds (state
     vectors and einsum intermediates, about ``n K`` for ``n`` states), for the memory checks."""
     return int(np.ceil(np.sqrt(2 * SA * SB * K * m * K)))
 
@@ -125,38 +125,27 @@ def _push(v, execm, cont, cont_n, T, m, settle):
     return new
 
 
-def alternating_finite(w, mu, t, m, settle, exits, v0, readout, K, T, discount):
-    """:func:`sim.repeated.markov.solve._finite` for the period chain without building it: each
-    move is two einsums over the automaton tables (``O(S_A S_B K^2 max(S_A, S_B))`` per move)."""
+def alternating_step(w, mu, t, m, settle):
+    """One move of the period chain without building it, ``v (G, n) -> v Q``, for
+    :func:`sim.repeated.markov.solve._finite`: two einsums over the automaton tables
+    (``O(S_A S_B K^2 max(S_A, S_B))`` per move) instead of a dense ``(n, n)`` matrix."""
     exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
     G = w.shape[0]
-    SA, SB = exec_a.shape[0], exec_b.shape[0]
+    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
     cont = (1.0 - w) * (1.0 - mu)
     cont_n = cont.copy()
     if settle:
         cont_n[:, 0, 0] = 0.0
     cont_b, cont_bn = cont.transpose(0, 2, 1), cont_n.transpose(0, 2, 1)  # B's view: (own y, other x)
     half = SA * SB * K * m
-    v = np.broadcast_to(v0, (G, 2 * half)).copy()
-    rung = np.empty((G, T, 2, K))
-    active = np.empty((G, T))
-    ended = np.empty((G, T, 3))
-    occ = np.zeros((G, 2 * half))
-    weight = 1.0
-    done = np.zeros((G, 3))
-    for step in range(T):
-        active[:, step] = v.sum(-1)
-        rung[:, step, 0], rung[:, step, 1] = readout(v)
-        occ += weight * v
-        weight *= discount
-        done += np.einsum("gn,gnk->gk", v, exits)
-        ended[:, step] = done
+
+    def step(v):
         p0 = v[:, :half].reshape(G, SA, SB, K, m)                           # A moves: (a, b, y, c)
         p1 = v[:, half:].reshape(G, SA, SB, K, m).transpose(0, 2, 1, 3, 4)  # B moves: (b, a, x, c)
         new1 = _push(p0, exec_a, cont, cont_n, TB, m, settle)               # (a, b2, x, c)
         new0 = _push(p1, exec_b, cont_b, cont_bn, TA, m, settle)            # (b, a2, y, c)
-        v = np.concatenate([new0.transpose(0, 2, 1, 3, 4).reshape(G, -1), new1.reshape(G, -1)], axis=1)
-    return rung, active, ended, occ
+        return np.concatenate([new0.transpose(0, 2, 1, 3, 4).reshape(G, -1), new1.reshape(G, -1)], axis=1)
+    return step
 
 
 def alternating_rewards(Ae, Be, t, m):

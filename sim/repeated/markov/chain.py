@@ -57,7 +57,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import limits
-from sim.repeated.markov.alternating import (alternating_exits, alternating_finite, alternating_kernel,
+from sim.repeated.markov.alternating import (alternating_exits, alternating_kernel, alternating_step,
                                              alternating_readout, alternating_rewards, alternating_tables,
                                              push_states)
 from sim.repeated.markov.result import MarkovResult, ProductChain
@@ -307,7 +307,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     budget = limits.budget_bytes(memory_budget_gb)
     states = (strategy_a.n_states, strategy_b.n_states)
     n_states = _n_states(strategy_a, strategy_b, cs, K)
-    if cs.alternating and rounds is not None:  # no dense chain (alternating_finite): count its arrays
+    if cs.alternating and rounds is not None:  # no dense chain (alternating_step): count its arrays
         n_states = push_states(*states, K, cs.settle_after or 1)
     # before any table is built: one chain must fit (all distinct chains are counted below)
     limits.check_markov(1, n_states, 1, rounds, K, automaton_states=states, budget=budget,
@@ -330,11 +330,9 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
 
     if rounds is not None:
         T = int(rounds)
-        if alternating_finite_horizon:
-            rung, active, ended, occ = alternating_finite(wu, d["mu"], d, d["m"], d["settle"], exits, d["v0"], _readout(d),
-                                                          K, T, float(discount))
-        else:
-            rung, active, ended, occ = _finite(Q, exits, d["v0"], _readout(d), K, T, float(discount))
+        step = alternating_step(wu, d["mu"], d, d["m"], d["settle"]) if alternating_finite_horizon else \
+            (lambda v: np.matmul(v[:, None, :], Q)[:, 0])
+        rung, active, ended, occ = _finite(step, exits, d["v0"], _readout(d), K, T, float(discount))
         pay = np.einsum("gn,gnj->gj", occ[inv], r)
         out = dict(rung_distribution=rung[inv].reshape(batch + (T, 2, K)),
                    p_active=active[inv].reshape(batch + (T,)),

@@ -21,11 +21,12 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 
 # --------------------------------------------------------------------------- finite horizon
-def _finite(Q, exits, v0, readout, K, T, discount):
-    """Push the distribution forward T rounds.  Q (G, n, n); ``readout(v)`` gives both sides'
-    executed-rung distributions ``(G, K)`` in the round played from distribution ``v (G, n)``;
-    returns arrays with leading G."""
-    G, n = Q.shape[0], Q.shape[-1]
+def _finite(step, exits, v0, readout, K, T, discount):
+    """Push the distribution forward T rounds.  ``step(v)`` is one round of the transient chain
+    (``v (G, n) -> v Q``; the period chain of alternating timing pushes without building Q);
+    ``exits (G, n, 3)``; ``readout(v)`` gives both sides' executed-rung distributions ``(G, K)``
+    in the round played from distribution ``v (G, n)``; returns arrays with leading G."""
+    G, n = exits.shape[0], exits.shape[1]
     v = np.broadcast_to(v0, (G, n)).copy()
     rung = np.empty((G, T, 2, K))
     active = np.empty((G, T))
@@ -40,7 +41,7 @@ def _finite(Q, exits, v0, readout, K, T, discount):
         weight *= discount
         done += np.matmul(v[:, None, :], exits)[:, 0]
         ended[:, t] = done
-        v = np.matmul(v[:, None, :], Q)[:, 0]
+        v = step(v)
     return rung, active, ended, occ
 
 
