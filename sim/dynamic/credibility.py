@@ -56,8 +56,8 @@ import dataclasses
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (MAX_BYTES, Credibility, _apply_chain, _backward, _chains, _check_size,
-                                          _policy_iteration, _result, _war_tables)
+from sim.dynamic.credibility_core import (MAX_BYTES, Credibility, _backward, _chains, _check_size, _policy_iteration,
+                                          _result, _stated_values, _war_tables)
 from sim.dynamic.credibility_turns import alternating_credibility
 from sim.errors import ConfigError
 from sim.repeated import CrisisSettings, crisis_stage
@@ -205,20 +205,7 @@ def credibility(game, a, b, *, discount=None, rounds=None, settings=None, tol: f
                 sdc = dict(sd, R=sd["R"][sl], cont=sd["cont"][sl])
                 gaps[k][sl] = np.maximum(gaps[k][sl], _gap(sdc, _one_shot(sdc, Wk, d, m, settle)))
 
-    W = np.zeros((G, n, 2))
-    if T is None:
-        if groups is None:  # many war tables: one batched solve, each game with its table's chain
-            W = np.linalg.solve(np.eye(n) - d * Q[inv], rew)
-        for u, idx in enumerate(groups or ()):  # one factorisation per war table, every game a right-hand side
-            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
-            W[idx] = np.linalg.solve(np.eye(n) - d * Q[u], rhs).reshape(n, len(idx), 2).transpose(1, 0, 2)
-        if subgame_perfect:
-            gaps_from(W)
-    else:
-        for _ in range(T):
-            if subgame_perfect:
-                gaps_from(W)
-            W = rew + d * _apply_chain(Q, inv, W, groups)
+    W = _stated_values(Q, inv, groups, rew, d, T, gaps_from if subgame_perfect else None)
     value = np.einsum("n,gnj->gj", v0, W)
 
     # each responder's MDP: kernels per war table, rewards per game; it opens where the other's

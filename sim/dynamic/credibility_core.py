@@ -209,6 +209,42 @@ def _solve_chain(Q, Qs, rew, d):
                      for q, r in zip(Qs, rew)])
 
 
+def _stated_values(Q, inv, groups, rew, d, T, visit):
+    """The stated pair's values ``W (G, n, 2)``: ``(I - d Q)^-1 rew`` for ``T=None``, else ``T``
+    rounds of ``W <- rew + d Q W``; ``Q (U, n, n)`` per war table (``inv[g]``, ``groups`` from
+    :func:`groups_of`), sparse copies when large.  ``visit(W)`` sees the values from the next
+    round on (once for ``T=None``, before every round otherwise), for the one-shot deviations;
+    None skips it."""
+    n = Q.shape[-1]
+    Qs = _sparse_chain(Q)  # per war table, not per game
+
+    def per_table(fn, X):  # fn(u, (n, columns)) on the games of each table at once
+        out = np.empty_like(X)
+        for u, idx in enumerate(groups):
+            cols = X[idx].transpose(1, 0, 2).reshape(n, -1)
+            out[idx] = fn(u, cols).reshape(n, len(idx), 2).transpose(1, 0, 2)
+        return out
+
+    if T is None:
+        if groups is None:  # many war tables: each game with its table's chain
+            Qg = Q[inv]
+            W = _solve_chain(Qg, _sparse_chain(Qg), rew, d)
+        else:  # one factorisation per war table, every game a right-hand side
+            W = per_table(lambda u, x: _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], x[None], d)[0],
+                          rew)
+        if visit is not None:
+            visit(W)
+        return W
+    W = np.zeros_like(rew)
+    for _ in range(T):
+        if visit is not None:
+            visit(W)
+        nxt = _apply_chain(Q, inv, W) if groups is None else \
+            per_table(lambda u, x: Q[u] @ x if Qs is None else Qs[u] @ x, W)
+        W = rew + d * nxt
+    return W
+
+
 def _war_tables(ws):
     """``(wu (U, K, K), inv (G,), groups)``: the distinct war tables of a batch, which game has
     which, and the games of each (the chains depend on a game only through its war table)."""

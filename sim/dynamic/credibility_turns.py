@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (Credibility, _apply_chain, _backward, _chains, _check_size,
-                                          _policy_iteration, _result, _solve_chain, _sparse_chain, _war_tables)
+from sim.dynamic.credibility_core import (Credibility, _backward, _chains, _check_size, _policy_iteration, _result,
+                                          _stated_values, _war_tables)
 from sim.repeated.markov.alternating import alternating_rewards
 from sim.repeated.strategies import observe_opening
 
@@ -120,34 +120,7 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
-    Qs = _sparse_chain(Q)  # per war table, not per game
-
-    def by_table(u, X):  # (n, cols) -> (n, cols): Q_u @ X
-        return Q[u] @ X if Qs is None else Qs[u] @ X
-
-    W = np.zeros((G, n, 2))
-    if T is None:
-        if groups is None:  # many war tables: each game with its table's chain
-            Qg = Q[inv]
-            W = _solve_chain(Qg, _sparse_chain(Qg), rew, d)
-        for u, idx in enumerate(groups or ()):  # one factorisation per war table, every game a right-hand side
-            rhs = rew[idx].transpose(1, 0, 2).reshape(n, -1)
-            W[idx] = _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], rhs[None], d)[0].reshape(
-                n, len(idx), 2).transpose(1, 0, 2)
-        if subgame_perfect:
-            gaps_from(W)
-    else:
-        for _ in range(T):
-            if subgame_perfect:
-                gaps_from(W)
-            if groups is None:
-                nxt = _apply_chain(Q, inv, W)
-            else:
-                nxt = np.empty_like(W)
-                for u, idx in enumerate(groups):
-                    nxt[idx] = by_table(u, W[idx].transpose(1, 0, 2).reshape(n, -1)).reshape(
-                        n, len(idx), 2).transpose(1, 0, 2)
-            W = rew + d * nxt
+    W = _stated_values(Q, inv, groups, rew, d, T, gaps_from if subgame_perfect else None)
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
