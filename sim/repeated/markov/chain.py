@@ -49,6 +49,13 @@ Where things live: this module builds the chain (steps 1-3: :func:`product_chain
 finite-horizon and long-run solvers (steps 4-5: ``_finite``, ``_long_run``,
 ``_long_run_group``, ``_solve``) live in :mod:`sim.repeated.markov.solve`, and the result types
 (:class:`ProductChain`, :class:`MarkovResult`) in :mod:`sim.repeated.markov.result`; all are importable from here.
+
+Timing and opening (:class:`sim.repeated.CrisisSettings`): an opening pair changes the
+automata's initial distributions (both observe it; an opening ``(0, 0)`` starts the counter at
+1).  Under alternating timing the chain above is replaced by the *period chain* of
+:mod:`sim.repeated.markov.alternating` (phase, both automaton states, the standing rung of the
+side not moving, counter; ``2 S_A S_B K m`` states): the long run solves it densely as above,
+the finite horizon pushes it move by move without building it (``alternating_step``).
 """
 
 from __future__ import annotations
