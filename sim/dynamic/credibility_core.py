@@ -76,10 +76,14 @@ def _apply_chain(P, inv, V, groups=None):
     """``P[inv[g]] @ V[g]`` for every game g.  ``P (U, n, n)`` and ``V (G, n, ...)``; or
     ``P (U, K, n, n)`` and ``V (G, n)`` -> ``(G, K, n)``.  With ``groups`` (:func:`groups_of`):
     one matmul per war table; without: the kernels gathered per game, one batched product."""
-    if groups is None:
-        Pg = P[inv]
-        return np.einsum("gkst,gt->gks", Pg, V) if P.ndim == 4 else np.einsum("gst,gt...->gs...", Pg, V)
     out = np.empty((V.shape[0],) + P.shape[1:-1] + V.shape[2:])
+    if groups is None:  # the gathered kernels in chunks of games, each at most MAX_BYTES / 4
+        step = max(1, MAX_BYTES // (4 * P[0].nbytes))
+        for lo in range(0, V.shape[0], step):
+            sl = slice(lo, lo + step)
+            Pg = P[inv[sl]]
+            out[sl] = np.einsum("gkst,gt->gks", Pg, V[sl]) if P.ndim == 4 else np.einsum("gst,gt...->gs...", Pg, V[sl])
+        return out
     for u, idx in enumerate(groups):
         if P.ndim == 4:  # one BLAS product: (K n, n) @ (n, games)
             K, n = P.shape[1], P.shape[2]
@@ -226,9 +230,8 @@ def _stated_values(Q, inv, groups, rew, d, T, visit):
         return out
 
     if T is None:
-        if groups is None:  # many war tables: each game with its table's chain
-            Qg = Q[inv]
-            W = _solve_chain(Qg, _sparse_chain(Qg), rew, d)
+        if groups is None:  # many war tables: each table's (I - d Q)^-1 once, applied to its games
+            W = _apply_chain(np.linalg.inv(np.eye(n) - d * Q), inv, rew)
         else:  # one factorisation per war table, every game a right-hand side
             W = per_table(lambda u, x: _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], x[None], d)[0],
                           rew)
