@@ -52,7 +52,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap", "SweepInterrupted"], "sim.sweeps"),
 }
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
-_SUBPACKAGES = {"games", "equilibria", "repeated", "dynamic", "crisis", "sweeps", "config", "viz", "report", "errors",
+_SUBPACKAGES = {"games", "equilibria", "repeated", "dynamic", "crisis", "sweeps", "estimate", "config", "viz", "report", "errors",
                 "wording", "files", "limits"}
 # ``sim.strategies`` (README: ``sim.strategies.get(name, K)``) is the strategies package of sim.repeated
 _ALIASES = {"strategies": "sim.repeated.strategies"}

@@ -1,0 +1,16 @@
+"""Evidence: models fitted to observed crises and crisis games estimated from data (issue 11).
+
+- :mod:`sim.estimate.qre_fit`: ``fit_qre``: logit quantal response equilibrium fitted to choice
+  counts of a normal-form game by maximum likelihood (McKelvey and Palfrey 1995).
+- :mod:`sim.estimate.strategic`: ``strategic_deterrence``: the two-player deterrence tree estimated
+  by strategic probit/logit (Signorino 1999, 2003; Kenkel and Signorino 2014, R package ``games``,
+  ``egame12``).
+- :mod:`sim.estimate.sequences`: ``sequence_likelihood`` and ``fit_sequences``: exact likelihood of
+  observed rung sequences by the forward algorithm over hidden automaton states.
+
+Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and ``sim.repeated``.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
