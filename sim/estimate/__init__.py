@@ -13,4 +13,8 @@ Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .sequence_data import ENDING_CODES, Sequences, read_sequences, sequences_from_frame, sequences_from_phases
+from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, sequence_likelihood
+
+__all__ = ["ENDING_CODES", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
+           "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "sequence_likelihood"]

@@ -1,0 +1,407 @@
+"""Likelihood of observed crises under a model, and its maximum: ``sequence_likelihood``, ``fit_sequences``.
+
+A *model* of an observed crisis is what ``sim.analyse`` plays: a game (its war risk), a
+strategy pair and the crisis settings (noise, mediation, settlement, timing, opening).
+:func:`sequence_likelihood` gives the exact log-likelihood of :class:`Sequences` under it
+by the forward algorithm (:mod:`sim.estimate.forward`), on a whole grid of the numeric
+settings at once (one call, no loop over grid points).  :func:`fit_sequences` maximises it
+over the settings a user sets free and gives profile-likelihood intervals;
+:func:`compare_models` fits several candidate pairs and ranks them by AIC and BIC.
+
+The free parameters (:data:`GRID_FIELDS`) are the crisis settings that are numbers:
+execution and perception noise as rates (both sides, or one side with ``_a``/``_b``), the
+war-risk scale, and the mediation probability and slope.  Each is a probability or a
+non-negative scale; the names and meanings are those of :class:`sim.repeated.CrisisSettings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.limits import budget_bytes, gib
+from sim.repeated import CrisisSettings, Strategy
+from sim.repeated.strategies.automaton import check_match
+from sim.repeated.strategies.timing import alternating_automaton
+from .forward import forward_loglik
+from .sequence_data import Sequences
+
+__all__ = ["GRID_FIELDS", "sequence_likelihood", "model_tables", "SequenceFit", "fit_sequences", "compare_models"]
+
+#: Numeric crisis settings that :func:`sequence_likelihood` takes on a grid, with their ranges.
+GRID_FIELDS: dict[str, tuple[float, float]] = {
+    "execution_noise": (0.0, 1.0), "execution_noise_a": (0.0, 1.0), "execution_noise_b": (0.0, 1.0),
+    "perception_noise": (0.0, 1.0), "perception_noise_a": (0.0, 1.0), "perception_noise_b": (0.0, 1.0),
+    "war_risk_scale": (0.0, np.inf), "mediation": (0.0, 1.0), "mediation_slope": (-1.0, 1.0),
+}
+
+
+def _rate_matrices(rate: np.ndarray, K: int) -> np.ndarray:
+    """(G, K, K) confusion matrices of rates (G,): ``(1 - e) I + e / (K - 1) (J - I)``."""
+    eye = np.eye(K)
+    return (1 - rate)[:, None, None] * eye + (rate / (K - 1))[:, None, None] * (1 - eye)
+
+
+def _grid(grid: Mapping[str, Any] | None) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:
+    grid = dict(grid or {})
+    for key in grid:
+        if key not in GRID_FIELDS:
+            raise ConfigError(f"grid.{key}", f"is not a grid parameter; allowed: {', '.join(GRID_FIELDS)}")
+    for side in "ab":
+        for base in ("execution_noise", "perception_noise"):
+            if base in grid and f"{base}_{side}" in grid:
+                raise ConfigError(f"grid.{base}_{side}", f"give {base} (both sides) or {base}_a/_b, not both")
+    arrays = {}
+    for key, value in grid.items():
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigError(f"grid.{key}", f"must be numbers, got {value!r}") from None
+        lo, hi = GRID_FIELDS[key]
+        if not np.all(np.isfinite(arr)) or np.any((arr < lo) | (arr > hi)):
+            raise ConfigError(f"grid.{key}", f"must be numbers in [{lo:g}, {hi:g}]")
+        arrays[key] = arr
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
+    except ValueError:
+        raise ConfigError("grid", "the parameter arrays do not broadcast to one grid shape: "
+                                  + ", ".join(f"{k} {a.shape}" for k, a in arrays.items())) from None
+    return shape, arrays
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """What the forward algorithm needs, for G parameter points (``forward_loglik``'s arguments)."""
+
+    act: tuple[np.ndarray, np.ndarray]
+    trans: tuple[np.ndarray, np.ndarray]
+    perc: tuple[np.ndarray, np.ndarray]
+    init: tuple[np.ndarray, np.ndarray]
+    war: np.ndarray
+    med: np.ndarray
+    settle_after: int | None
+    z0: int
+
+
+def model_tables(game, strategy_a: Strategy, strategy_b: Strategy, settings: CrisisSettings,
+                 grid: Mapping[str, Any] | None = None) -> tuple[tuple[int, ...], _Tables]:
+    """The model's per-round tables at every grid point: ``(grid shape, tables)``.
+
+    ``settings`` gives everything the grid does not; the grid's arrays broadcast together
+    (and with the game's batch shape) to the grid shape.  Timing and opening turn the
+    automata as :func:`sim.repeated.strategies.timing.timed_pair` does for the engine
+    (execution noise folded into the moves; batched here over the grid's noise).
+    """
+    K = check_match(game, strategy_a, strategy_b)
+    gshape, g = _grid(grid)
+    gshape = np.broadcast_shapes(gshape, np.shape(game.A)[:-2])
+    G = int(np.prod(gshape))
+    g = {k: np.broadcast_to(v, gshape).reshape(G) for k, v in g.items()}
+    (EA, EB), (PA, PB) = settings.noise(K)
+    mats = {}
+    for base, (Ma, Mb) in (("execution_noise", (EA, EB)), ("perception_noise", (PA, PB))):
+        for side, M in (("a", Ma), ("b", Mb)):
+            rate = g.get(f"{base}_{side}", g.get(base))
+            mats[base, side] = np.broadcast_to(M, (G, K, K)) if rate is None else _rate_matrices(rate, K)
+    scale = g.get("war_risk_scale", np.full(G, settings.war_risk_scale))
+    wp = np.zeros((K, K)) if game.war_probability is None else np.asarray(game.war_probability, dtype=float)
+    war = scale[:, None, None] * np.broadcast_to(wp, gshape + (K, K)).reshape(G, K, K)
+    if np.any(war > 1 + 1e-12):
+        raise ConfigError("war_risk_scale", f"war_risk_scale * war_probability must be <= 1, got {war.max():g}")
+    war = np.minimum(war, 1.0)
+    mu0 = g.get("mediation", np.full(G, settings.mediation))
+    mu1 = g.get("mediation_slope", np.full(G, settings.mediation_slope))
+    if np.any(mu0 + np.minimum(mu1, 0) < 0):
+        raise ConfigError("grid.mediation_slope", "mediation + mediation_slope must be >= 0 (a probability)")
+    s = np.arange(K) / (K - 1)
+    med = np.minimum(1.0, mu0[:, None, None] + mu1[:, None, None] * np.maximum(s[:, None], s[None, :]))
+    opening = settings.opening_pair(K)
+    parts = []
+    for side, st in ((0, strategy_a), (1, strategy_b)):
+        E, P = mats["execution_noise", "ab"[side]], mats["perception_noise", "ab"[side]]
+        start = np.broadcast_to(st.initial, (G, st.n_states))
+        if opening is not None:  # the automaton observes the opening (own rung, other's through P)
+            own, other = opening[side], opening[1 - side]
+            start = np.einsum("s,gv,svt->gt", st.initial, P[:, other], st.transition[:, own])
+        moves = st.action @ E  # (G, S, K)
+        if settings.alternating:
+            first = settings.first == side
+            hold = 0 if opening is None else opening[side]
+            two = alternating_automaton(st, np.eye(K), moves_first=first, hold=hold)
+            n, S = two.n_states, st.n_states
+            act = np.broadcast_to(two.action, (G, n, K)).copy()
+            act[:, :S] = moves
+            init = np.broadcast_to(two.initial, (G, n)).copy()
+            if first:
+                init[:, :S] = start
+            parts.append((act, two.transition, P, init))
+        else:
+            parts.append((moves, st.transition, P, start))
+    (aa, ta, pa, ia), (ab, tb, pb, ib) = parts
+    z0 = int(opening == (0, 0)) if settings.settle_after is not None else 0
+    return gshape, _Tables((aa, ab), (ta, tb), (pa, pb), (ia, ib), war, med, settings.settle_after, z0)
+
+
+def _check_data(data: Sequences, K: int) -> None:
+    if not isinstance(data, Sequences):
+        raise ConfigError("data", f"must be sim.estimate.Sequences, got {type(data).__name__}")
+    if data.K != K:
+        raise ConfigError("data", f"has rungs for K = {data.K} but the game has K = {K}")
+
+
+#: Bytes per entry of the forward algorithm's largest arrays (alpha, its next value, the
+#: candidate's weighted copy and the two per-crisis transition matrices; float64), measured.
+_FORWARD_BYTES = 8 * 6
+
+
+def _check_memory(G: int, C: int, tables: _Tables, memory_budget_gb) -> None:
+    SA, SB = tables.act[0].shape[1], tables.act[1].shape[1]
+    Z = tables.settle_after or 1
+    need = _FORWARD_BYTES * G * C * (Z * SA * SB + SA * SA + SB * SB)
+    budget = budget_bytes(memory_budget_gb)
+    if need > budget:
+        raise ConfigError("grid", f"{G:,} points x {C} crises x {Z * SA * SB:,} hidden states need about {gib(need)} "
+                                  f"(budget {gib(budget)}, memory_budget_gb): use a coarser grid")
+
+
+def sequence_likelihood(data: Sequences, game, strategy_a: Strategy, strategy_b: Strategy, *,
+                        settings: CrisisSettings | Mapping[str, Any] | None = None, grid: Mapping[str, Any] | None = None,
+                        per_crisis: bool = False, memory_budget_gb: float | None = None, **overrides) -> np.ndarray:
+    """Exact log-likelihood of observed crises under a strategy pair, on a grid of settings.
+
+    ``log L = sum_c log P(crisis c's rounds observed as they were, and its ending)``, by the
+    forward algorithm over the hidden automaton states and settlement counter
+    (:mod:`sim.estimate.forward`; the process is ``docs/repeated-model.md``'s).
+
+    Parameters
+    ----------
+    data : Sequences
+        Observed crises (:func:`sequences_from_frame`, :func:`sequences_from_phases`).
+    game : Game
+        Its ``war_probability`` is the per-round war risk; a batch of games broadcasts with the grid.
+    strategy_a, strategy_b : Strategy
+    settings : CrisisSettings or mapping, optional
+        The crisis settings (``rounds`` is ignored: the data say how long each crisis ran);
+        keyword ``overrides`` (``execution_noise=0.05``, ``timing="alternating"``, ...) replace fields.
+    grid : mapping of field -> array, optional
+        Numeric settings on a grid (:data:`GRID_FIELDS`; noise as rates), broadcast together
+        to the grid shape ``...``; they replace the settings' values point by point.
+    per_crisis : bool
+        Return ``(..., C)`` (each crisis's log-likelihood) instead of the sum ``(...)``.
+    memory_budget_gb : float, optional
+        Refuse grids whose forward pass would need more (default ``sim.limits``).
+
+    Returns
+    -------
+    ndarray (...) or (..., C) of float: log-likelihoods (natural log; ``-inf`` if impossible).
+    """
+    cs = CrisisSettings.resolve(settings, **overrides)
+    gshape, tab = model_tables(game, strategy_a, strategy_b, cs, grid)
+    _check_data(data, tab.war.shape[-1])
+    G = tab.war.shape[0]
+    _check_memory(G, data.n_crises, tab, memory_budget_gb)
+    ll = forward_loglik(tab.act[0], tab.trans[0], tab.perc[0], tab.init[0], tab.act[1], tab.trans[1], tab.perc[1],
+                        tab.init[1], tab.war, tab.med, tab.settle_after, tab.z0, data.allowed, data.lengths,
+                        data.endings)
+    ll = ll.reshape(gshape + (data.n_crises,))
+    return ll if per_crisis else ll.sum(-1)
+
+
+# =========================================================================== fitting
+@dataclass(frozen=True)
+class SequenceFit:
+    """Maximum-likelihood fit of a model's free settings to observed crises.
+
+    Attributes
+    ----------
+    params : dict of str -> float       the estimates (field -> value)
+    intervals : dict of str -> (float, float)
+        Profile-likelihood intervals at ``level``: the values whose profile log-likelihood
+        is within ``chi2_1(level) / 2`` of the maximum (Venzon and Moolgavkar 1988); an end
+        at the parameter's bound means the interval reaches it.
+    log_likelihood : float
+    k : int                              number of free parameters
+    n : int                              observed rounds (the n of BIC)
+    aic, bic : float                     ``2k - 2 log L`` and ``k log n - 2 log L``
+    level : float
+    settings : CrisisSettings            the fitted settings (free fields at their estimates)
+    model : str                          a name for the strategy pair
+    """
+
+    params: dict
+    intervals: dict
+    log_likelihood: float
+    k: int
+    n: int
+    aic: float
+    bic: float
+    level: float
+    settings: CrisisSettings
+    model: str
+
+
+def _free(free: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for key, bounds in dict(free).items():
+        if key not in GRID_FIELDS:
+            raise ConfigError(f"free.{key}", f"is not a free parameter; allowed: {', '.join(GRID_FIELDS)}")
+        lo, hi = GRID_FIELDS[key]
+        try:
+            a, b = (float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise ConfigError(f"free.{key}", f"must be a (low, high) pair, got {bounds!r}") from None
+        if not (lo <= a < b <= hi) or not np.isfinite(b):
+            raise ConfigError(f"free.{key}", f"must be finite bounds with {lo:g} <= low < high <= {hi:g}, got ({a:g}, {b:g})")
+        out[key] = (a, b)
+    return out
+
+
+def fit_sequences(data: Sequences, game, strategy_a: Strategy, strategy_b: Strategy, *,
+                  free: Mapping[str, Any], settings: CrisisSettings | Mapping[str, Any] | None = None,
+                  level: float = 0.95, points: int = 41, **overrides) -> SequenceFit:
+    """Maximum likelihood over the ``free`` settings, with profile-likelihood intervals.
+
+    Parameters
+    ----------
+    data, game, strategy_a, strategy_b, settings, overrides : as :func:`sequence_likelihood`.
+    free : mapping of field -> (low, high)
+        The settings to estimate (:data:`GRID_FIELDS`, one or two of them) and their bounds.
+    level : float in (0, 1)
+        Confidence level of the profile intervals.
+    points : int
+        Grid points per free parameter for the global search (the grid is one batched
+        likelihood call); the best point is then refined by bounded L-BFGS-B.
+
+    Method: the log-likelihood on a ``points``-per-axis grid (one forward pass) locates the
+    global maximum (likelihoods of short records are often multimodal); ``scipy.optimize``
+    refines it within the bounds; the profile of each parameter (the other, if any,
+    maximised out on the grid axis and refined) is solved for the ``chi2_1(level) / 2``
+    drop by ``brentq``.
+    """
+    from scipy import optimize, stats
+
+    free = _free(free)
+    if not 1 <= len(free) <= 2:
+        raise ConfigError("free", f"give one or two free parameters, got {len(free)}")
+    if not 0 < float(level) < 1:
+        raise ConfigError("level", f"must be in (0, 1), got {level!r}")
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 5 <= points <= 1001:
+        raise ConfigError("points", f"must be an integer in [5, 1001], got {points!r}")
+    cs = CrisisSettings.resolve(settings, **overrides)
+    names = list(free)
+    axes = [np.linspace(*free[n], points) for n in names]
+
+    def loglik(grid):
+        return sequence_likelihood(data, game, strategy_a, strategy_b, settings=cs, grid=grid)
+
+    mesh = np.meshgrid(*axes, indexing="ij")
+    surface = loglik(dict(zip(names, mesh)))
+    best = np.unravel_index(np.argmax(np.where(np.isfinite(surface), surface, -np.inf)), surface.shape)
+    if not np.isfinite(surface[best]):
+        raise ConfigError("data", "has likelihood 0 under this model at every grid point (the model cannot "
+                                  "produce the observed sequence): try other strategies or free noise")
+    x0 = np.array([ax[i] for ax, i in zip(axes, best)])
+    bounds = [free[n] for n in names]
+
+    def negll(x):
+        v = loglik({n: np.array([xi]) for n, xi in zip(names, x)})[0]
+        return -v if np.isfinite(v) else 1e300
+
+    res = optimize.minimize(negll, x0, method="L-BFGS-B", bounds=bounds)
+    x = res.x if res.fun <= -surface[best] else x0
+    ll_max = -min(res.fun, -surface[best])
+    drop = stats.chi2.ppf(level, 1) / 2
+
+    def profile(i, value):
+        if len(names) == 1:
+            return loglik({names[0]: np.array([value])})[0]
+        j = 1 - i
+        line = loglik({names[i]: np.full(points, value), names[j]: axes[j]})
+        k = int(np.argmax(line))
+
+        def neg(v):
+            r = loglik({names[i]: np.array([value]), names[j]: np.array([v])})[0]
+            return -r if np.isfinite(r) else 1e300
+        r = optimize.minimize_scalar(neg, bounds=(axes[j][max(k - 1, 0)], axes[j][min(k + 1, points - 1)]),
+                                     method="bounded")
+        return max(line[k], -r.fun)
+
+    intervals = {}
+    for i, n in enumerate(names):
+        lo, hi = free[n]
+        ends = []
+        for edge in (lo, hi):
+            f = lambda v: profile(i, v) - (ll_max - drop)  # noqa: E731
+            if f(edge) >= 0:
+                ends.append(edge)
+            else:
+                ends.append(optimize.brentq(f, min(edge, x[i]), max(edge, x[i]), xtol=1e-6))
+        intervals[n] = (float(ends[0]), float(ends[1]))
+    params = {n: float(v) for n, v in zip(names, x)}
+    fitted = _apply(cs, params)
+    k, n = len(names), data.n_rounds
+    return SequenceFit(params, intervals, float(ll_max), k, n, float(2 * k - 2 * ll_max),
+                       float(k * np.log(n) - 2 * ll_max), float(level), fitted,
+                       f"{strategy_a.name} vs {strategy_b.name}")
+
+
+def _apply(cs: CrisisSettings, params: Mapping[str, float]) -> CrisisSettings:
+    """The settings with fitted values written into their fields (per-side rates as pairs)."""
+    fields = {}
+    for base in ("execution_noise", "perception_noise"):
+        a, b = params.get(f"{base}_a"), params.get(f"{base}_b")
+        if base in params:
+            fields[base] = params[base]
+        elif a is not None or b is not None:
+            old = getattr(cs, base)
+            old = old if isinstance(old, tuple) and len(old) == 2 and not np.ndim(old[0]) == 1 else (old, old)
+            fields[base] = (a if a is not None else old[0], b if b is not None else old[1])
+    for key in ("war_risk_scale", "mediation", "mediation_slope"):
+        if key in params:
+            fields[key] = params[key]
+    return dataclasses.replace(cs, **fields)
+
+
+def compare_models(data: Sequences, game, candidates: Mapping[str, tuple[Strategy, Strategy]], *,
+                   free: Mapping[str, Any], settings: CrisisSettings | Mapping[str, Any] | None = None,
+                   level: float = 0.95, points: int = 41, **overrides):
+    """Fit each candidate strategy pair (same free settings) and rank them.
+
+    Returns a pandas DataFrame, one row per candidate, best (lowest AIC) first: ``model``,
+    ``log_likelihood``, ``k``, ``n``, ``aic``, ``bic``, ``delta_aic`` (AIC minus the best),
+    ``akaike_weight`` (``exp(-delta/2)`` normalised: Burnham and Anderson 2002, section 2.9),
+    and each free parameter's estimate and interval.  Candidates the data rule out (likelihood
+    0 at every grid point) get ``log_likelihood = -inf`` and weight 0.
+    """
+    import pandas as pd
+
+    rows = []
+    for name, pair in candidates.items():  # a handful of candidate models, each one batched fit
+        try:
+            sa, sb = pair
+        except (TypeError, ValueError):
+            raise ConfigError(f"candidates.{name}", "must be a (strategy_a, strategy_b) pair") from None
+        try:
+            fit = fit_sequences(data, game, sa, sb, free=free, settings=settings, level=level, points=points,
+                                **overrides)
+        except ConfigError as exc:
+            if exc.args and "likelihood 0" in str(exc):
+                rows.append({"model": name, "log_likelihood": -np.inf, "k": len(free), "n": data.n_rounds,
+                             "aic": np.inf, "bic": np.inf})
+                continue
+            raise
+        row = {"model": name, "log_likelihood": fit.log_likelihood, "k": fit.k, "n": fit.n, "aic": fit.aic,
+               "bic": fit.bic}
+        for p, v in fit.params.items():
+            row[p] = v
+            row[f"{p}_low"], row[f"{p}_high"] = fit.intervals[p]
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values("aic", kind="stable").reset_index(drop=True)
+    table["delta_aic"] = table["aic"] - table["aic"].iloc[0]
+    w = np.exp(-0.5 * table["delta_aic"].to_numpy())
+    table["akaike_weight"] = w / w.sum()
+    return table
