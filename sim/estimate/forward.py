@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["forward_loglik", "round_candidates"]
+__all__ = ["forward_loglik", "round_candidates", "transition_classes"]
 
 #: Codes of how a record ends (``sim.estimate.sequence_data.ENDING_CODES``).
 CENSORED, WAR, SETTLED, MEDIATED, CEASEFIRE, ENDED = range(6)
@@ -80,6 +80,8 @@ def forward_loglik(act_a, trans_a, perc_a, init_a, act_b, trans_b, perc_b, init_
     Z = 1 if settle_after is None else int(settle_after)
     settles = settle_after is not None
     gi = np.arange(G)[:, None]
+    member_a, rows_a = transition_classes(trans_a, (act_a > 0).any(0))
+    member_b, rows_b = transition_classes(trans_b, (act_b > 0).any(0))
     alpha = np.zeros((G, C, Z, SA, SB))
     alpha[:, :, min(z0, Z - 1)] = init_a[:, None, :, None] * init_b[:, None, None, :]
     loglik = np.zeros((G, C))
@@ -88,41 +90,91 @@ def forward_loglik(act_a, trans_a, perc_a, init_a, act_b, trans_b, perc_b, init_
             live = lengths > t  # (C,)
             last = lengths == t + 1
             xs, ys, valid = round_candidates(allowed[:, t])
-            nxt = np.zeros_like(alpha)
+            nxt = None
             end_p = np.zeros((G, C))
             for j in range(xs.shape[1]):
                 x, y, v = xs[:, j], ys[:, j], valid[:, j] & live
-                ea = act_a[:, :, x].transpose(0, 2, 1)  # (G, C, SA)
+                ea = act_a[:, :, x].transpose(0, 2, 1) * v[None, :, None]  # (G, C, SA): P(x | s_A), 0 off-candidate
                 eb = act_b[:, :, y].transpose(0, 2, 1)
-                beta = alpha * (ea[:, :, None, :, None] * eb[:, :, None, None, :] * v[None, :, None, None, None])
                 w, mu = war[gi, x, y], med[gi, x, y]  # (G, C)
                 zero = (x == 0) & (y == 0)
-                mass = beta.sum((3, 4))  # (G, C, Z)
+                # the round's mass by state class: states with the same transition rows (given the
+                # own rung) move alike, so they are summed before they move (transition_classes)
+                ua = member_a[x][None] * ea[:, :, None, :]  # (G, C, QA, SA)
+                ub = member_b[y][None] * eb[:, :, None, :]  # (G, C, QB, SB)
+                m = (ua[:, :, None] @ alpha) @ np.swapaxes(ub, -1, -2)[:, :, None]  # (G, C, Z, QA, QB)
+                mass = m.sum((3, 4))  # (G, C, Z)
                 total = mass.sum(-1)
                 settle = mass[..., Z - 1] * zero if settles else np.zeros_like(total)
                 if np.any(last):
                     end_p += last * _ending(endings, total, settle, w, mu)
                 if np.all(last | ~live):
                     continue
-                beta = beta * ((1 - w) * (1 - mu) * ~last)[:, :, None, None, None]
+                m = m * ((1 - w) * (1 - mu) * ~last)[:, :, None, None, None]
                 if settles and Z > 1:  # (0, 0): the counter rises, and mass at m - 1 settles
-                    up = np.zeros_like(beta)
-                    up[:, :, 1:] = beta[:, :, :-1]
-                    beta = np.where(zero[None, :, None, None, None], up, 0.0) + np.where(
-                        zero[None, :, None, None, None], 0.0,
-                        np.pad(beta.sum(2, keepdims=True), ((0, 0), (0, 0), (0, Z - 1), (0, 0), (0, 0))))
+                    up = np.zeros_like(m)
+                    up[:, :, 1:] = m[:, :, :-1]
+                    reset = np.zeros_like(m)
+                    reset[:, :, 0] = m.sum(2)
+                    m = np.where(zero[None, :, None, None, None], up, reset)
                 elif settles:  # m = 1: a (0, 0) round settles at once
-                    beta = beta * ~zero[None, :, None, None, None]
-                ra = np.einsum("gcv,scvt->gcst", perc_a[gi, y], trans_a[:, x])  # (G, C, SA, SA)
-                rb = np.einsum("gcv,scvt->gcst", perc_b[gi, x], trans_b[:, y])
-                nxt += np.swapaxes(ra, -1, -2)[:, :, None] @ beta @ rb[:, :, None]
+                    m = m * ~zero[None, :, None, None, None]
+                ra = _move(perc_a[gi, y], rows_a[x])  # (G, C, QA, SA)
+                rb = _move(perc_b[gi, x], rows_b[y])
+                step = (np.swapaxes(ra, -1, -2)[:, :, None] @ m) @ rb[:, :, None]  # (G, C, Z, SA, SB)
+                nxt = step if nxt is None else nxt + step
             loglik += np.where(last, np.log(end_p), 0.0)
-            norm = nxt.sum((2, 3, 4))
             going = live & ~last
+            if nxt is None:
+                break
+            norm = nxt.sum((2, 3, 4))
             loglik += np.where(going, np.log(norm), 0.0)
-            alpha = np.where(going[None, :, None, None, None] & (norm > 0)[:, :, None, None, None],
-                             nxt / np.where(norm > 0, norm, 1.0)[:, :, None, None, None], 0.0)
+            keep = going & (norm > 0)
+            nxt /= np.where(keep, norm, np.inf)[:, :, None, None, None]
+            alpha = nxt
     return loglik
+
+
+def transition_classes(trans: np.ndarray, possible: np.ndarray | None = None):
+    """Group an automaton's states by their transition rows given the own rung.
+
+    ``trans`` (S, K, K, S).  For each own rung x, states with equal ``trans[s, x]`` (K, S)
+    move alike, so the forward step sums their mass before moving it: a memory-one automaton
+    (next state a function of the observed pair) has one class per x, and a step costs
+    O(S) instead of O(S^2).  ``possible`` (S, K) bool marks the rungs a state can execute;
+    a state that cannot execute x carries no mass in a round where x is executed, so it joins
+    any class (the first) for that x.  Returns ``member`` (K, Q, S) one-hot class membership and
+    ``rows`` (K, Q, K, S) each class's transition rows (Q = most classes of any x; padding is zero).
+    """
+    S, K = trans.shape[:2]
+    possible = np.ones((S, K), dtype=bool) if possible is None else possible
+    groups = []
+    for x in range(K):  # a loop over rungs
+        live = np.flatnonzero(possible[:, x])
+        if live.size == 0:  # no state executes x: any class will do
+            groups.append((np.zeros((1, K * S)), np.zeros(S, dtype=int)))
+            continue
+        uniq, inv = np.unique(trans[live, x].reshape(len(live), -1), axis=0, return_inverse=True)
+        cls = np.zeros(S, dtype=int)
+        cls[live] = inv.reshape(-1)
+        groups.append((uniq, cls))
+    Q = max(max(len(u) for u, _ in groups), 1)
+    member = np.zeros((K, Q, S))
+    rows = np.zeros((K, Q, K, S))
+    for x, (uniq, cls) in enumerate(groups):
+        member[x, cls, np.arange(S)] = 1.0
+        rows[x, :len(uniq)] = uniq.reshape(-1, K, S)
+    return member, rows
+
+
+def _move(seen, rows):
+    """Each class's next-state distribution: ``sum_v seen[g, c, v] rows[c, q, v, t]`` -> (G, C, Q, S).
+
+    ``seen`` (G, C, K) is P(the other's rung is seen as v); ``rows`` (C, Q, K, S).  One
+    matrix product per crisis over all points (``(G, K) @ (K, Q S)``)."""
+    C, Q, K, S = rows.shape
+    flat = np.moveaxis(rows, 2, 1).reshape(C, K, Q * S)
+    return (np.swapaxes(seen, 0, 1) @ flat).swapaxes(0, 1).reshape(seen.shape[0], C, Q, S)
 
 
 def _ending(endings, total, settle, w, mu):

@@ -153,19 +153,17 @@ def _check_data(data: Sequences, K: int) -> None:
         raise ConfigError("data", f"has rungs for K = {data.K} but the game has K = {K}")
 
 
-#: Bytes per entry of the forward algorithm's largest arrays (alpha, its next value, the
-#: candidate's weighted copy and the two per-crisis transition matrices; float64), measured.
-_FORWARD_BYTES = 8 * 6
-
-
 def _check_memory(G: int, C: int, tables: _Tables, memory_budget_gb) -> None:
+    """Peak of the forward pass: four arrays of the hidden states (the state, its next value,
+    one candidate's step and a matmul temporary) and the per-crisis class transition rows
+    (at most S x S per side), float64, per point and crisis."""
     SA, SB = tables.act[0].shape[1], tables.act[1].shape[1]
     Z = tables.settle_after or 1
-    need = _FORWARD_BYTES * G * C * (Z * SA * SB + SA * SA + SB * SB)
+    need = 8 * G * C * (4 * Z * SA * SB + 2 * SA * SA + 2 * SB * SB)
     budget = budget_bytes(memory_budget_gb)
     if need > budget:
-        raise ConfigError("grid", f"{G:,} points x {C} crises x {Z * SA * SB:,} hidden states need about {gib(need)} "
-                                  f"(budget {gib(budget)}, memory_budget_gb): use a coarser grid")
+        raise ConfigError("grid", f"{G:,} points x {C} crises x {Z * SA * SB:,} hidden states need about {gib(need)} GiB "
+                                  f"(budget {gib(budget)} GiB, memory_budget_gb): use a coarser grid")
 
 
 def sequence_likelihood(data: Sequences, game, strategy_a: Strategy, strategy_b: Strategy, *,
