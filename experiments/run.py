@@ -38,6 +38,7 @@ from sim.equilibria import nash_equilibria  # noqa: E402
 from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
 from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
+from sim.report.evidence import evidence_markdown, run_evidence  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
 
@@ -89,9 +90,13 @@ def run(cfg: dict, out_dir: Path) -> dict:
         summary["crisis"], main_result = _crisis(rc, game, figures)
         markdown += "\n\n" + report.crisis_markdown(summary["crisis"],
                                                                figures=report.REPEATED_FIGURE_FILES)
+        keep: dict = {}
         if rc.dynamic is not None:
-            summary["dynamic"] = _dynamic(rc, game, main_result, out_dir)
+            summary["dynamic"] = _dynamic(rc, game, main_result, out_dir, keep)
             markdown += "\n\n" + dynamic_markdown(summary["dynamic"], rc.scenario.sources)
+        if rc.evidence is not None:
+            summary["evidence"] = _evidence(rc, game, keep.get("mpe_strategies"), out_dir)
+            markdown += "\n\n" + evidence_markdown(summary["evidence"], game.sides)
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
@@ -140,7 +145,24 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     return summary, pairs[main]["result"]
 
 
-def _dynamic(rc: RunConfig, game, main_result, out_dir: Path) -> dict:
+def _evidence(rc: RunConfig, game, mpe_strategies, out_dir: Path) -> dict:
+    """The crisis model fitted to the reported sequence: the crisis's pair, the compare pairs, the MPE."""
+    cc, sides = rc.crisis, game.sides
+    a, b = cc.strategies
+    stated = _pair_name(sides, a, b)
+    candidates = {stated: (a, b)}
+    for pa, pb in cc.compare_strategies:
+        candidates.setdefault(_pair_name(sides, pa, pb), (pa, pb))
+    if mpe_strategies is not None:
+        candidates["equilibrium policies (MPE)"] = tuple(mpe_strategies)
+    scen = rc.scenario.to_summary()
+    ev = rc.evidence
+    return run_evidence(game, candidates, cc.settings, phases=scen["phases"], sides=sides,
+                        observed=scen["observed"], out_dir=out_dir, labels=game.labels_a, free=ev.free,
+                        contested=ev.contested, points=ev.points, stated=stated)
+
+
+def _dynamic(rc: RunConfig, game, main_result, out_dir: Path, keep: dict | None = None) -> dict:
     """Strategic dynamics: credibility of the stated pair, the MPE, the credibility map, reported vs model."""
     dyn, cc = rc.dynamic, rc.crisis
     params = {k: v for k, v in rc.game.items() if k != "name"}
@@ -153,7 +175,7 @@ def _dynamic(rc: RunConfig, game, main_result, out_dir: Path) -> dict:
     return run_dynamic(game, cc.strategies, cc.settings, sides=game.sides, out_dir=out_dir,
                        stated=scen["stated_policies"], phases=scen["phases"], stated_result=main_result,
                        labels=game.labels_a, do_credibility=dyn.credibility, do_mpe=dyn.mpe,
-                       dynamic_discount=dyn.discount, map_spec=map_spec)
+                       dynamic_discount=dyn.discount, map_spec=map_spec, keep=keep)
 
 
 if __name__ == "__main__":

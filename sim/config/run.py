@@ -30,11 +30,11 @@ from sim.games import GAMES, Game, build, builder_parameters
 from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
-__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "RunConfig", "validate_run",
-           "validate_dynamic", "build_game", "validate_crisis", "check_crisis_size"]
+__all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "EvidenceConfig", "RunConfig",
+           "validate_run", "validate_dynamic", "validate_evidence", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
-            "dynamic")
+            "dynamic", "evidence")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -85,13 +85,15 @@ class ScenarioConfig:
     parameter_notes: Mapping[str, str] = field(default_factory=dict)
     phases: tuple[Phase, ...] = ()
     stated_policies: Mapping[str, StatedPolicy] = field(default_factory=dict)
+    observed: Mapping[str, Any] = field(default_factory=dict)  # {"from": date or None, "ending": ...}
 
     def to_summary(self) -> dict[str, Any]:
         """The scenario as a JSON-able dict for ``summary.json`` (phases with ISO ``start``/``end``)."""
         return {"name": self.name, "title": self.title, "sides": list(self.sides), "narrative": self.narrative,
                 "sources": list(self.sources), "rung_labels": list(self.rung_labels),
                 "parameter_notes": dict(self.parameter_notes),
-                "phases": phase_records(self.phases), "stated_policies": policy_records(self.stated_policies)}
+                "phases": phase_records(self.phases), "stated_policies": policy_records(self.stated_policies),
+                "observed": dict(self.observed)}
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,23 @@ class DynamicConfig:
 
 
 @dataclass(frozen=True)
+class EvidenceConfig:
+    """Fit of the crisis model to the scenario's reported sequence (``evidence:``; null turns it off).
+
+    Every candidate policy pair (the crisis's pair, each pair of ``crisis.compare`` and, when
+    ``dynamic.mpe`` is on, the equilibrium policies) is fitted by maximum likelihood over the
+    ``free`` settings (field -> [low, high], :data:`sim.estimate.GRID_FIELDS`) and ranked by AIC
+    (:func:`sim.estimate.compare_models`).  ``contested``: how contested rungs are read
+    (``reported``, ``missing`` or a width in rungs); ``points``: grid points per free parameter
+    of the global search.
+    """
+
+    free: Mapping[str, tuple[float, float]] = field(default_factory=lambda: {"execution_noise": (0.0, 0.9)})
+    contested: Any = "reported"
+    points: int = 41
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything ``experiments/run.py`` needs, validated."""
 
@@ -167,12 +186,13 @@ class RunConfig:
     built_game: Game | None = None  # the game, built once while validating (scenario names and labels)
     memory_budget_gb: float = limits.DEFAULT_MEMORY_BUDGET_GB  # peak memory allowed (sim.limits)
     dynamic: DynamicConfig | None = None  # credibility of the stated policies, the MPE (needs a crisis)
+    evidence: EvidenceConfig | None = None  # the fit to the reported sequence (needs a crisis and phases)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
     raw = _require_mapping("scenario", raw)
     allowed = ("name", "title", "sides", "narrative", "sources", "rung_labels", "parameter_notes", "phases",
-               "stated_policies")
+               "stated_policies", "observed")
     _unknown_keys("scenario", raw, allowed)
     name = _string("scenario.name", raw.get("name"))
     sides = raw.get("sides", ("A", "B"))
@@ -192,9 +212,29 @@ def _scenario(raw: Any) -> ScenarioConfig:
     check_source_numbers(sources)
     phases = validate_phases(raw.get("phases"), sides, len(sources), len(labels) or None)
     policies = validate_policies(raw.get("stated_policies"), sides, len(sources))
+    observed = _observed(raw.get("observed"), phases)
     return ScenarioConfig(name, str(raw.get("title") or name), (sides[0], sides[1]), str(raw.get("narrative") or ""),
                           tuple(sources), tuple(labels), {str(k): str(v) for k, v in notes.items()},
-                          phases, policies)
+                          phases, policies, observed)
+
+
+def _observed(raw: Any, phases) -> dict[str, Any]:
+    """``scenario.observed``: ``from`` (the date of the first phase modelled as play; null: the
+    first phase) and ``ending`` (how the record ends: sim.estimate.ENDING_CODES)."""
+    from sim.estimate import ENDING_CODES
+
+    raw = _require_mapping("scenario.observed", raw or {})
+    _unknown_keys("scenario.observed", raw, ("from", "ending"))
+    start = raw.get("from")
+    if start is not None:
+        dates = [str(ph.to_config()["date"]).split("/")[0] for ph in phases]
+        if str(start) not in dates:
+            raise ConfigError("scenario.observed.from", f"must be the (start) date of a phase, one of "
+                                                        f"{', '.join(dict.fromkeys(dates))}; got {start!r}")
+    ending = raw.get("ending", "censored")
+    if ending not in ENDING_CODES:
+        raise ConfigError("scenario.observed.ending", f"must be one of {', '.join(ENDING_CODES)}, got {ending!r}")
+    return {"from": None if start is None else str(start), "ending": ending}
 
 
 def _range(name: str, value: Any) -> tuple[float, float] | None:
@@ -380,6 +420,40 @@ def validate_dynamic(raw: Any) -> DynamicConfig | None:
     return DynamicConfig(flags["credibility"], flags["mpe"], discount, points)
 
 
+def validate_evidence(raw: Any) -> EvidenceConfig | None:
+    """Check the ``evidence`` node (``None`` turns the fit off)."""
+    from sim.estimate import GRID_FIELDS
+
+    if raw is None:
+        return None
+    raw = _require_mapping("evidence", raw)
+    _unknown_keys("evidence", raw, ("free", "contested", "points"))
+    free_raw = _require_mapping("evidence.free", raw.get("free", {"execution_noise": [0.0, 0.9]}))
+    if not 1 <= len(free_raw) <= 2:
+        raise ConfigError("evidence.free", f"give one or two settings to fit, got {len(free_raw)}")
+    free = {}
+    for key, bounds in free_raw.items():
+        if key not in GRID_FIELDS:
+            raise ConfigError(f"evidence.free.{key}", f"is not a setting that can be fitted; allowed: "
+                                                      f"{', '.join(GRID_FIELDS)}")
+        lo, hi = GRID_FIELDS[key]
+        if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+            raise ConfigError(f"evidence.free.{key}", f"must be [low, high], got {bounds!r}")
+        a, b = (_number(f"evidence.free.{key}", v) for v in bounds)
+        if not (lo <= a < b <= hi) or not math.isfinite(b):
+            raise ConfigError(f"evidence.free.{key}", f"must be finite with {lo:g} <= low < high <= {hi:g}, "
+                                                      f"got [{a:g}, {b:g}]")
+        free[str(key)] = (a, b)
+    contested = raw.get("contested", "reported")
+    if not (contested in ("reported", "missing") or (isinstance(contested, int) and not isinstance(contested, bool)
+                                                   and 0 <= contested <= 3)):
+        raise ConfigError("evidence.contested", f"must be reported, missing or a width 0-3 (rungs), got {contested!r}")
+    points = raw.get("points", EvidenceConfig.points)
+    if isinstance(points, bool) or not isinstance(points, int) or not 5 <= points <= 201:
+        raise ConfigError("evidence.points", f"must be an integer in [5, 201], got {points!r}")
+    return EvidenceConfig(free, contested, points)
+
+
 def _seed(cfg: Mapping[str, Any]) -> int:
     """The top-level ``seed`` of an entry point's config: a non-negative integer."""
     seed = cfg.get("seed", 0)
@@ -412,4 +486,6 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
 
     models = validate_models(cfg.get("models"), scenario.sides)
     dynamic = validate_dynamic(cfg.get("dynamic")) if crisis is not None else None
-    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic)
+    evidence = validate_evidence(cfg.get("evidence")) if crisis is not None and scenario.phases else None
+    return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic,
+                     evidence)

@@ -14,7 +14,7 @@ Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and
 from __future__ import annotations
 
 from .sequence_data import ENDING_CODES, Sequences, read_sequences, sequences_from_frame, sequences_from_phases
-from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, sequence_likelihood
+from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, fitted_settings, sequence_likelihood
 
 __all__ = ["ENDING_CODES", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
-           "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "sequence_likelihood"]
+           "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "fitted_settings", "sequence_likelihood"]

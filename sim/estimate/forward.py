@@ -54,17 +54,19 @@ def round_candidates(allowed_t: np.ndarray):
     return order // K, order % K, valid
 
 
-def forward_loglik(act_a, trans_a, perc_a, init_a, act_b, trans_b, perc_b, init_b, war, med,
+def forward_loglik(act_a, classes_a, perc_a, init_a, act_b, classes_b, perc_b, init_b, war, med,
                    settle_after, z0, allowed, lengths, endings) -> np.ndarray:
     """Log-likelihood of each observed crisis at each parameter point: ``(G, C)``.
 
     Parameters
     ----------
     act_a : (G, S_A, K)      P(A executes rung x | A's state) (execution noise folded in)
-    trans_a : (S_A, K, K, S_A)  A's automaton transition on (own executed, other seen)
+    classes_a : (member (K, Q, S_A), rows (K, Q, K, S_A))
+        A's automaton transition on (own executed, other seen), grouped into classes of states
+        that move alike (:func:`transition_classes` of its ``(S_A, K, K, S_A)`` table)
     perc_a : (G, K, K)       A's perception matrix ``P_A[true, seen]``
     init_a : (G, S_A)        A's state distribution before round 1
-    act_b, trans_b, perc_b, init_b : the same for B (its own rung first)
+    act_b, classes_b, perc_b, init_b : the same for B (its own rung first)
     war, med : (G, K, K)     per-round war and mediation probabilities of the pair (x, y)
     settle_after : int or None   m of the settlement rule
     z0 : int                 settlement counter before round 1 (1 after an opening (0, 0))
@@ -80,8 +82,8 @@ def forward_loglik(act_a, trans_a, perc_a, init_a, act_b, trans_b, perc_b, init_
     Z = 1 if settle_after is None else int(settle_after)
     settles = settle_after is not None
     gi = np.arange(G)[:, None]
-    member_a, rows_a = transition_classes(trans_a, (act_a > 0).any(0))
-    member_b, rows_b = transition_classes(trans_b, (act_b > 0).any(0))
+    member_a, rows_a = classes_a
+    member_b, rows_b = classes_b
     alpha = np.zeros((G, C, Z, SA, SB))
     alpha[:, :, min(z0, Z - 1)] = init_a[:, None, :, None] * init_b[:, None, None, :]
     loglik = np.zeros((G, C))

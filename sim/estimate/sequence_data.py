@@ -222,7 +222,7 @@ def read_sequences(path, K: int, **columns: str) -> Sequences:
 def sequences_from_phases(phases: Sequence[Mapping[str, Any] | Any], sides: Sequence[str], K: int, *,
                           start: int = 0, timing: str = "simultaneous", first_mover: str = "a",
                           contested: str | int = "reported", ending: str = "censored",
-                          crisis_id: str = "observed") -> Sequences:
+                          crisis_id: str = "observed", opening=None) -> Sequences:
     """One observed crisis from a scenario's phase table (``scenario.phases``).
 
     Each phase has ``rungs`` ``{side name: rung}`` and optionally ``contested`` (the sides
@@ -240,6 +240,9 @@ def sequences_from_phases(phases: Sequence[Mapping[str, Any] | Any], sides: Sequ
       treats it as not observed; an integer ``w`` treats it as observed only within
       ``w`` rungs of the report.
     - ``ending``: how the record ends after its last phase (:data:`ENDING_CODES`).
+    - ``opening``: the rung pair standing before the first phase (the crisis settings'
+      opening): under alternating timing the side that answers first is observed at its
+      opening rung in the first move (None: not observed there).
     """
     if len(sides) != 2:
         raise ConfigError("scenario.sides", f"needs two side names, got {list(sides)}")
@@ -274,7 +277,8 @@ def sequences_from_phases(phases: Sequence[Mapping[str, Any] | Any], sides: Sequ
         sets.append(pair)
     if timing == "alternating":
         mover = 0 if first_mover == "a" else 1
-        moves, prev = [], None
+        moves = []
+        prev = None if opening is None else [ks == int(opening[0]), ks == int(opening[1])]
         for a_set, b_set in sets:
             cur = [a_set, b_set]
             first = [None, None]

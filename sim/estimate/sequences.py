@@ -17,6 +17,7 @@ non-negative scale; the names and meanings are those of :class:`sim.repeated.Cri
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -27,10 +28,11 @@ from sim.limits import budget_bytes, gib
 from sim.repeated import CrisisSettings, Strategy
 from sim.repeated.strategies.automaton import check_match
 from sim.repeated.strategies.timing import alternating_automaton
-from .forward import forward_loglik
+from .forward import forward_loglik, transition_classes
 from .sequence_data import Sequences
 
-__all__ = ["GRID_FIELDS", "sequence_likelihood", "model_tables", "SequenceFit", "fit_sequences", "compare_models"]
+__all__ = ["GRID_FIELDS", "sequence_likelihood", "model_tables", "SequenceFit", "fit_sequences", "compare_models",
+           "fitted_settings"]
 
 #: Numeric crisis settings that :func:`sequence_likelihood` takes on a grid, with their ranges.
 GRID_FIELDS: dict[str, tuple[float, float]] = {
@@ -78,7 +80,7 @@ class _Tables:
     """What the forward algorithm needs, for G parameter points (``forward_loglik``'s arguments)."""
 
     act: tuple[np.ndarray, np.ndarray]
-    trans: tuple[np.ndarray, np.ndarray]
+    classes: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
     perc: tuple[np.ndarray, np.ndarray]
     init: tuple[np.ndarray, np.ndarray]
     war: np.ndarray
@@ -131,19 +133,34 @@ def model_tables(game, strategy_a: Strategy, strategy_b: Strategy, settings: Cri
         if settings.alternating:
             first = settings.first == side
             hold = 0 if opening is None else opening[side]
-            two = alternating_automaton(st, np.eye(K), moves_first=first, hold=hold)
+            two, classes = _structure(st, True, first, hold)
             n, S = two.n_states, st.n_states
             act = np.broadcast_to(two.action, (G, n, K)).copy()
             act[:, :S] = moves
             init = np.broadcast_to(two.initial, (G, n)).copy()
             if first:
                 init[:, :S] = start
-            parts.append((act, two.transition, P, init))
+            parts.append((act, classes, P, init))
         else:
-            parts.append((moves, st.transition, P, start))
+            parts.append((moves, _structure(st, False, False, 0)[1], P, start))
     (aa, ta, pa, ia), (ab, tb, pb, ib) = parts
     z0 = int(opening == (0, 0)) if settings.settle_after is not None else 0
     return gshape, _Tables((aa, ab), (ta, tb), (pa, pb), (ia, ib), war, med, settings.settle_after, z0)
+
+
+@functools.lru_cache(maxsize=64)
+def _structure(strategy: Strategy, alternating: bool, first: bool, hold: int):
+    """The automaton a side plays (its two-phase automaton under alternating timing, with no
+    execution noise: the noise is folded into the moves per grid point) and its transition
+    classes (:func:`sim.estimate.forward.transition_classes`).  Cached: a fit evaluates the
+    same strategies many times, and these depend on the strategy and timing only."""
+    if not alternating:
+        return strategy, transition_classes(strategy.transition)
+    K = strategy.K
+    two = alternating_automaton(strategy, np.eye(K), moves_first=first, hold=hold)
+    possible = two.action > 0
+    possible[:strategy.n_states] = True  # a move can execute any rung (execution noise)
+    return two, transition_classes(two.transition, possible)
 
 
 def _check_data(data: Sequences, K: int) -> None:
@@ -202,7 +219,7 @@ def sequence_likelihood(data: Sequences, game, strategy_a: Strategy, strategy_b:
     _check_data(data, tab.war.shape[-1])
     G = tab.war.shape[0]
     _check_memory(G, data.n_crises, tab, memory_budget_gb)
-    ll = forward_loglik(tab.act[0], tab.trans[0], tab.perc[0], tab.init[0], tab.act[1], tab.trans[1], tab.perc[1],
+    ll = forward_loglik(tab.act[0], tab.classes[0], tab.perc[0], tab.init[0], tab.act[1], tab.classes[1], tab.perc[1],
                         tab.init[1], tab.war, tab.med, tab.settle_after, tab.z0, data.allowed, data.lengths,
                         data.endings)
     ll = ll.reshape(gshape + (data.n_crises,))
@@ -340,15 +357,16 @@ def fit_sequences(data: Sequences, game, strategy_a: Strategy, strategy_b: Strat
                 ends.append(optimize.brentq(f, min(edge, x[i]), max(edge, x[i]), xtol=1e-6))
         intervals[n] = (float(ends[0]), float(ends[1]))
     params = {n: float(v) for n, v in zip(names, x)}
-    fitted = _apply(cs, params)
+    fitted = fitted_settings(cs, params)
     k, n = len(names), data.n_rounds
     return SequenceFit(params, intervals, float(ll_max), k, n, float(2 * k - 2 * ll_max),
                        float(k * np.log(n) - 2 * ll_max), float(level), fitted,
                        f"{strategy_a.name} vs {strategy_b.name}")
 
 
-def _apply(cs: CrisisSettings, params: Mapping[str, float]) -> CrisisSettings:
-    """The settings with fitted values written into their fields (per-side rates as pairs)."""
+def fitted_settings(cs: CrisisSettings, params: Mapping[str, float]) -> CrisisSettings:
+    """``cs`` with fitted values (``{field: value}``, :data:`GRID_FIELDS`) written into its fields
+    (per-side rates become (side A, side B) pairs)."""
     fields = {}
     for base in ("execution_noise", "perception_noise"):
         a, b = params.get(f"{base}_a"), params.get(f"{base}_b")

@@ -263,7 +263,7 @@ def _mpe(game, cs: CrisisSettings, dynamic_discount: float, sides, K) -> tuple[d
            "answer_at_same_rung": diag,
            "policy_rungs": {sides[p]: [[None if np.isnan(v) else int(v) for v in row] for row in rungs[p]]
                             for p in (0, 1)}}
-    return rec, {"rungs": rungs, "result": res}
+    return rec, {"rungs": rungs, "result": res, "strategies": (sa, sb)}
 
 
 def _map(game_name: str, params: Mapping[str, Any], x: str, xs, y: str, ys, a, b, cs: CrisisSettings):
@@ -298,7 +298,8 @@ def _warnings(stated: Mapping[str, Any], sides: Sequence[str], strategies) -> li
 def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[str], out_dir: Path,
                 stated: Mapping[str, Any] | None = None, phases: Sequence[Mapping[str, Any]] = (),
                 stated_result=None, labels: Sequence[str] = (), do_credibility: bool = True, do_mpe: bool = False,
-                dynamic_discount: float = 0.95, map_spec: Mapping[str, Any] | None = None) -> dict:
+                dynamic_discount: float = 0.95, map_spec: Mapping[str, Any] | None = None,
+                keep: dict | None = None) -> dict:
     """Credibility, MPE, credibility map and the reported-vs-model comparison; figures into ``out_dir``.
 
     ``strategies`` are the crisis's (side A, side B) automata, ``settings`` its
@@ -306,7 +307,8 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
     (``{side: {"statement", "source", "strategy"}}``); ``phases`` the phase records
     (``{"date", "rungs": {side: rung}}``); ``stated_result`` the exact analysis of the stated
     pair (recomputed if None); ``map_spec`` ``{"game", "params", "x", "x_values", "y",
-    "y_values"}`` for the credibility map (None: no map).
+    "y_values"}`` for the credibility map (None: no map).  ``keep``: a dict that receives the
+    equilibrium's strategies as ``keep["mpe_strategies"]`` (for later sections of a run).
     """
     out_dir = Path(out_dir)
     a, b = strategies
@@ -332,6 +334,8 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
     mpe_data = None
     if do_mpe:
         summary["mpe"], mpe_data = _mpe(game, settings, dynamic_discount, sides, K)
+        if keep is not None:
+            keep["mpe_strategies"] = mpe_data["strategies"]
         save(plots.policy_heatmap(mpe_data["rungs"], sides=sides, labels=labels,
                                   title="The equilibrium policy: the rung each side plays when it moves"),
              out_dir / DYNAMIC_FIGURES["policy_heatmap"])

@@ -50,7 +50,8 @@ def _step_xy(values: np.ndarray, x0: float = 0.5) -> tuple[np.ndarray, np.ndarra
 
 
 def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequence[str] | None = None,
-                   sample_paths=None, title: str | None = None, band: tuple[float, float] = (0.1, 0.9)) -> Figure:
+                   sample_paths=None, title: str | None = None, band: tuple[float, float] = (0.1, 0.9),
+                   observed=None, observed_label: str = "reported sequence") -> Figure:
     """Round-by-round distribution of each side's rung, one panel per side.
 
     Parameters
@@ -68,6 +69,12 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     title : str, optional
     band : (float, float)
         Quantile levels of the outlined band (default the middle 80% of the runs in crisis).
+    observed : int array (n, 2), optional
+        An observed crisis's rungs, round by round (-1: not observed), drawn over the fan as
+        a thick line with square markers (gid ``"observed"``): a posterior predictive check
+        when ``result`` is a model fitted to it.
+    observed_label : str
+        Its legend entry.
 
     Returns
     -------
@@ -135,6 +142,11 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
             if played.size and played[-1] < T - 1:
                 ax.plot([x[played[-1]] + 0.5], [y[played[-1]]], marker="X", markersize=7, color=colour,
                         markeredgecolor="white", markeredgewidth=0.8, linestyle="none", zorder=5)
+        if observed is not None:
+            obs = np.asarray(observed, dtype=float)[:T, s]
+            ox = np.arange(1, len(obs) + 1)
+            ax.plot(ox, np.where(obs >= 0, obs, np.nan), color=_OBSERVED, linewidth=2.6, marker="s", markersize=6,
+                    markeredgecolor="white", gid="observed", zorder=7)
         ax.plot(x, mean[:, s], color="black", linewidth=2.2, marker="o" if T <= 40 else None, markersize=3.5,
                 gid="mean-rung", zorder=6, path_effects=_STROKE)
         ax.set_ylim(-0.5, K - 0.5)
@@ -164,6 +176,9 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     if paths:
         handles.append(Line2D([], [], color=_PATH_COLOURS[0], linewidth=1.4, marker="X", markersize=6,
                               markeredgecolor="white", label="single runs (X: the crisis ends)"))
+    if observed is not None:
+        handles.append(Line2D([], [], color=_OBSERVED, linewidth=2.6, marker="s", markersize=6,
+                              markeredgecolor="white", label=observed_label))
     if np.any(pa <= 0):
         handles.append(Patch(facecolor="#e4e4e4", edgecolor="none", label="no run still in crisis"))
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 2), frameon=False,
@@ -171,6 +186,10 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     fig.suptitle(_wrap(title or f"How the crisis unfolds: the rungs of {sides[0]} and {sides[1]}, round by round",
                        int(width * 72 / ((_BASE_FONT + 3) * 0.62))), fontsize=_BASE_FONT + 3, fontweight="bold")
     return fig
+
+#: Colour of an observed sequence over a model's fan (used for nothing else).
+_OBSERVED = "#c2185b"
+
 
 def _sample_paths(result, sample_paths, T: int) -> list[np.ndarray]:
     if sample_paths is None:

@@ -81,6 +81,7 @@ def alternating_automaton(strategy: Strategy, E: np.ndarray, *, moves_first: boo
         initial[:S] = start
     else:
         np.add.at(initial, S + hold_of[:, hold], start)
+        np.minimum(initial, 1.0, out=initial)  # a whole distribution summed into one state may round above 1
     labels = tuple(f"move {l}" for l in strategy.state_labels) + tuple(
         f"hold {k} ({j})" for j, (k, _) in enumerate(groups))
     return dataclasses.replace(strategy, initial=initial, action=action, transition=transition,
