@@ -1,5 +1,6 @@
 """The README's Python examples run as written (what a newcomer would paste)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -12,8 +13,13 @@ def test_readme_python_blocks_run():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert len(blocks) >= 2
     ns: dict = {}
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), ns)  # noqa: S102 - our own documentation
+    here = os.getcwd()
+    os.chdir(README.parent)  # the examples name files relative to the repository, as a reader runs them
+    try:
+        for block in blocks:
+            exec(compile(block, str(README), "exec"), ns)  # noqa: S102 - our own documentation
+    finally:
+        os.chdir(here)
     # the examples' claims hold: a unique pure equilibrium on the default ladder, a 200x200 batch
     assert ns["eqs"].degenerate is False and len(ns["eqs"]) == 1 and ns["eqs"][0].is_pure
     assert ns["x"].shape == (200, 200, 3, 2)
@@ -27,6 +33,12 @@ def test_readme_python_blocks_run():
     # without noise two reciprocating policies starting at rung 0 never leave it: no war, payoff 0
     assert ns["bluff"].shape == (301,) and np.all(np.diff(ns["p_war"]) <= 1e-12)  # never rises with a
     assert ns["p_war"][-1] == 0.0 and 0 < ns["share_open"] < 1
+    # the sequence fit: a 100 x 100 grid in one call; the estimate inside its interval, near the
+    # simulating rate 0.1 (coverage over replications: tests/test_sequences.py)
+    assert ns["ll"].shape == (100, 100)
+    lo, hi = ns["fit"].intervals["execution_noise"]
+    assert lo < ns["fit"].params["execution_noise"] < hi and 0.03 < ns["fit"].params["execution_noise"] < 0.25
+    assert ns["ranking"]["model"].iloc[0] == "conditional de-escalation"
     quiet = table[table.perception_noise == 0.0]
     assert (quiet.p_war_by_T == 0).all() and (quiet.payoff_a == 0).all()
 
