@@ -41,6 +41,8 @@ import guard  # noqa: E402
 from cli import CONFIG_DIR, group_options, main  # noqa: E402
 from run import run as run_variant  # noqa: E402
 
+from sim.config.run import validate_figure_formats  # noqa: E402
+from sim.viz.style import figure_formats  # noqa: E402
 from sim import files  # noqa: E402
 from sim import viz as plots  # noqa: E402
 from sim.config import validate_run  # noqa: E402
@@ -51,7 +53,7 @@ from sim.report import finish_run  # noqa: E402
 from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
-KEYS = ("experiment", "seed", "common", "variants")
+KEYS = ("experiment", "seed", "common", "variants", "figure_formats")
 #: Override keys that choose a config-group option (a file in configs/<group>/).
 GROUPS = {"scenario": "scenario", "game": "game", "strategy@crisis.side_a": "strategy",
           "strategy@crisis.side_b": "strategy"}
@@ -154,6 +156,7 @@ def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("seed", f"must be a non-negative integer, got {seed!r}")
     check_name("experiment", cfg.get("experiment", "compare"))  # results/<experiment>/...
+    formats = list(validate_figure_formats(cfg.get("figure_formats")))
     common = cfg.get("common") or {}
     if not isinstance(common, Mapping):
         raise ConfigError("common", f"must be a mapping of overrides, got {common!r}")
@@ -178,7 +181,7 @@ def validate_compare(cfg: Mapping[str, Any]) -> list[Variant]:
         if not isinstance(own, Mapping):
             raise ConfigError(f"{at}.overrides", f"must be a mapping of overrides, got {own!r}")
         variants.append(Variant(name.strip(), f"{i + 1:02d}_{folder_slug(name)}", dict(own),
-                                _variant_config(common, own, seed, at, name)))
+                                {**_variant_config(common, own, seed, at, name), "figure_formats": formats}))
     return variants
 
 
@@ -246,6 +249,32 @@ def variant_row(v: Variant, s: Mapping) -> dict:
             "peak_mean_rung": [(m["peak_mean_rung"].get(x) or {}).get("rung") for x in sides],
             "K": crisis["K"], "curves": m["curves"]}
     return row
+
+
+TABLE = "compare_table.csv"
+
+
+def compare_table(rows):
+    """The comparison as a tidy table (one row per variant; a briefing's spreadsheet): ``variant``,
+    ``scenario``, ``side_a``, ``side_b``, each side's strategy, the outcome probabilities by the
+    horizon (``p_war`` ...), ``expected_rounds``, each side's peak mean rung and expected payoff,
+    the stage game's equilibria, the variant's folder and overrides (JSON)."""
+    import pandas as pd
+
+    out = []
+    for r in rows:
+        a, b = r["sides"]
+        rec = {"variant": r["name"], "scenario": r["scenario"], "side_a": a, "side_b": b}
+        c = r["crisis"]
+        if c:
+            rec.update({"strategy_a": c["strategies"][0], "strategy_b": c["strategies"][1],
+                        **{k: c[k] for k, _ in OUTCOMES}, "expected_rounds": c["expected_rounds"],
+                        "peak_mean_rung_a": c["peak_mean_rung"][0], "peak_mean_rung_b": c["peak_mean_rung"][1],
+                        "payoff_a": c["expected_payoffs"][0], "payoff_b": c["expected_payoffs"][1]})
+        rec.update({"stage_equilibria": r["equilibria"], "folder": r["dir"],
+                    "overrides": json.dumps(r["overrides"], ensure_ascii=False)})
+        out.append(rec)
+    return pd.DataFrame(out)
 
 
 # --------------------------------------------------------------------------- text
@@ -337,6 +366,12 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
 
 # --------------------------------------------------------------------------- the app
 def run(cfg: dict, out_dir: Path) -> dict:
+    """:func:`_run` with the figures written in the configured ``figure_formats`` (PNG, plus SVG/PDF)."""
+    with figure_formats(validate_figure_formats(cfg.get("figure_formats"))):
+        return _run(cfg, out_dir)
+
+
+def _run(cfg: dict, out_dir: Path) -> dict:
     """Run every variant into ``out_dir/variants/`` and write the comparison; returns ``summary.json``'s dict."""
     variants = validate_compare(cfg)
     out_dir = Path(out_dir)
@@ -352,12 +387,14 @@ def run(cfg: dict, out_dir: Path) -> dict:
         plots.save(build(rows), out_dir / FIGURES[key])
     seed = cfg.get("seed", 0)
     files.atomic_write_text(out_dir / "summary.md", compare_markdown(rows, seed, cfg.get("common") or {}))
+    files.atomic_write_text(out_dir / TABLE, compare_table(rows).to_csv(index=False))
     summary = {"experiment": cfg.get("experiment", "compare"), "seed": seed, "common_random_numbers": True,
                "common": cfg.get("common") or {},
                "variants": [{k: v for k, v in r.items() if k != "crisis"}
                             | {"crisis": None if r["crisis"] is None
                                else {k: x for k, x in r["crisis"].items() if k != "curves"}} for r in rows],
-               "figures": list(FIGURES.values()), "files": {"markdown": "summary.md", "report": "report.html"}}
+               "figures": list(FIGURES.values()),
+               "files": {"markdown": "summary.md", "report": "report.html", "table": TABLE}}
     finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"comparison written to {out_dir}")
     return summary

@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli import main  # noqa: E402
 
+from sim.config.run import validate_figure_formats  # noqa: E402
+from sim.viz.style import figure_formats  # noqa: E402
 from sim import files, report, viz  # noqa: E402
 from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
@@ -51,6 +53,12 @@ def _axis(rng, value: float, points: int) -> np.ndarray:
 
 
 def run(cfg: dict, out_dir: Path) -> dict:
+    """:func:`_run` with the figures written in the configured ``figure_formats`` (PNG, plus SVG/PDF)."""
+    with figure_formats(validate_figure_formats(cfg.get("figure_formats"))):
+        return _run(cfg, out_dir)
+
+
+def _run(cfg: dict, out_dir: Path) -> dict:
     """Analyse the configured scenario and write its results into ``out_dir``.
 
     Returns the summary dict (also written to ``summary.json``).

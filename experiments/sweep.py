@@ -39,6 +39,8 @@ _HERE = str(Path(__file__).resolve().parent)
 sys.path.insert(0, _HERE)
 from cli import main  # noqa: E402
 
+from sim.config.run import validate_figure_formats  # noqa: E402
+from sim.viz.style import figure_formats  # noqa: E402
 from sim import files  # noqa: E402
 from sim import viz as plots  # noqa: E402
 from sim.config import SweepConfig, validate_sweep  # noqa: E402
@@ -73,6 +75,12 @@ def _even_pick(values, k: int = MAX_LINES) -> list:
 
 
 def run(cfg: dict, out_dir: Path) -> dict:
+    """:func:`_run` with the figures written in the configured ``figure_formats`` (PNG, plus SVG/PDF)."""
+    with figure_formats(validate_figure_formats(cfg.get("figure_formats"))):
+        return _run(cfg, out_dir)
+
+
+def _run(cfg: dict, out_dir: Path) -> dict:
     """Run the configured grid sweep into ``out_dir``; returns the summary (also ``summary.json``)."""
     sc: SweepConfig = validate_sweep(cfg)
     sp = sc.sweep

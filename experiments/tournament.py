@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli import main  # noqa: E402
 
+from sim.config.run import validate_figure_formats  # noqa: E402
+from sim.viz.style import figure_formats  # noqa: E402
 from sim import files  # noqa: E402
 from sim import viz as plots  # noqa: E402
 from sim.config import TournamentConfig, validate_tournament  # noqa: E402
@@ -75,6 +77,12 @@ def _settings(tc: TournamentConfig) -> dict:
 
 
 def run(cfg: dict, out_dir: Path) -> dict:
+    """:func:`_run` with the figures written in the configured ``figure_formats`` (PNG, plus SVG/PDF)."""
+    with figure_formats(validate_figure_formats(cfg.get("figure_formats"))):
+        return _run(cfg, out_dir)
+
+
+def _run(cfg: dict, out_dir: Path) -> dict:
     """Play the configured round robin and write its results into ``out_dir``.
 
     Returns the summary dict (also written to ``summary.json``).

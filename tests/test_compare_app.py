@@ -38,7 +38,7 @@ def _run(args, cwd):
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     root = tmp_path_factory.mktemp("compare")
-    proc = _run([SMALL, VARIANTS, "seed=5"], root)
+    proc = _run([SMALL, VARIANTS, "seed=5", "figure_formats=[png,svg]"], root)
     assert proc.returncode == 0, proc.stderr
     (out,) = sorted(p for p in (root / "results" / "compare").iterdir() if p.is_dir())
     return out
@@ -91,6 +91,31 @@ def test_table_equals_the_variants_own_summaries(comparison):
     # different scenarios: the second variant changed only Pakistan's strategy
     assert summary["variants"][1]["crisis"]["strategies"][1] == "graduated response"
     assert summary["variants"][2]["scenario"] == "classroom_chicken"
+
+
+def test_briefing_exports_a_tidy_table_and_vector_figures(comparison):
+    """Issue 11, item 5: the compare run writes its table as CSV (one row per variant, equal to the
+    variants' own summaries) and, with figure_formats=[png, svg], every figure also as SVG."""
+    import pandas as pd
+
+    out = comparison
+    table = pd.read_csv(out / "compare_table.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["files"]["table"] == "compare_table.csv"
+    assert list(table["variant"]) == [v["name"] for v in summary["variants"]]
+    for (_, row), v in zip(table.iterrows(), summary["variants"]):
+        own = json.loads((out / v["dir"] / "summary.json").read_text())
+        main = own["crisis"]["pairs"][own["crisis"]["main"]]
+        sides = own["scenario"]["sides"]
+        assert (row["side_a"], row["side_b"]) == tuple(sides)
+        for key in ("p_war", "p_settled", "p_mediated", "p_still_in_crisis", "expected_rounds"):
+            assert row[key] == pytest.approx(main[key], rel=1e-12), key
+        assert row["payoff_a"] == pytest.approx(main["expected_payoffs"][sides[0]], rel=1e-12)
+    for d in [out, *(out / v["dir"] for v in summary["variants"])]:
+        pngs = sorted(p.stem for p in (d / "figures").glob("*.png"))
+        assert pngs and pngs == sorted(p.stem for p in (d / "figures").glob("*.svg")), d
+    svg = (out / "figures" / "compare_outcomes.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
 
 
 def test_every_figure_puts_all_variants_on_shared_scales(comparison):

@@ -105,3 +105,15 @@ def test_bad_evidence_config_is_one_line(default_cfg, change, field):
 def test_evidence_off(default_cfg):
     cfg = dict(default_cfg, evidence=None)
     assert validate_run(cfg).evidence is None
+
+
+@pytest.mark.parametrize("value", [["gif"], "jpeg", [], 3])
+def test_bad_figure_formats_is_one_line(default_cfg, value):
+    with pytest.raises(ConfigError) as err:
+        validate_run(dict(default_cfg, figure_formats=value))
+    assert err.value.field == "figure_formats" and "\n" not in str(err.value)
+
+
+def test_figure_formats_png_always_first(default_cfg):
+    assert validate_run(dict(default_cfg, figure_formats=["svg"])).figure_formats == ("png", "svg")
+    assert validate_run(dict(default_cfg, figure_formats=None)).figure_formats == ("png",)

@@ -31,10 +31,10 @@ from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
 __all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "EvidenceConfig", "RunConfig",
-           "validate_run", "validate_dynamic", "validate_evidence", "build_game", "validate_crisis", "check_crisis_size"]
+           "validate_run", "validate_dynamic", "validate_evidence", "validate_figure_formats", "FIGURE_FORMATS", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
-            "dynamic", "evidence")
+            "dynamic", "evidence", "figure_formats")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -187,6 +187,7 @@ class RunConfig:
     memory_budget_gb: float = limits.DEFAULT_MEMORY_BUDGET_GB  # peak memory allowed (sim.limits)
     dynamic: DynamicConfig | None = None  # credibility of the stated policies, the MPE (needs a crisis)
     evidence: EvidenceConfig | None = None  # the fit to the reported sequence (needs a crisis and phases)
+    figure_formats: tuple[str, ...] = ("png",)  # figures written as PNG and, optionally, SVG / PDF beside it
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -454,6 +455,25 @@ def validate_evidence(raw: Any) -> EvidenceConfig | None:
     return EvidenceConfig(free, contested, points)
 
 
+#: Figure formats a run can write (PNG always; SVG and PDF beside it for briefings and print).
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def validate_figure_formats(raw: Any) -> tuple[str, ...]:
+    """``figure_formats``: a list from :data:`FIGURE_FORMATS` (PNG is always written: the reports
+    embed it); ``null`` means ``[png]``."""
+    if raw is None:
+        return ("png",)
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise ConfigError("figure_formats", f"must be a list from {', '.join(FIGURE_FORMATS)}, got {raw!r}")
+    for f in raw:
+        if f not in FIGURE_FORMATS:
+            raise ConfigError("figure_formats", f"unknown format {f!r}; allowed: {', '.join(FIGURE_FORMATS)}")
+    return tuple(dict.fromkeys(["png", *raw]))
+
+
 def _seed(cfg: Mapping[str, Any]) -> int:
     """The top-level ``seed`` of an entry point's config: a non-negative integer."""
     seed = cfg.get("seed", 0)
@@ -487,5 +507,6 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     models = validate_models(cfg.get("models"), scenario.sides)
     dynamic = validate_dynamic(cfg.get("dynamic")) if crisis is not None else None
     evidence = validate_evidence(cfg.get("evidence")) if crisis is not None and scenario.phases else None
+    formats = validate_figure_formats(cfg.get("figure_formats"))
     return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic,
-                     evidence)
+                     evidence, formats)

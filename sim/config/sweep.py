@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (_seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
+from sim.config.run import (validate_figure_formats, _seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
                             _unknown_keys, build_game, validate_crisis)
 from sim.config.safety import check_name
 from sim import limits
@@ -21,7 +21,7 @@ from sim.sweeps.plan import plan
 
 __all__ = ["SweepSpec", "SweepConfig", "validate_sweep"]
 
-SWEEP_RUN_KEYS = ("experiment", "seed", "scenario", "game", "crisis", "sweep", "map", "method", "models")
+SWEEP_RUN_KEYS = ("experiment", "seed", "scenario", "game", "crisis", "sweep", "map", "method", "models", "figure_formats")
 SWEEP_KEYS = ("method", "grid", "outcomes", "paths", "chunk_points", "x", "y", "store", "progress",
               "memory_budget_gb")
 
@@ -99,6 +99,7 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, SWEEP_RUN_KEYS)
     seed = _seed(cfg)
+    validate_figure_formats(cfg.get("figure_formats"))
     scenario = _scenario(cfg.get("scenario"))
     validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg = dict(_require_mapping("game", cfg.get("game")))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (_seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
+from sim.config.run import (validate_figure_formats, _seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
                      _unknown_keys, build_game, crisis_settings)
 from sim.equilibria.nash import METHODS
 from sim.config.safety import check_name
@@ -32,7 +32,7 @@ __all__ = ["TournamentConfig", "validate_tournament", "TOURNAMENT_KEYS"]
 
 #: Top-level keys of a tournament config.  ``map``, ``crisis`` and ``method`` come with the
 #: scenario files (they configure ``experiments/run.py``) and are ignored.
-TOURNAMENT_KEYS = ("experiment", "seed", "scenario", "game", "tournament", "map", "crisis", "method", "models")
+TOURNAMENT_KEYS = ("experiment", "seed", "scenario", "game", "tournament", "map", "crisis", "method", "models", "figure_formats")
 _NODE_KEYS = ("strategies", "rounds", "execution_noise", "perception_noise", "settle_after", "mediation",
               "mediation_slope", "discount", "war_risk_scale", "exact", "equilibrium_method")
 
@@ -98,6 +98,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     cfg = _require_mapping("config", cfg)
     _unknown_keys("", {k: v for k, v in cfg.items() if k != "hydra"}, TOURNAMENT_KEYS)
     seed = _seed(cfg)
+    validate_figure_formats(cfg.get("figure_formats"))
     experiment = check_name("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
     validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only

@@ -15,6 +15,8 @@ Used by every figure module of :mod:`sim.viz`; nothing here imports pyplot.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import math
 import re
@@ -30,7 +32,7 @@ from matplotlib.figure import Figure
 
 from sim.files import atomic_write_bytes
 
-__all__ = ["save", "fit_fonts", "Z95"]
+__all__ = ["save", "fit_fonts", "figure_formats", "FIGURE_FORMATS", "Z95"]
 
 #: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
 Z95 = 1.959963984540054
@@ -234,11 +236,34 @@ def fit_fonts(fig: Figure) -> Figure:
 
 
 # --------------------------------------------------------------------------- saving
-def save(fig: Figure, path, *, dpi: int = 150) -> Path:
+#: Formats a figure can be saved in besides PNG (``figure_formats`` in the configs).
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+_EXTRA_FORMATS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("figure_formats", default=())
+
+
+@contextlib.contextmanager
+def figure_formats(formats):
+    """Within this block, :func:`save` also writes each figure as every format in ``formats``
+    besides PNG (``"svg"``, ``"pdf"``), next to the PNG with the same name (vector figures for
+    briefings and print).  PNG is always written: the reports embed it."""
+    extra = tuple(f for f in dict.fromkeys(formats or ()) if f != "png")
+    bad = [f for f in extra if f not in FIGURE_FORMATS]
+    if bad:
+        raise ValueError(f"unknown figure format {bad[0]!r}; allowed: {', '.join(FIGURE_FORMATS)}")
+    token = _EXTRA_FORMATS.set(extra)
+    try:
+        yield extra
+    finally:
+        _EXTRA_FORMATS.reset(token)
+
+
+def save(fig: Figure, path, *, dpi: int = 150, formats=None) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same directory + ``os.replace``).
 
     Parent directories are created; returns the path.  Texts in scripts the default font lacks
-    are drawn with an installed font that has them (see :func:`fit_fonts`).
+    are drawn with an installed font that has them (see :func:`fit_fonts`).  ``formats`` (or,
+    when None, those set by :func:`figure_formats`): further formats written beside the PNG,
+    e.g. ``("svg",)`` writes ``path`` with the suffix ``.svg`` too.
     """
     def write(fh) -> None:
         missing = _render(fig, fh, dpi)
@@ -250,7 +275,11 @@ def save(fig: Figure, path, *, dpi: int = 150) -> Path:
 
             _fit(fig, missing, rerender, stacklevel=4)  # the caller of save()
 
-    return atomic_write_bytes(path, write)
+    out = atomic_write_bytes(path, write)
+    for fmt in (_EXTRA_FORMATS.get() if formats is None else tuple(f for f in formats if f != "png")):
+        atomic_write_bytes(Path(path).with_suffix("." + fmt),
+                           lambda fh, fmt=fmt: fig.savefig(fh, format=fmt, facecolor="white"))
+    return out
 
 
 def _share_axes(ax, xlabel: str, ylabel: str, grid: str = "#e0e0e0") -> None:
