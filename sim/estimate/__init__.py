@@ -13,4 +13,7 @@ Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from sim.estimate.strategic import StrategicBootstrap, StrategicFit, strategic_deterrence
+from sim.estimate.strategic_formula import strategic_deterrence_formula
+
+__all__: list[str] = ["strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap"]
