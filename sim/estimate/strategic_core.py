@@ -129,37 +129,52 @@ def loglik_obs(beta, design: Design, link: str, errors: str) -> np.ndarray:
     return np.where(y == 1, _log_cdf(-z2, link), chall)
 
 
-def loglik_and_grad(beta, design: Design, link: str, errors: str) -> tuple[float, np.ndarray]:
-    """Total log-likelihood and its analytic gradient ``(k,)``.
-
-    Chain rule through the two indices.  With ``g(z) = d log P(observed first move) / d z2``
-    (``h(z2)`` for a challenge, ``-h(-z2)`` for the status quo, ``h = f / F`` the hazard),
-    ``dp4/du24 = f(z4) / s``, and ``d = p3 u13 + p4 u14 - u11``:
-
-    - ``dz2/db11 = -X11 / sd2``, ``dz2/db13 = p3 X13 / sd2``, ``dz2/db14 = p4 X14 / sd2``;
-    - ``dz2/du24 = [(u14 - u13) sd2 - d * dsd2/dp4] * (dp4/du24) / sd2^2`` where
-      ``dsd2/dp4 = 0`` (agent) or ``(p4 - p3) / sd2`` (private: ``sd2^2 = 1 + p3^2 + p4^2``);
-    - the defender's own term: ``d log p4 / du24 = h(z4) / s``, ``d log p3 / du24 = -h(-z4) / s``.
-    """
-    X11, X13, X14, X24 = design.X
+def _weights(beta, design: Design, link: str, errors: str):
+    """Log-likelihood ``(n,)`` and the derivatives of each observation's log-likelihood with
+    respect to the four utilities, ``(n,)`` each (the gradient is ``sum_i w_ji x_ji``)."""
     y = design.y
     p = choice_probabilities(beta, design.X, design.slices, link, errors)
     z2, z4, p3, p4, sd2, d = p["z2"], p["z4"], p["p3"], p["p4"], p["sd2"], p["d"]
     u11, u13, u14, u24 = p["u"]
     status_quo = y == 1
-    ll = np.where(status_quo, _log_cdf(-z2, link),
-                  _log_cdf(z2, link) + np.where(y == 4, _log_cdf(z4, link), _log_cdf(-z4, link)))
-    g2 = np.where(status_quo, -_hazard(-z2, link), _hazard(z2, link))      # d ll / d z2
-    dp4 = np.exp(_log_pdf(z4, link)) / SQRT2                                # d p4 / d u24
+    s2 = np.where(status_quo, -1.0, 1.0)                 # first move observed: F(s2 z2)
+    s4 = np.where(y == 4, 1.0, -1.0)                     # defender's move (for challenges): F(s4 z4)
+    lc2, lc4 = _log_cdf(s2 * z2, link), _log_cdf(s4 * z4, link)
+    ll = lc2 + np.where(status_quo, 0.0, lc4)
+    g2 = s2 * np.exp(_log_pdf(z2, link) - lc2)          # d ll / d z2
+    dp4 = np.exp(_log_pdf(z4, link)) / SQRT2            # d p4 / d u24
     if errors == "agent":
         dz2_du24 = (u14 - u13) * dp4 / sd2
     else:
         dz2_du24 = ((u14 - u13) * sd2 - d * (p4 - p3) / sd2) * dp4 / (sd2 * sd2)
-    own = np.where(status_quo, 0.0, np.where(y == 4, _hazard(z4, link), -_hazard(-z4, link)) / SQRT2)
-    w24 = g2 * dz2_du24 + own
+    own = np.where(status_quo, 0.0, s4 * np.exp(_log_pdf(z4, link) - lc4) / SQRT2)
     a = g2 / sd2
-    grad = np.concatenate([-(a @ X11), (a * p3) @ X13, (a * p4) @ X14, w24 @ X24])
-    return float(ll.sum()), grad
+    return ll, (-a, a * p3, a * p4, g2 * dz2_du24 + own)
+
+
+def loglik_and_grad(beta, design: Design, link: str, errors: str) -> tuple[float, np.ndarray]:
+    """Total log-likelihood and its analytic gradient ``(k,)``.
+
+    Chain rule through the two indices.  With ``g = d log P(observed first move) / d z2``
+    (``h(z2)`` for a challenge, ``-h(-z2)`` for the status quo, ``h = f / F``),
+    ``dp4/du24 = f(z4) / s``, and ``d = p3 u13 + p4 u14 - u11``:
+
+    - ``dz2/du11 = -1 / sd2``, ``dz2/du13 = p3 / sd2``, ``dz2/du14 = p4 / sd2``;
+    - ``dz2/du24 = [(u14 - u13) sd2 - d * dsd2/dp4] * (dp4/du24) / sd2^2`` where
+      ``dsd2/dp4 = 0`` (agent) or ``(p4 - p3) / sd2`` (private: ``sd2^2 = 1 + p3^2 + p4^2``);
+    - the defender's own term: ``d log p4 / du24 = h(z4) / s``, ``d log p3 / du24 = -h(-z4) / s``;
+
+    and ``d u_j / d b_j = X_j``.
+    """
+    ll, w = _weights(beta, design, link, errors)
+    return float(ll.sum()), np.concatenate([wj @ x for wj, x in zip(w, design.X)])
+
+
+def scores(beta, design: Design, link: str, errors: str) -> np.ndarray:
+    """Observation-wise gradients ``(n, k)`` (rows sum to the gradient); ``S.T @ S`` is the
+    outer-product (BHHH) approximation of the information."""
+    _, w = _weights(beta, design, link, errors)
+    return np.concatenate([wj[:, None] * x for wj, x in zip(w, design.X)], axis=1)
 
 
 def hessian_fd(beta, design: Design, link: str, errors: str) -> np.ndarray:
@@ -249,7 +264,18 @@ def fit(design: Design, link: str, errors: str, start: np.ndarray | None = None,
         ll, g = loglik_and_grad(b, design, link, errors)
         return -ll / n, -g / n
 
-    res = optimize.minimize(fun, b0, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": maxiter})
+    # BFGS started from the BHHH (outer product of scores) approximation of the inverse Hessian,
+    # which puts the coefficients on their own scales and saves most of the iterations
+    S = scores(b0, design, link, errors)
+    h0 = None
+    try:
+        h0 = np.linalg.inv(S.T @ S / n)
+        h0 = 0.5 * (h0 + h0.T)
+        np.linalg.cholesky(h0)
+    except np.linalg.LinAlgError:
+        h0 = None
+    res = optimize.minimize(fun, b0, jac=True, method="BFGS",
+                            options={"gtol": gtol, "maxiter": maxiter, "hess_inv0": h0})
     beta, n_iter = res.x, int(res.nit)
     ll, g = loglik_and_grad(beta, design, link, errors)
     if not hessian:

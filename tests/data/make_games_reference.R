@@ -44,6 +44,13 @@ fit_one <- function(name, formula, data, link, type, tight) {
 
 f_war <- Formula(esc + war ~ s_wt_re1 + revis1 | 0 | regime1 | balanc + regime2)
 f_sim <- Formula(y ~ x1 | 0 | x2 | z + x3)
+## Leblang (2003) currency attacks, the JSS paper's leb1 (Kenkel and Signorino 2014, Section 4 and
+## Table 1): 7,240 observations, 19 coefficients.  The data are not exported (redistributed by the
+## games package with the author's permission); only the fit is recorded.
+data("leblang2003")
+f_leb <- Formula(outcome ~ capcont + lreserves + overval + creditgrow + USinterest + service +
+    contagion + prioratt - 1 | 1 | 1 | unifgov + lexports + preelec + postelec + rightgov +
+    realinterest + capcont + lreserves)
 fits <- list()
 for (tight in c(FALSE, TRUE)) {
     fits[[length(fits) + 1]] <- fit_one("war1800_probit_agent", f_war, war1800, "probit", "agent", tight)
@@ -52,6 +59,7 @@ for (tight in c(FALSE, TRUE)) {
     fits[[length(fits) + 1]] <- fit_one("sim_probit_agent", f_sim, sim, "probit", "agent", tight)
     fits[[length(fits) + 1]] <- fit_one("sim_logit_agent", f_sim, sim, "logit", "agent", tight)
     fits[[length(fits) + 1]] <- fit_one("sim_probit_private", f_sim, sim, "probit", "private", tight)
+    fits[[length(fits) + 1]] <- fit_one("leblang2003_probit_private", f_leb, leblang2003, "probit", "private", tight)
 }
 
 ## minimal JSON writer (no jsonlite dependency)
@@ -87,6 +95,11 @@ meta <- list(R_version = I(R.version.string), games_version = I(as.character(pac
              maxLik_version = I(as.character(packageVersion("maxLik"))),
              Formula_version = I(as.character(packageVersion("Formula"))),
              source = I("R/games 1.1.2 installed from github.com/brentonk/games (HEAD 4f64937), egame12 defaults (sbi start, BFGS)"),
+             published_leb1 = list(
+                 source = I("Kenkel and Signorino (2014), JSS 56(8), Table 1 (leb1; SEs there are bootstrap SEs)"),
+                 coef = c(-0.4525, 0.2292, -0.4413, -0.0648, -0.0505, -0.0288, -0.1159, -0.1218, -3.6648,
+                          -3.1385, 0.4269, -0.3568, -0.1997, 1.6632, 1.0623, -0.9358, 1.7955, 0.0656, 0.3099),
+                 log_likelihood = I(-482.0155), n = I(7240)),
              fits = lapply(fits, scalarise))
 writeLines(js2(meta), file.path(out, "games_egame12_reference.json"))
 cat("wrote", file.path(out, "games_egame12_reference.json"), "\n")
