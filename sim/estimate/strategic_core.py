@@ -100,18 +100,23 @@ def utilities(beta: np.ndarray, X: tuple, slices: tuple) -> list[np.ndarray]:
     return [x @ beta[s] for x, s in zip(X, slices)]
 
 
-def choice_probabilities(beta, X, slices, link: str, errors: str) -> dict[str, np.ndarray]:
-    """Action probabilities ``p1 .. p4`` (each ``(n,)``) and the indices ``z2``, ``z4`` and the
-    scale ``sd2`` of the challenger's choice.  Formulas in the module docstring."""
+def _indices(beta, X, slices, link: str, errors: str) -> dict:
+    """The defender's probabilities ``p3``, ``p4`` and the indices ``z4 = u24 / s`` and
+    ``z2 = d / sd2`` (``d = p3 u13 + p4 u14 - u11``) of the two choices, each ``(n,)``."""
     u11, u13, u14, u24 = utilities(beta, X, slices)
     z4 = u24 / SQRT2
     p4 = _cdf(z4, link)
     p3 = _cdf(-z4, link)
     d = p3 * u13 + p4 * u14 - u11
     sd2 = SQRT2 if errors == "agent" else np.sqrt(1.0 + p3 * p3 + p4 * p4)
-    z2 = d / sd2
-    return {"p1": _cdf(-z2, link), "p2": _cdf(z2, link), "p3": p3, "p4": p4, "z2": z2, "z4": z4, "sd2": sd2,
-            "d": d, "u": (u11, u13, u14, u24)}
+    return {"p3": p3, "p4": p4, "z2": d / sd2, "z4": z4, "sd2": sd2, "d": d, "u": (u11, u13, u14, u24)}
+
+
+def choice_probabilities(beta, X, slices, link: str, errors: str) -> dict[str, np.ndarray]:
+    """Action probabilities ``p1 .. p4`` (each ``(n,)``) and the indices ``z2``, ``z4`` and the
+    scale ``sd2`` of the challenger's choice.  Formulas in the module docstring."""
+    p = _indices(beta, X, slices, link, errors)
+    return {"p1": _cdf(-p["z2"], link), "p2": _cdf(p["z2"], link), **p}
 
 
 def outcome_probabilities(beta, X, slices, link, errors) -> np.ndarray:
@@ -122,7 +127,7 @@ def outcome_probabilities(beta, X, slices, link, errors) -> np.ndarray:
 
 def loglik_obs(beta, design: Design, link: str, errors: str) -> np.ndarray:
     """Observation-wise log-likelihood ``(n,)`` (the log of the observed outcome's probability)."""
-    p = choice_probabilities(beta, design.X, design.slices, link, errors)
+    p = _indices(beta, design.X, design.slices, link, errors)
     z2, z4, y = p["z2"], p["z4"], design.y
     # log p2 + log p_{3|4} for challenges, log p1 for the status quo; logs computed from indices
     chall = _log_cdf(z2, link) + np.where(y == 4, _log_cdf(z4, link), _log_cdf(-z4, link))
@@ -133,7 +138,7 @@ def _weights(beta, design: Design, link: str, errors: str):
     """Log-likelihood ``(n,)`` and the derivatives of each observation's log-likelihood with
     respect to the four utilities, ``(n,)`` each (the gradient is ``sum_i w_ji x_ji``)."""
     y = design.y
-    p = choice_probabilities(beta, design.X, design.slices, link, errors)
+    p = _indices(beta, design.X, design.slices, link, errors)
     z2, z4, p3, p4, sd2, d = p["z2"], p["z4"], p["p3"], p["p4"], p["sd2"], p["d"]
     u11, u13, u14, u24 = p["u"]
     status_quo = y == 1
@@ -283,7 +288,9 @@ def fit(design: Design, link: str, errors: str, start: np.ndarray | None = None,
         ok = bool(np.isfinite(ll) and gmax < 1e-5)
         return Fit(beta, ll, g, None, ok, n_iter, str(res.message))
     # Newton polish with the Hessian: BFGS often stops on lack of progress a little short of the
-    # optimum; two or three Newton steps take the Newton decrement g' (-H)^-1 g to round-off
+    # optimum; one to three Newton steps take the Newton decrement g' (-H)^-1 g to round-off.  The
+    # Hessian (2 k gradients) is recomputed after a step only if the step moved a coefficient by
+    # more than 1e-6 (1 + |b|): otherwise it equals the final point's to ~1e-6 relative.
     H = hessian_fd(beta, design, link, errors)
     decrement = np.inf
     for _ in range(20):
@@ -302,9 +309,11 @@ def fit(design: Design, link: str, errors: str, start: np.ndarray | None = None,
             t /= 2
         else:
             break
+        moved = np.max(np.abs(t * step) / (1.0 + np.abs(beta))) > 1e-6
         beta, ll, g = beta + t * step, ll_new, g_new
         n_iter += 1
-        H = hessian_fd(beta, design, link, errors)
+        if moved:
+            H = hessian_fd(beta, design, link, errors)
     negdef = negative_definite(H)
     converged = bool(np.isfinite(ll) and negdef and decrement < 1e-6)
     message = str(res.message) if converged else (
