@@ -159,7 +159,7 @@ class StrategicFit:
         ``coef`` (as ``games::gameBoot``).  Replication ``r`` draws its rows from the ``r``-th child
         of ``SeedSequence(seed)``, so results do not depend on the order of work.  The
         replications are a Python loop over resamples (the likelihood is vectorised over
-        observations; one refit takes ~6 ms for n = 1000)."""
+        observations; one refit takes ~6 ms for n = 1000, ~20 ms for n = 7240)."""
         if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
             raise ConfigError("n_boot", f"must be an integer >= 2, got {n_boot!r}")
         level = _level(level)
