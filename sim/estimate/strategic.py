@@ -305,6 +305,14 @@ def strategic_deterrence(y, X11, X13, X14, X24, *, link: str = "probit", errors:
     -----
     BFGS (scipy) on the analytic gradient from the SBI start, then Newton steps with the Hessian
     by central differences of the analytic gradient; standard errors from that Hessian.
+    ``egame12`` stops BFGS at a relative change of 1.5e-8 in the log-likelihood; we iterate to a
+    Newton decrement at round-off, so R's default estimates can differ from ours in the third or
+    fourth digit, and agree to ~1e-6 when R is run with ``reltol = 1e-14``.
+
+    Log-probabilities are computed from the indices (``log_ndtr``), so no probability is clamped;
+    ``egame12`` clamps probabilities to [2.2e-16, 1 - 1.1e-16], which matters only for such
+    extreme observations.  Not implemented: ``egame12``'s estimated error scales (``sdformula``,
+    ``fixedUtils``, ``sdByPlayer``), which are off by default there: every error has scale 1.
     """
     if link not in LINKS:
         raise ConfigError("link", f"must be one of {', '.join(LINKS)}, got {link!r}")
