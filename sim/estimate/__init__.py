@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from .sequence_data import ENDING_CODES, Sequences, read_sequences, sequences_from_frame, sequences_from_phases
 from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, fitted_settings, sequence_likelihood
+from .strategic import StrategicBootstrap, StrategicFit, strategic_deterrence
+from .strategic_formula import strategic_deterrence_formula
 
 __all__ = ["ENDING_CODES", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
-           "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "fitted_settings", "sequence_likelihood"]
+           "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "fitted_settings", "sequence_likelihood",
+           "strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap"]
