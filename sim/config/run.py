@@ -31,10 +31,11 @@ from sim.repeated import MAX_ROUNDS, CrisisSettings, Strategy
 from sim.repeated.strategies import load
 
 __all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "EvidenceConfig", "RunConfig",
-           "validate_run", "validate_dynamic", "validate_evidence", "validate_figure_formats", "FIGURE_FORMATS", "build_game", "validate_crisis", "check_crisis_size"]
+           "validate_run", "validate_dynamic", "validate_evidence", "validate_figure_formats", "FIGURE_FORMATS",
+           "UncertaintyConfig", "validate_uncertainty", "split_uncertain", "UNCERTAIN_SETTINGS", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
-            "dynamic", "evidence", "figure_formats")
+            "dynamic", "evidence", "figure_formats", "uncertainty")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -172,6 +173,23 @@ class EvidenceConfig:
 
 
 @dataclass(frozen=True)
+class UncertaintyConfig:
+    """Parameter uncertainty of a run (``uncertainty:``; null turns it off).
+
+    ``params``: the parameters given as a range or a distribution in ``game:`` or ``crisis:``
+    (:class:`sim.sweeps.uncertainty.Uncertain`, named by their sweep parameter); the run
+    analyses the scenario at their ``value`` and propagates the ranges through
+    :func:`sim.sweeps.uncertainty.propagate` (``samples``, ``method``, ``level``) for ``outcomes``.
+    """
+
+    params: tuple = ()
+    samples: int = 16
+    method: str = "sobol"
+    level: float = 0.9
+    outcomes: tuple[str, ...] = ("p_war_by_T", "eq_level")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything ``experiments/run.py`` needs, validated."""
 
@@ -188,6 +206,7 @@ class RunConfig:
     dynamic: DynamicConfig | None = None  # credibility of the stated policies, the MPE (needs a crisis)
     evidence: EvidenceConfig | None = None  # the fit to the reported sequence (needs a crisis and phases)
     figure_formats: tuple[str, ...] = ("png",)  # figures written as PNG and, optionally, SVG / PDF beside it
+    uncertainty: UncertaintyConfig | None = None  # ranges of parameters, propagated (needs ranges in game/crisis)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -271,6 +290,18 @@ def _map(raw: Any, game: Mapping[str, Any], n_actions: tuple[int, int] | None = 
     if n_actions is not None:  # points x points games of K x K rungs: an element budget
         limits.check_map(points, points, *n_actions, budget=limits.budget_bytes(budget))
     return MapConfig(x, y, _range("map.x_range", raw.get("x_range")), _range("map.y_range", raw.get("y_range")), points)
+
+
+def nominal_game(raw: Any) -> tuple[dict, tuple]:
+    """The ``game`` node with ranges / distributions replaced by their point values, and the
+    uncertain parameters (numeric builder parameters only; :func:`split_uncertain`)."""
+    game_cfg = dict(_require_mapping("game", raw))
+    name = game_cfg.get("name")
+    allowed = ()
+    if name in GAMES:
+        from sim.sweeps.spec import sweepable_parameters
+        allowed = tuple(p for p in sweepable_parameters(name) if p not in UNCERTAIN_SETTINGS and p != "K")
+    return split_uncertain("game", game_cfg, allowed)
 
 
 def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = None) -> Game:
@@ -455,6 +486,61 @@ def validate_evidence(raw: Any) -> EvidenceConfig | None:
     return EvidenceConfig(free, contested, points)
 
 
+#: Crisis settings that may carry a range or a distribution (numbers; noise as a rate).
+UNCERTAIN_SETTINGS = ("execution_noise", "perception_noise", "mediation", "mediation_slope", "war_risk_scale")
+#: Outcomes a run's uncertainty analysis may propagate (sweep outcomes; sim.sweeps.OUTCOMES).
+UNCERTAINTY_OUTCOMES = ("p_war_by_T", "p_settled_by_T", "p_mediated_by_T", "payoff_a", "payoff_b", "expected_rounds",
+                        "eq_level", "p_top", "deviation_gain_a", "deviation_gain_b")
+
+
+def split_uncertain(section: str, raw: Mapping[str, Any], allowed) -> tuple[dict, tuple]:
+    """``raw`` with every range / distribution (:func:`sim.sweeps.uncertainty.uncertain_spec`)
+    replaced by its point value, and the uncertain parameters (one-line ``ConfigError`` for a
+    malformed one, or one on a key that cannot carry a range)."""
+    from sim.sweeps.uncertainty import is_uncertain, uncertain_spec
+
+    out, specs = dict(raw), []
+    for key, value in raw.items():
+        if isinstance(value, Mapping) and key not in ("side_a", "side_b") and (is_uncertain(value)
+                                                                               or key in allowed):
+            if key not in allowed:
+                raise ConfigError(f"{section}.{key}", f"cannot carry a range; parameters that can: {', '.join(allowed)}")
+            spec = uncertain_spec(f"{section}.{key}", value, name=str(key))
+            out[key] = spec.value
+            specs.append(spec)
+    return out, tuple(specs)
+
+
+def validate_uncertainty(raw: Any, params: tuple) -> UncertaintyConfig | None:
+    """Check the ``uncertainty`` node; ``None`` (or no parameter with a range) turns it off."""
+    from sim.sweeps.uncertainty import UNCERTAINTY_METHODS
+
+    if raw is None:
+        return None
+    raw = _require_mapping("uncertainty", raw)
+    _unknown_keys("uncertainty", raw, ("samples", "method", "level", "outcomes"))
+    samples = raw.get("samples", UncertaintyConfig.samples)
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 4 <= samples <= 65536:
+        raise ConfigError("uncertainty.samples", f"must be an integer in [4, 65536], got {samples!r}")
+    method = raw.get("method", UncertaintyConfig.method)
+    if method not in UNCERTAINTY_METHODS:
+        raise ConfigError("uncertainty.method", f"must be one of {', '.join(UNCERTAINTY_METHODS)}, got {method!r}")
+    if method == "sobol" and samples & (samples - 1):
+        raise ConfigError("uncertainty.samples", f"must be a power of 2 for Sobol sampling (4, 8, 16, ...), got {samples}")
+    level = _number("uncertainty.level", raw.get("level", UncertaintyConfig.level))
+    if not 0.5 <= level < 1:
+        raise ConfigError("uncertainty.level", f"must be in [0.5, 1), got {level:g}")
+    outs = raw.get("outcomes", list(UncertaintyConfig.outcomes))
+    if not isinstance(outs, (list, tuple)) or not outs:
+        raise ConfigError("uncertainty.outcomes", f"must be a list from {', '.join(UNCERTAINTY_OUTCOMES)}")
+    for o in outs:
+        if o not in UNCERTAINTY_OUTCOMES:
+            raise ConfigError("uncertainty.outcomes", f"unknown outcome {o!r}; allowed: {', '.join(UNCERTAINTY_OUTCOMES)}")
+    if not params:
+        return None
+    return UncertaintyConfig(tuple(params), samples, method, level, tuple(dict.fromkeys(outs)))
+
+
 #: Figure formats a run can write (PNG always; SVG and PDF beside it for briefings and print).
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
@@ -493,12 +579,15 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     if method not in METHODS:
         raise ConfigError("method", f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     scenario = _scenario(cfg.get("scenario"))
-    game_cfg = dict(_require_mapping("game", cfg.get("game")))
+    game_cfg, uncertain = nominal_game(cfg.get("game"))
     game = build_game(game_cfg, scenario)  # validates names, keys, ranges (K <= sim.limits.MAX_RUNGS) and labels
     ka, kb = game.n_actions
     crisis = None
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
-        crisis = validate_crisis(cfg.get("crisis"), ka)
+        crisis_raw, unc_crisis = split_uncertain("crisis", _require_mapping("crisis", cfg.get("crisis")),
+                                                 UNCERTAIN_SETTINGS)
+        uncertain += unc_crisis
+        crisis = validate_crisis(crisis_raw, ka)
         check_crisis_size(crisis, ka, budget)
     mp = _map(cfg.get("map"), game_cfg, (ka, kb), budget)
     experiment = check_name("experiment", cfg.get("experiment", "run"))
@@ -508,5 +597,9 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     dynamic = validate_dynamic(cfg.get("dynamic")) if crisis is not None else None
     evidence = validate_evidence(cfg.get("evidence")) if crisis is not None and scenario.phases else None
     formats = validate_figure_formats(cfg.get("figure_formats"))
+    unc = validate_uncertainty(cfg.get("uncertainty"), uncertain)
+    if unc is not None and crisis is None and any(o not in ("eq_level", "p_top") for o in unc.outcomes):
+        unc = dataclasses.replace(unc, outcomes=tuple(o for o in unc.outcomes if o in ("eq_level", "p_top"))) \
+            if any(o in ("eq_level", "p_top") for o in unc.outcomes) else None
     return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic,
-                     evidence, formats)
+                     evidence, formats, unc)

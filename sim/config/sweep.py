@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (validate_figure_formats, _seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
+from sim.config.run import (UNCERTAIN_SETTINGS, split_uncertain, nominal_game, validate_figure_formats, _seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
                             _unknown_keys, build_game, validate_crisis)
 from sim.config.safety import check_name
 from sim import limits
@@ -102,12 +102,13 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     validate_figure_formats(cfg.get("figure_formats"))
     scenario = _scenario(cfg.get("scenario"))
     validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
-    game_cfg = dict(_require_mapping("game", cfg.get("game")))
+    game_cfg, _ = nominal_game(cfg.get("game"))  # a range in the game config: its point value here
     game = build_game(game_cfg, scenario)
     ka, kb = game.n_actions
     crisis = None
     if cfg.get("crisis") is not None and ka == kb and not game.is_batch:
-        crisis = validate_crisis(cfg.get("crisis"), ka)
+        crisis_raw, _ = split_uncertain("crisis", _require_mapping("crisis", cfg.get("crisis")), UNCERTAIN_SETTINGS)
+        crisis = validate_crisis(crisis_raw, ka)
     spec = _spec(cfg.get("sweep"), game_cfg, crisis is not None)
     _check_size(spec, game_cfg, crisis, ka)
     experiment = check_name("experiment", cfg.get("experiment", "sweep"))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (validate_figure_formats, _seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
+from sim.config.run import (nominal_game, validate_figure_formats, _seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
                      _unknown_keys, build_game, crisis_settings)
 from sim.equilibria.nash import METHODS
 from sim.config.safety import check_name
@@ -102,7 +102,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     experiment = check_name("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
     validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
-    game_cfg = dict(_require_mapping("game", cfg.get("game")))
+    game_cfg, _ = nominal_game(cfg.get("game"))  # a range in the game config: its point value here
     game: Game = build_game(game_cfg, scenario)  # names, keys, ranges and labels
     ka, kb = game.n_actions
     if ka != kb or game.A.ndim != 2:
