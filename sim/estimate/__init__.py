@@ -13,4 +13,6 @@ Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from sim.estimate.qre_fit import QREFit, fit_qre
+
+__all__ = ["QREFit", "fit_qre"]
