@@ -35,7 +35,7 @@ def _ll(A, B, lam, ca, cb) -> float:
 
 # --------------------------------------------------------------------------- (b) a published fit
 def test_reproduces_the_mckelvey_palfrey_fit_of_ochs_game_2():
-    """McKelvey and Palfrey (1995, sec. 6, their fit of Ochs's (1995) game 2, one block of 128
+    """McKelvey and Palfrey (1995: their fit of Ochs's (1995) game 2, one block of 128
     choices a side; observed frequencies of Up 0.527 and Left 0.366).  The published values are
     those of Gambit's replication (doc/tutorials/advanced_tutorials/quantal_response.ipynb,
     gambitproject/gambit 8883f75), which states that it reproduces MP1995's lambda, fitted profile

@@ -6,11 +6,15 @@ log-likelihood ``sum c log p`` over the same principal branch of the logit QRE c
 (McKelvey and Palfrey 1995), given a ``MixedStrategyProfile`` of counts.  So lambda, the fitted
 profile and the log-likelihood must agree.
 
-Tolerances, set by Gambit's precision: Gambit locates the maximum by secant steps along the
-branch that stop at its minimum arc-length step ``c_hmin = 1e-8`` (src/solvers/logit/path.cc),
-so its lambda is good to ~1e-8 (we measured |difference| <= 2.4e-8 on these games); we allow
-``rtol = 1e-6`` on lambda and 1e-6 on the profile.  The log-likelihood is flat at the maximum
-(an error ``d`` in lambda moves it by ~``d^2``), so it must agree to 1e-9.
+Tolerances, set by Gambit's precision.  Gambit's branch points solve the QRE condition only to
+its corrector tolerance: its fitted profiles miss the fixed point by ~5e-8 and their
+probabilities sum to 1 + ~1e-7, which moves its reported log-likelihood by up to ~2e-5 (upwards
+as often as not) and, where the likelihood is flat, its lambda by up to ~2e-4 relative (we
+measured 1.9e-4 relative, 1.6e-3 of the 95% interval's width, on 1000 simulated data sets,
+``benchmarks/bench_qre_fit.py``; 1.2e-8 on the games below).  So we require: lambda within
+``rtol = 1e-3`` and within 1% of the interval's width; the log-likelihood within 1e-4; the profile
+within 1e-5; and ours the better maximiser: our log-likelihood at Gambit's lambda no higher than
+at ours (to 1e-9: n x the 1e-12 tolerance of our QRE solves), both on our branch.
 
 Games: Ochs's (1995) game 2 as scaled by McKelvey and Palfrey (1995), the stage games the
 simulator ships (Stag Hunt, a 3-rung ladder), and random 2x2, 3x3, 2x4 and 4x3 games, each
@@ -64,20 +68,25 @@ def test_fit_matches_gambit_logit_estimate(gbt, name, A, B, ca, cb):
     fit = fit_qre((A, B), [ca, cb])
     lam, ll, gx, gy = _gambit_fit(gbt, A, B, ca, cb)
     assert np.isfinite(fit.lam), name
-    assert float(fit.lam) == pytest.approx(lam, rel=1e-6), name
-    assert float(fit.log_likelihood) == pytest.approx(ll, abs=1e-9), name
-    np.testing.assert_allclose(fit.profile.x, gx, atol=1e-6, err_msg=name)
-    np.testing.assert_allclose(fit.profile.y, gy, atol=1e-6, err_msg=name)
+    assert float(fit.lam) == pytest.approx(lam, rel=1e-3), name
+    assert abs(float(fit.lam) - lam) <= 0.01 * (fit.interval[1] - fit.interval[0]), name
+    assert float(fit.log_likelihood) == pytest.approx(ll, abs=1e-4), name
+    assert fit.log_likelihood_at([lam])[0] <= fit.log_likelihood + 1e-9, name
+    np.testing.assert_allclose(fit.profile.x, gx, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(fit.profile.y, gy, atol=1e-5, err_msg=name)
 
 
 def test_batch_matches_gambit_data_set_by_data_set(gbt):
-    """A batch of 6 data sets on one game: each entry equals Gambit's fit of that data set."""
+    """A batch of 40 data sets on one game: each entry equals Gambit's fit of that data set (to
+    Gambit's precision, module docstring), and no Gambit lambda beats ours on our branch."""
     A, B = np.array([[1.1141, 0.0], [0.0, 0.2785]]), np.array([[0.0, 1.1141], [1.1141, 0.0]])
     rng = np.random.default_rng(np.random.SeedSequence(7))
     p = qre((A, B), 2.5)
-    ca, cb = rng.multinomial(100, p.x, size=6), rng.multinomial(100, p.y, size=6)
+    ca, cb = rng.multinomial(100, p.x, size=40), rng.multinomial(100, p.y, size=40)
     fit = fit_qre((A, B), [ca, cb])
-    for i in range(6):
-        lam, ll, _, _ = _gambit_fit(gbt, A, B, ca[i], cb[i])
-        assert fit.lam[i] == pytest.approx(lam, rel=1e-6)
-        assert fit.log_likelihood[i] == pytest.approx(ll, abs=1e-9)
+    ref = np.array([_gambit_fit(gbt, A, B, ca[i], cb[i])[:2] for i in range(40)])
+    np.testing.assert_allclose(fit.lam, ref[:, 0], rtol=1e-3)
+    assert np.all(np.abs(fit.lam - ref[:, 0]) <= 0.01 * (fit.interval[:, 1] - fit.interval[:, 0]))
+    np.testing.assert_allclose(fit.log_likelihood, ref[:, 1], atol=1e-4)
+    at_gambit = np.diagonal(fit.log_likelihood_at(ref[:, 0]))          # data set i at Gambit's lambda i
+    assert np.all(at_gambit <= fit.log_likelihood + 1e-9)

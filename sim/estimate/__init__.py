@@ -2,6 +2,8 @@
 
 - :mod:`sim.estimate.qre_fit`: ``fit_qre``: logit quantal response equilibrium fitted to choice
   counts of a normal-form game by maximum likelihood (McKelvey and Palfrey 1995).
+  :mod:`sim.estimate.qre_branch` holds its batched kernel (the principal branch on a grid,
+  Newton corrections at any lambda, a vectorised bracketed root finder).
 - :mod:`sim.estimate.strategic`: ``strategic_deterrence``: the two-player deterrence tree estimated
   by strategic probit/logit (Signorino 1999, 2003; Kenkel and Signorino 2014, R package ``games``,
   ``egame12``).

@@ -1,7 +1,7 @@
 """Logit quantal response equilibrium fitted to choice counts by maximum likelihood.
 
 Model (McKelvey and Palfrey 1995, "Quantal response equilibria for normal form games",
-*Games and Economic Behavior* 10, 6-38, sec. 5)
+*Games and Economic Behavior* 10, 6-38)
     Side A chose its rungs ``c_A`` (K_A,) times and side B ``c_B`` (K_B,) times, each choice
     an independent draw from the logit QRE ``(x(lam), y(lam))`` of the game.  The
     log-likelihood of the precision ``lam`` is the multinomial kernel (no multinomial
@@ -23,22 +23,25 @@ Which QRE (equilibrium selection)
     reaches ``lam``, as in :func:`~sim.equilibria.trace`; Gambit's tracer follows the fold
     and may then find a different maximum.
 
-Algorithm
+Algorithm (the batched branch kernel is :mod:`sim.estimate.qre_branch`)
     1. *Trace once*: the principal branch at ``G = GRID_POINTS`` precisions, ``0`` and a
        log-spaced grid from ``1e-2 / s`` to ``LAM_MAX_SCALED / s`` (``s``: the larger
        payoff range of the two sides, so the grid spans noisy to nearly rational play in
-       any payoff unit).  ``LL`` of every data set at every grid point is one matrix
-       product, ``log p (G, K) @ counts (N, K)^T``.
+       any payoff unit).  Every ``TRACE_EVERY``-th point is traced; the points between are
+       Newton corrections from the interpolated branch, in one batch, each checked to stay
+       beside its traced neighbours (else traced too).  ``LL`` of every data set at every
+       grid point is one matrix product, ``log p (G, K) @ counts (N, K)^T``.
     2. *Refine the maximum* in the grid cell pair around each data set's best grid point:
-       bisection on the sign of ``dLL/dlam = c . dw/dlam``, with ``w = (log x, log y)`` and
-       ``dw/dlam = -(dH/dw)^-1 dH/dlam`` from the implicit function theorem on the QRE
-       condition ``H(w, lam) = 0`` (:mod:`sim.equilibria.logit_qre`).  At each trial ``lam``
-       the QRE is solved by Newton's method started from the branch points beside it, for
-       all data sets at once (batched ``numpy.linalg.solve``): no Python loop over data sets.
+       the root of ``dLL/dlam = c . dw/dlam`` (Illinois regula falsi with bisection steps),
+       with ``w = (log x, log y)`` and ``dw/dlam = -(dH/dw)^-1 dH/dlam`` from the implicit
+       function theorem on the QRE condition ``H(w, lam) = 0`` (:mod:`sim.equilibria.logit_qre`).
+       At each trial ``lam`` the QRE is solved by Newton's method started from the branch
+       points beside it, for all data sets at once (batched ``numpy.linalg.solve``): no
+       Python loop over data sets.
     3. *Likelihood-ratio interval* (profile likelihood; Wilks' theorem, one parameter):
        ``{lam : 2 (LL(lam_hat) - LL(lam)) <= chi2_1(level)}``, ``chi2_1(0.95) / 2 = 1.92``.
        Its ends are the first crossings of the cut-off on either side of ``lam_hat``
-       (found on the grid, refined by bisection as in step 2).  The lower end is ``0``
+       (found on the grid, refined by the root finder of step 2).  The lower end is ``0``
        when ``LL(0)`` is above the cut-off; the upper end is ``inf`` when ``LL`` stays above
        it up to the top of the grid (the data cannot rule out nearly rational play; with a
        fully mixed limiting equilibrium ``LL`` tends to a finite limit, so this is common).
@@ -57,19 +60,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from scipy.special import logsumexp, softmax
 
 from sim.equilibria import QREPoint, trace
 from sim.errors import ConfigError
+from sim.estimate.qre_branch import GRID_POINTS, LAM_MAX_SCALED, LAM_MIN_SCALED, branch_grid, log_branch, newton, root
 from sim.games import payoff_matrices
 
 __all__ = ["QREFit", "fit_qre"]
 
-GRID_POINTS = 121       # log-spaced grid points of the traced branch (plus lam = 0)
-LAM_MIN_SCALED = 1e-2   # lowest positive grid precision, times the payoff range s
-LAM_MAX_SCALED = 1e3    # top of the grid, times s: play within ~1e-3 of the limiting equilibrium
-BISECTIONS = 60         # bisection steps: the 2-cell bracket (width < 0.25 lam) shrinks below 1e-16 lam
-NEWTON_TOL = 1e-12      # max |H| (log-probability units) of a solved QRE
 BRANCH = ("principal branch of the logit QRE correspondence (the branch from uniform play at lam = 0; "
           "McKelvey and Palfrey 1995), as in Gambit's logit_estimate")
 
@@ -151,7 +149,7 @@ class QREFit:
             raise ConfigError("lams", "must be a 1-D array of finite numbers >= 0")
         order = np.argsort(lams, kind="stable")
         tr = trace((self.A, self.B), lams[order])
-        logp = _log_branch(self.A, self.B, lams[order], tr.x, tr.y)[np.argsort(order)]   # (m, K)
+        logp = log_branch(self.A, self.B, lams[order], tr.x, tr.y)[np.argsort(order)]   # (m, K)
         c = np.concatenate([self.counts_a, self.counts_b], axis=-1)
         return c @ logp.T
 
@@ -206,72 +204,6 @@ def _level(level) -> float:
     return value
 
 
-# --------------------------------------------------------------------------- batched QRE kernel
-def _log_branch(A, B, lams, x, y) -> np.ndarray:
-    """Log-probabilities ``w`` (G, K_A + K_B) of the QRE ``x`` (G, K_A), ``y`` (G, K_B) at ``lams``
-    (G,), recomputed as log-softmax of the payoffs so that probabilities below 1e-308 (which
-    underflow to 0 in ``x``, ``y``) keep finite, exact logarithms."""
-    la = lams[:, None]
-    ua, ub = la * (y @ A.T), la * (x @ B)
-    return np.concatenate([ua - logsumexp(ua, 1, keepdims=True), ub - logsumexp(ub, 1, keepdims=True)], axis=1)
-
-
-def _residual_and_jacobian(A, B, w, lam):
-    """``H(w, lam)`` (N, n), ``dH/dw`` (N, n, n), ``dH/dlam`` (N, n) for a batch of
-    log-probabilities ``w`` (N, n) at precisions ``lam`` (N,)  (the map of
-    :mod:`sim.equilibria.logit_qre`, batched)."""
-    ka, kb = A.shape
-    u, v = w[:, :ka], w[:, ka:]
-    x, y = np.exp(u), np.exp(v)
-    ua, ub = y @ A.T, x @ B                              # (N, ka), (N, kb)
-    la = lam[:, None]
-    H = np.concatenate([u - la * ua + logsumexp(la * ua, axis=1, keepdims=True),
-                        v - la * ub + logsumexp(la * ub, axis=1, keepdims=True)], axis=1)
-    sa, sb = softmax(la * ua, axis=1), softmax(la * ub, axis=1)
-    J = np.zeros((w.shape[0], ka + kb, ka + kb)) + np.eye(ka + kb)
-    # d/dv_j of (-lam ua_i + lse(lam ua)) = -lam y_j (A_ij - (sa A)_j); likewise for B
-    J[:, :ka, ka:] = -la[:, :, None] * y[:, None, :] * (A[None] - (sa @ A)[:, None, :])
-    J[:, ka:, :ka] = -la[:, :, None] * x[:, None, :] * (B.T[None] - (sb @ B.T)[:, None, :])
-    dlam = np.concatenate([-ua + np.sum(sa * ua, 1, keepdims=True), -ub + np.sum(sb * ub, 1, keepdims=True)], 1)
-    return H, J, dlam
-
-
-def _normalise(w, ka):
-    return np.concatenate([w[:, :ka] - logsumexp(w[:, :ka], 1, keepdims=True),
-                           w[:, ka:] - logsumexp(w[:, ka:], 1, keepdims=True)], axis=1)
-
-
-def _branch_at(A, B, grid, W, lam):
-    """QRE ``w`` (N, n) at ``lam`` (N,), by Newton from the branch interpolated between the grid
-    points (G,) with log-probabilities ``W`` (G, n); also ``dw/dlam`` (N, n)."""
-    k = np.clip(np.searchsorted(grid, lam, side="right") - 1, 0, grid.size - 2)
-    frac = np.clip((lam - grid[k]) / (grid[k + 1] - grid[k]), 0.0, 1.0)[:, None]
-    w = _normalise((1 - frac) * W[k] + frac * W[k + 1], A.shape[0])
-    tol = NEWTON_TOL * (1.0 + lam * max(np.abs(A).max(), np.abs(B).max()))    # rounding of lam * payoffs
-    for _ in range(30):
-        H, J, dlam = _residual_and_jacobian(A, B, w, lam)
-        if np.all(np.max(np.abs(H), axis=1) <= tol):
-            break
-        w = _normalise(w - np.linalg.solve(J, H[..., None])[..., 0], A.shape[0])
-    else:
-        raise RuntimeError("logit QRE Newton correction did not converge beside the traced branch")
-    H, J, dlam = _residual_and_jacobian(A, B, w, lam)
-    return w, -np.linalg.solve(J, dlam[..., None])[..., 0]
-
-
-def _bisect(sign_fn, lo, hi):
-    """Vectorised bisection: ``sign_fn(lam) > 0`` holds at ``lo`` and fails at ``hi``; returns the
-    boundary (N,).  A bracket of width 0 stays put."""
-    lo, hi = lo.copy(), hi.copy()
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        up = sign_fn(mid)
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(hi, 1e-300)):
-            break
-    return 0.5 * (lo + hi)
-
-
 # --------------------------------------------------------------------------- the fit
 def fit_qre(game, counts, *, level: float = 0.95) -> QREFit:
     """Fit a logit QRE to choice counts by maximum likelihood (McKelvey and Palfrey 1995).
@@ -323,22 +255,21 @@ def fit_qre(game, counts, *, level: float = 0.95) -> QREFit:
     top = LAM_MAX_SCALED / scale if scale > 0 else 1.0
     grid = np.concatenate([[0.0], np.logspace(np.log10(LAM_MIN_SCALED), np.log10(LAM_MAX_SCALED), GRID_POINTS)])
     grid = grid / scale if scale > 0 else grid / LAM_MAX_SCALED
-    tr = trace((A, B), grid)
-    W = _log_branch(A, B, grid, tr.x, tr.y)                                  # (G, K)
+    W = branch_grid(A, B, grid)                                             # (G, K)
     LLg = c @ W.T                                                            # (N, G)
 
     def LL(lam, rows):
-        w, _ = _branch_at(A, B, grid, W, lam)
+        w, _ = newton(A, B, grid, W, lam)[:2]
         return np.sum(c[rows] * w, axis=1)
 
     def slope(lam):
-        _, dw = _branch_at(A, B, grid, W, lam)
+        _, dw = newton(A, B, grid, W, lam)[:2]
         return np.sum(c * dw, axis=1)
 
-    # 2. the maximum: bisection on the sign of dLL/dlam in the cells beside the best grid point
+    # 2. the maximum: the root of dLL/dlam in the cells beside the best grid point
     k = np.argmax(LLg, axis=1)
     lo, hi = grid[np.maximum(k - 1, 0)], grid[np.minimum(k + 1, grid.size - 1)]
-    lam = _bisect(lambda m: slope(m) > 0, lo, hi) if scale > 0 else np.zeros(N)
+    lam = root(slope, lo, hi) if scale > 0 else np.zeros(N)
     # LL flat to rounding counts as flat: slopes within ~1e-12 of the data's scale are zero
     flat = 1e-12 * c.sum(axis=1) * max(scale, 1e-300)
     at_zero = (k == 0) & (slope(np.zeros(N)) <= flat) if scale > 0 else np.ones(N, bool)
@@ -346,7 +277,7 @@ def fit_qre(game, counts, *, level: float = 0.95) -> QREFit:
     at_top = ~at_zero & ((slope(np.full(N, grid[-1])) > flat) | (LLg[:, -1] >= best - 1e-12 * (1 + np.abs(best))))
     lam = np.where(at_zero, 0.0, lam)
     lam_eval = np.where(at_top, grid[-1], lam)
-    w, _ = _branch_at(A, B, grid, W, lam_eval)
+    w, _ = newton(A, B, grid, W, lam_eval)[:2]
     ll = np.sum(c * w, axis=1)
     lam = np.where(at_top, np.inf, lam)
 
@@ -360,12 +291,12 @@ def fit_qre(game, counts, *, level: float = 0.95) -> QREFit:
     low = np.zeros(N)
     has = left >= 0
     if np.any(has):
-        low[has] = _bisect(lambda m: LL(m, has) < cut[has], grid[left[has]],
+        low[has] = root(lambda m: cut[has] - LL(m, has), grid[left[has]],
                            np.minimum(grid[np.minimum(left[has] + 1, grid.size - 1)], lam_eval[has]))
     high = np.full(N, np.inf)
     has_r = right < grid.size
     if np.any(has_r):
-        high[has_r] = _bisect(lambda m: LL(m, has_r) >= cut[has_r],
+        high[has_r] = root(lambda m: LL(m, has_r) - cut[has_r],
                               np.maximum(grid[right[has_r] - 1], lam_eval[has_r]), grid[right[has_r]])
 
     x, y = np.exp(w[:, :ka]), np.exp(w[:, ka:])
