@@ -212,3 +212,20 @@ def test_bad_game_and_level_are_config_errors():
         fit_qre(OCHS_2, [[3, 1], [1, 1]]).log_likelihood_at([-1.0])
     with pytest.raises(ConfigError, match=r"data set \(1,\)"):
         fit_qre(OCHS_2, [[[1, 1], [0, 0]], [[1, 1], [0, 0]]])
+
+
+# --------------------------------------------------------------------------- the batched branch kernel
+@pytest.mark.parametrize("name", ["chicken", "ladder", "random"])
+def test_branch_grid_equals_the_traced_branch_at_every_grid_point(name):
+    """Only every 4th grid point is traced; the Newton-corrected points between must be the
+    principal branch too (also past the pitchfork of symmetric Chicken), i.e. equal what
+    :func:`sim.equilibria.trace` gives at every point."""
+    from sim.equilibria import trace
+    from sim.estimate.qre_branch import branch_grid, log_branch
+
+    game = {"chicken": sim.chicken(), "ladder": sim.ladder(K=5),
+            "random": tuple(np.random.default_rng(np.random.SeedSequence(4)).normal(size=(2, 4, 3)))}[name]
+    A, B = (np.asarray(m, float) for m in sim.payoff_matrices(game))
+    grid = np.concatenate([[0.0], np.logspace(-2, 3, 121)]) / max(np.ptp(A), np.ptp(B))
+    tr = trace((A, B), grid)
+    np.testing.assert_allclose(np.exp(branch_grid(A, B, grid)), np.exp(log_branch(A, B, grid, tr.x, tr.y)), atol=1e-10)
