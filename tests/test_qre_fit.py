@@ -134,6 +134,8 @@ def test_a_batch_equals_the_data_sets_fitted_one_by_one():
         assert float(one.lam) == pytest.approx(batch.lam[idx], rel=1e-10)
         np.testing.assert_allclose(one.interval, batch.interval[idx], rtol=1e-10)
         assert float(one.log_likelihood) == pytest.approx(batch.log_likelihood[idx], abs=1e-10)
+    # a (2, K) array is a pair too
+    assert float(fit_qre(OCHS_2, np.array([ca[0, 0], cb[0, 0]])).lam) == pytest.approx(batch.lam[0, 0], rel=1e-10)
     # one side's counts broadcast against the other side's batch
     shared = fit_qre(OCHS_2, [ca[0, 0], cb])
     assert shared.lam.shape == (2, 3)
@@ -192,7 +194,8 @@ def test_result_is_a_frozen_dataclass_that_names_the_branch():
     ([[5, 1], [3]], "counts[1]"),
     ([[0, 0], [0, 0]], "counts"),
     ([[5, 1]], "counts"),
-    (np.ones((2, 2)), "counts"),
+    (np.ones((3, 2)), "counts"),
+    ("ab", "counts"),
     ([[5, np.nan], [3, 3]], "counts[0]"),
     ([["a", 1], [3, 3]], "counts[0]"),
     ([np.ones((3, 2)), np.ones((4, 2))], "counts"),

@@ -166,7 +166,7 @@ def _game(game) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _counts(counts, shape) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(counts, np.ndarray) or not hasattr(counts, "__len__") or len(counts) != 2:
+    if isinstance(counts, (str, bytes)) or not hasattr(counts, "__len__") or len(counts) != 2:
         raise ConfigError("counts", "must be a pair [counts_a (K_A,), counts_b (K_B,)] (batches: (..., K_A), (..., K_B))")
     out = []
     for side, value, k in (("counts[0]", counts[0], shape[0]), ("counts[1]", counts[1], shape[1])):
@@ -214,7 +214,8 @@ def fit_qre(game, counts, *, level: float = 0.95) -> QREFit:
         One game, payoffs ``(K_A, K_B)`` (a game with war risk: its one-round normal form,
         :func:`sim.games.payoff_matrices`).
     counts : [counts_a, counts_b]
-        How often each side chose each rung: ``counts_a`` (..., K_A), ``counts_b`` (..., K_B),
+        How often each side chose each rung: ``counts_a`` (..., K_A), ``counts_b`` (..., K_B)
+        (a pair: a list or tuple, or an array whose first axis has length 2),
         nonnegative numbers (counts, not frequencies: frequencies give the same ``lam`` but a
         log-likelihood and interval for one observation).  Leading batch dimensions (which
         broadcast) are independent data sets on the same game, fitted together from one trace
