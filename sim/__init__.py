@@ -50,9 +50,9 @@ _EXPORTS: dict[str, str] = {
                      "TreeSolution", "load_tree", "AsymmetricEscalation", "asymmetric_escalation"], "sim.crisis"),
     # sweeps
     **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap", "SweepInterrupted"], "sim.sweeps"),
-    # estimation
-    **dict.fromkeys(["strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap"],
-                    "sim.estimate"),
+    # evidence: fits and estimators (issue 11)
+    **dict.fromkeys(["strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap",
+                     "fit_qre", "QREFit"], "sim.estimate"),
 }
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
 _SUBPACKAGES = {"games", "equilibria", "repeated", "dynamic", "crisis", "sweeps", "estimate", "config", "viz", "report", "errors",

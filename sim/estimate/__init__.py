@@ -2,6 +2,8 @@
 
 - :mod:`sim.estimate.qre_fit`: ``fit_qre``: logit quantal response equilibrium fitted to choice
   counts of a normal-form game by maximum likelihood (McKelvey and Palfrey 1995).
+  :mod:`sim.estimate.qre_branch` holds its batched kernel (the principal branch on a grid,
+  Newton corrections at any lambda, a vectorised bracketed root finder).
 - :mod:`sim.estimate.strategic`: ``strategic_deterrence``: the two-player deterrence tree estimated
   by strategic probit/logit (Signorino 1999, 2003; Kenkel and Signorino 2014, R package ``games``,
   ``egame12``).
@@ -17,7 +19,9 @@ from .sequence_data import ENDING_CODES, Sequences, read_sequences, sequences_fr
 from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, fitted_settings, sequence_likelihood
 from .strategic import StrategicBootstrap, StrategicFit, strategic_deterrence
 from .strategic_formula import strategic_deterrence_formula
+from .qre_fit import QREFit, fit_qre
 
 __all__ = ["ENDING_CODES", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
            "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "fitted_settings", "sequence_likelihood",
-           "strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap"]
+           "strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap",
+           "QREFit", "fit_qre"]
