@@ -41,6 +41,7 @@ from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
 from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
 from sim.report.evidence import evidence_markdown, run_evidence  # noqa: E402
+from sim.report.uncertainty import run_uncertainty, uncertainty_markdown  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
 
@@ -105,6 +106,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         if rc.evidence is not None:
             summary["evidence"] = _evidence(rc, game, keep.get("mpe_strategies"), out_dir)
             markdown += "\n\n" + evidence_markdown(summary["evidence"], game.sides)
+    if rc.uncertainty is not None:
+        summary["uncertainty"] = _uncertainty(rc, game, out_dir)
+        markdown += "\n\n" + uncertainty_markdown(summary["uncertainty"])
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
@@ -151,6 +155,17 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])
     return summary, pairs[main]["result"]
+
+
+def _uncertainty(rc: RunConfig, game, out_dir: Path) -> dict:
+    """Intervals from the parameter ranges and the Sobol indices (sim.sweeps.uncertainty)."""
+    uc, cc = rc.uncertainty, rc.crisis
+    params = {k: v for k, v in rc.game.items() if k != "name"}
+    settings = cc.settings.to_dict() if cc is not None else {}
+    return run_uncertainty(rc.game["name"], params, uc.params, uc.outcomes,
+                           strategies=None if cc is None else cc.strategies, settings=settings,
+                           samples=uc.samples, method=uc.method, level=uc.level, seed=rc.seed, sides=game.sides,
+                           out_dir=out_dir, memory_budget_gb=rc.memory_budget_gb)
 
 
 def _evidence(rc: RunConfig, game, mpe_strategies, out_dir: Path) -> dict:

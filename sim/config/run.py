@@ -511,6 +511,20 @@ def split_uncertain(section: str, raw: Mapping[str, Any], allowed) -> tuple[dict
     return out, tuple(specs)
 
 
+def point_values(raw: Any, where: str = "") -> Any:
+    """``raw`` with every range / distribution replaced by its point value, recursively (for the
+    nodes that refer to an uncertain parameter by interpolation, e.g. ``${game.war_cost}``)."""
+    from sim.sweeps.uncertainty import is_uncertain, uncertain_spec
+
+    if is_uncertain(raw):
+        return uncertain_spec(where or "value", raw).value
+    if isinstance(raw, Mapping):
+        return {k: point_values(v, f"{where}.{k}" if where else str(k)) for k, v in raw.items()}
+    if isinstance(raw, (list, tuple)):
+        return type(raw)(point_values(v, f"{where}[{i}]") for i, v in enumerate(raw))
+    return raw
+
+
 def validate_uncertainty(raw: Any, params: tuple) -> UncertaintyConfig | None:
     """Check the ``uncertainty`` node; ``None`` (or no parameter with a range) turns it off."""
     from sim.sweeps.uncertainty import UNCERTAINTY_METHODS
@@ -593,7 +607,7 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     experiment = check_name("experiment", cfg.get("experiment", "run"))
     from sim.config.models import validate_models  # here: config_models builds on this module's checks
 
-    models = validate_models(cfg.get("models"), scenario.sides)
+    models = validate_models(point_values(cfg.get("models"), "models"), scenario.sides)
     dynamic = validate_dynamic(cfg.get("dynamic")) if crisis is not None else None
     evidence = validate_evidence(cfg.get("evidence")) if crisis is not None and scenario.phases else None
     formats = validate_figure_formats(cfg.get("figure_formats"))

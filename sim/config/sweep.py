@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (UNCERTAIN_SETTINGS, split_uncertain, nominal_game, validate_figure_formats, _seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
+from sim.config.run import (point_values, UNCERTAIN_SETTINGS, split_uncertain, nominal_game, validate_figure_formats, _seed, CrisisConfig, ScenarioConfig, _count, _int, _require_mapping, _scenario, _string,
                             _unknown_keys, build_game, validate_crisis)
 from sim.config.safety import check_name
 from sim import limits
@@ -101,7 +101,7 @@ def validate_sweep(cfg: Mapping[str, Any]) -> SweepConfig:
     seed = _seed(cfg)
     validate_figure_formats(cfg.get("figure_formats"))
     scenario = _scenario(cfg.get("scenario"))
-    validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
+    validate_models(point_values(cfg.get("models"), "models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg, _ = nominal_game(cfg.get("game"))  # a range in the game config: its point value here
     game = build_game(game_cfg, scenario)
     ka, kb = game.n_actions

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sim.config.models import validate_models
-from sim.config.run import (nominal_game, validate_figure_formats, _seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
+from sim.config.run import (point_values, nominal_game, validate_figure_formats, _seed, ScenarioConfig, _require_mapping, _scenario, _strategy_spec,
                      _unknown_keys, build_game, crisis_settings)
 from sim.equilibria.nash import METHODS
 from sim.config.safety import check_name
@@ -101,7 +101,7 @@ def validate_tournament(cfg: Mapping[str, Any]) -> TournamentConfig:
     validate_figure_formats(cfg.get("figure_formats"))
     experiment = check_name("experiment", cfg.get("experiment", "tournament"))
     scenario = _scenario(cfg.get("scenario"))
-    validate_models(cfg.get("models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
+    validate_models(point_values(cfg.get("models"), "models"), scenario.sides)  # a scenario's models block: checked, used by run.py only
     game_cfg, _ = nominal_game(cfg.get("game"))  # a range in the game config: its point value here
     game: Game = build_game(game_cfg, scenario)  # names, keys, ranges and labels
     ka, kb = game.n_actions
