@@ -50,7 +50,7 @@ from sim.config.safety import RULE, check_name, interpolation_problem  # noqa: E
 from sim.errors import ConfigError  # noqa: E402
 from sim.viz.compare import OUTCOMES, curves_figure, outcome_figure, payoff_figure, rungs_figure  # noqa: E402
 from sim.report import finish_run  # noqa: E402
-from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell  # noqa: E402
+from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent, markdown_cell, param_label  # noqa: E402
 
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
 KEYS = ("experiment", "seed", "common", "variants", "figure_formats")
@@ -248,6 +248,11 @@ def variant_row(v: Variant, s: Mapping) -> dict:
             "expected_payoffs": [m["expected_payoffs"][x] for x in sides],
             "peak_mean_rung": [(m["peak_mean_rung"].get(x) or {}).get("rung") for x in sides],
             "K": crisis["K"], "curves": m["curves"]}
+    unc = s.get("uncertainty")
+    if unc:  # intervals over the variant's parameter ranges (sim.sweeps.uncertainty)
+        row["uncertainty"] = {r["outcome"]: {"low": r["low"], "high": r["high"], "top": r["top_parameter"]}
+                              for r in unc["outcomes"]}
+        row["uncertainty_level"] = unc["level"]
     return row
 
 
@@ -271,6 +276,8 @@ def compare_table(rows):
                         **{k: c[k] for k, _ in OUTCOMES}, "expected_rounds": c["expected_rounds"],
                         "peak_mean_rung_a": c["peak_mean_rung"][0], "peak_mean_rung_b": c["peak_mean_rung"][1],
                         "payoff_a": c["expected_payoffs"][0], "payoff_b": c["expected_payoffs"][1]})
+        for o, iv in (r.get("uncertainty") or {}).items():
+            rec[f"{o}_low"], rec[f"{o}_high"], rec[f"{o}_matters_most"] = iv["low"], iv["high"], iv["top"]
         rec.update({"stage_equilibria": r["equilibria"], "folder": r["dir"],
                     "overrides": json.dumps(r["overrides"], ensure_ascii=False)})
         out.append(rec)
@@ -298,6 +305,27 @@ def _different_games(rows) -> str:
 def _bold_names(names) -> str:
     bold = [f"**{markdown_cell(n)}**" for n in names]
     return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
+
+
+def _uncertainty_lines(rows) -> list[str]:
+    """P(war) of each variant with its interval over the parameter ranges and the parameter that
+    drives it most (the policy team's question in one table); empty when no variant has ranges."""
+    have = [r for r in rows if r.get("uncertainty") and "p_war_by_T" in r["uncertainty"] and r["crisis"]]
+    if not have:
+        return []
+    level = f"{100 * have[0]['uncertainty_level']:g}%"
+    out = ["", "## P(war) with parameter uncertainty", "",
+           f"Each variant's illustrative parameters carry ranges; the interval is the middle {level} of P(war) over "
+           "them (computed as in each variant's report, section \"How sure are these numbers?\"), and the last column "
+           "names the parameter that drives most of the spread (total-order Sobol index).", "",
+           f"| Variant | P(war) at the scenario's values | middle {level} over the ranges | matters most |",
+           "|---|--:|--:|---|"]
+    for r in have:
+        iv = r["uncertainty"]["p_war_by_T"]
+        top = param_label(iv["top"], units=False) if iv["top"] else "n/a"
+        out.append(f"| {markdown_cell(r['name'])} | {fmt_percent(r['crisis']['p_war'])} | "
+                   f"{fmt_percent(iv['low'])} to {fmt_percent(iv['high'])} | {top} |")
+    return out
 
 
 def compare_markdown(rows, seed: int, common: Mapping) -> str:
@@ -330,6 +358,7 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         else:
             cells = ["n/a"] * 10
         lines.append("| " + " | ".join(markdown_cell(x) for x in [r["name"], *cells, r["equilibria"]]) + " |")
+    lines += _uncertainty_lines(rows)
     withc = [r for r in rows if r["crisis"]]
     mixed = _different_games(withc)
     if mixed:

@@ -72,7 +72,8 @@ def test_compare_writes_every_file_and_a_complete_run_per_variant(comparison):
 def test_table_equals_the_variants_own_summaries(comparison):
     out = comparison
     summary = json.loads((out / "summary.json").read_text())
-    md_rows = {line.split("|")[1].strip(): line for line in (out / "summary.md").read_text().splitlines()
+    outcomes_md = (out / "summary.md").read_text().split("## Outcomes side by side")[1].split("\n## ")[0]
+    md_rows = {line.split("|")[1].strip(): line for line in outcomes_md.splitlines()
                if line.startswith("| ") and "%" in line}
     for v in summary["variants"]:
         own = json.loads((out / v["dir"] / "summary.json").read_text())
@@ -114,6 +115,15 @@ def test_briefing_exports_a_tidy_table_and_vector_figures(comparison):
     for d in [out, *(out / v["dir"] for v in summary["variants"])]:
         pngs = sorted(p.stem for p in (d / "figures").glob("*.png"))
         assert pngs and pngs == sorted(p.stem for p in (d / "figures").glob("*.svg")), d
+    # the policy team's question in one table: P(war) per variant with its interval and what drives it
+    baseline = summary["variants"][0]
+    own = json.loads((out / baseline["dir"] / "summary.json").read_text())
+    unc = {r["outcome"]: r for r in own["uncertainty"]["outcomes"]}["p_war_by_T"]
+    assert table["p_war_by_T_low"].iloc[0] == pytest.approx(unc["low"]) and table["p_war_by_T_high"].iloc[0] == \
+        pytest.approx(unc["high"])
+    assert table["p_war_by_T_matters_most"].iloc[0] == unc["top_parameter"]
+    md = (out / "summary.md").read_text()
+    assert "## P(war) with parameter uncertainty" in md
     svg = (out / "figures" / "compare_outcomes.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
 
