@@ -308,9 +308,10 @@ def build_game(game_cfg: Mapping[str, Any], scenario: ScenarioConfig | None = No
     """Build the configured game, with the scenario's side names and rung labels.
 
     Raises a one-line :class:`ConfigError` for an unknown game, an unknown or out-of-range
-    parameter, ragged or non-finite payoffs.
+    parameter, ragged or non-finite payoffs.  A parameter given as a range or a distribution
+    (:func:`nominal_game`) is built at its point value.
     """
-    game_cfg = dict(_require_mapping("game", game_cfg))
+    game_cfg, _ = nominal_game(game_cfg)  # a parameter given as a range is built at its point value
     name = game_cfg.pop("name", None)
     if name not in GAMES:
         raise ConfigError("game.name", f"unknown game {name!r}; allowed: {', '.join(sorted(GAMES))}")
