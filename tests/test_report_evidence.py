@@ -59,7 +59,8 @@ def test_default_run_evidence_equals_direct_calls(default_run):
                                  timing=cs.timing, first_mover=cs.first_mover, ending=ev["ending"], opening=cs.opening)
     a, b = rc.crisis.strategies
     stated = table[table["model"] == ev["stated"]].iloc[0]
-    fit = fit_sequences(data, rc.built_game, a, b, settings=cs, free={"execution_noise": (0.0, 0.9)})
+    fit = fit_sequences(data, rc.built_game, a, b, settings=cs, free={"execution_noise": (0.0, 0.9)},
+                        points=rc.evidence.points)
     assert stated["log_likelihood"] == pytest.approx(fit.log_likelihood, abs=1e-9)
     assert stated["execution_noise"] == pytest.approx(fit.params["execution_noise"], abs=1e-6)
     # the reported maximum is the likelihood at the reported estimate, and no grid point beats it
