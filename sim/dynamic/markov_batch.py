@@ -49,24 +49,38 @@ def _lse_softmax(z):
     return m + np.log(tot), e / tot
 
 
+def _profile(pa, pb):
+    """``pa (G, S, K_A)``, ``pb (G, S, K_B)`` -> the joint play ``(G, S, 1, K_A K_B)``."""
+    G, S, KA = pa.shape
+    return (pa[..., :, None] * pb[..., None, :]).reshape(G, S, 1, KA * pb.shape[-1])
+
+
 def values(R, T, d, pa, pb):
     """``(M (G, S, S), V (G, S, 2))``: ``M = I - d P_pi`` and the profile's values."""
-    r = np.einsum("gsa,gsb,gsabj->gsj", pa, pb, R)
-    P = np.einsum("gsa,gsb,gsabt->gst", pa, pb, T)
-    M = np.eye(R.shape[1])[None] - d * P
+    G, S, KA, KB, _ = R.shape
+    x = _profile(pa, pb)
+    r = (x @ R.reshape(G, S, KA * KB, 2))[:, :, 0]
+    P = (x @ T.reshape(G, S, KA * KB, S))[:, :, 0]
+    M = np.eye(S)[None] - d * P
     return M, np.linalg.solve(M, r)
 
 
 def _totals(R, T, d, V):
-    return R + d * np.einsum("gsabt,gtj->gsabj", T, V)
+    G, S, KA, KB, _ = R.shape
+    return R + d * (T.reshape(G, S * KA * KB, S) @ V).reshape(G, S, KA, KB, 2)
+
+
+def _qab(pa, pb, total):
+    """``Q_A (G, S, K_A)``, ``Q_B (G, S, K_B)`` from the totals ``(G, S, K_A, K_B, 2)``."""
+    QA = (total[..., 0] @ pb[..., :, None])[..., 0]
+    QB = (pa[..., None, :] @ total[..., 1])[..., 0, :]
+    return QA, QB
 
 
 def gaps(R, T, d, pa, pb):
     """The one-shot gap of each game ``(G,)`` (:func:`sim.dynamic.one_shot_gap`, stacked) and ``V``."""
     _, V = values(R, T, d, pa, pb)
-    total = _totals(R, T, d, V)
-    qa = np.einsum("gsb,gsab->gsa", pb, total[..., 0])
-    qb = np.einsum("gsa,gsab->gsb", pa, total[..., 1])
+    qa, qb = _qab(pa, pb, _totals(R, T, d, V))
     dev = np.concatenate([qa.max(-1) - V[..., 0], qb.max(-1) - V[..., 1]], -1)
     return dev.max(-1), V
 
@@ -77,21 +91,21 @@ def _q(R, T, d, pa, pb, want_jac: bool):
     nA, n = S * KA, S * (KA + KB)
     M, V = values(R, T, d, pa, pb)
     total = _totals(R, T, d, V)
-    QA = np.einsum("gsb,gsab->gsa", pb, total[..., 0])
-    QB = np.einsum("gsa,gsab->gsb", pa, total[..., 1])
+    QA, QB = _qab(pa, pb, total)
     Q = np.concatenate([QA.reshape(G, nA), QB.reshape(G, n - nA)], 1)
     if not want_jac:
         return Q, None
     Minv = np.linalg.inv(M)
-    GA = np.einsum("gsb,gsabj->gsaj", pb, total)
-    GB = np.einsum("gsa,gsabj->gsbj", pa, total)
-    TA = np.einsum("gsb,gsabt->gsat", pb, T).reshape(G, nA, S)
-    TB = np.einsum("gsa,gsabt->gsbt", pa, T).reshape(G, n - nA, S)
+    GA = (pb[:, :, None, None, :] @ total)[..., 0, :]                                # (G, S, KA, 2)
+    GB = (pa[:, :, None, :] @ total.reshape(G, S, KA, KB * 2)).reshape(G, S, KB, 2)  # (G, S, KB, 2)
+    TA = (pb[:, :, None, None, :] @ T)[..., 0, :].reshape(G, nA, S)
+    TB = (pa[:, :, None, :] @ T.reshape(G, S, KA, KB * S)).reshape(G, n - nA, S)
     dV = [np.concatenate([(Minv[..., None] * GA[:, None, :, :, j]).reshape(G, S, nA),
                           (Minv[..., None] * GB[:, None, :, :, j]).reshape(G, S, n - nA)], axis=2) for j in (0, 1)]
     D = np.empty((G, n, n))
-    D[:, :nA] = d * TA @ dV[0]
-    D[:, nA:] = d * TB @ dV[1]
+    np.matmul(TA, dV[0], out=D[:, :nA])
+    np.matmul(TB, dV[1], out=D[:, nA:])
+    D *= d
     for s in range(S):  # direct terms (a loop over states, not games)
         ra, rb = slice(s * KA, (s + 1) * KA), slice(nA + s * KB, nA + (s + 1) * KB)
         D[:, ra, rb] += total[:, s, :, :, 0]
@@ -116,12 +130,14 @@ def _h(R, T, d, w, lam, want_jac: bool = False):
         H = np.concatenate(H, 1)
         if not want_jac:
             return H
-        X = D * pi[:, None, :]
-        out = np.empty_like(X)
+        J = D  # J = I - lam (I - 1 s^T per block) (dQ/dpi * pi), built in place in D's memory
+        J *= pi[:, None, :]
         for sl, sm, K in ((slice(0, nA), soft[0], KA), (slice(nA, None), soft[1], KB)):
-            Xb = X[:, sl].reshape(G, S, K, -1)
-            out[:, sl] = (Xb - np.einsum("gsk,gskn->gsn", sm, Xb)[:, :, None, :]).reshape(G, S * K, -1)
-        J = np.eye(D.shape[1])[None] - lam[:, None, None] * out
+            Xb = J[:, sl].reshape(G, S, K, -1)
+            Xb -= sm[:, :, None, :] @ Xb
+        J *= -lam[:, None, None]
+        n = J.shape[1]
+        J.reshape(G, n * n)[:, ::n + 1] += 1.0
         return H, J, np.concatenate(dlam, 1)
 
 
