@@ -191,6 +191,7 @@ def _alternating(K, m, opening, first, stage, w, mu, EA, EB):
             transitions[..., s, :, :, :] = (EB @ step[..., x0, :, :])[..., None, :, :]
     for s in (war, settled, mediated):
         transitions[..., s, :, :, s] = 1.0
+    payoffs.setflags(write=False), transitions.setflags(write=False)  # handed over to the game, not copied
     if opening is None:
         start = 0
     else:
@@ -286,6 +287,7 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
         transitions[..., s, :, :, :] = by_counter[counters[s]]
     for s in (war, settled, mediated):
         transitions[..., s, :, :, s] = 1.0
+    payoffs.setflags(write=False), transitions.setflags(write=False)  # handed over to the game, not copied
     if opening is None:
         start = 0
     else:

@@ -35,8 +35,10 @@ __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains"
 
 
 def _array(name: str, value: Any, ndim: int, batch: bool = False) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64)
+    try:  # an owning read-only float64 array (as the builders hand over) is kept, anything else copied
+        owned = isinstance(value, np.ndarray) and value.dtype == np.float64 and value.base is None \
+            and not value.flags.writeable
+        arr = value if owned else np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ConfigError(name, "must be a rectangular array of numbers") from None
     if arr.ndim < ndim or (arr.ndim != ndim and not batch):

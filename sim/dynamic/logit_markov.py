@@ -103,12 +103,19 @@ def merge_identical_states(game: StochasticGame):
     has one shape.
     """
     S = game.n_states
-    pay = np.moveaxis(game.payoffs.reshape((-1,) + game.payoffs.shape[-4:]), 1, 0).reshape(S, -1)
-    tr = np.moveaxis(game.transitions.reshape((-1,) + game.transitions.shape[-4:]), 1, 0).reshape(S, -1)
-    rows = np.ascontiguousarray(np.concatenate([pay, tr], axis=1))
+    pay = game.payoffs.reshape((-1,) + game.payoffs.shape[-4:])
+    tr = game.transitions.reshape((-1,) + game.transitions.shape[-4:])
+    rows = np.ascontiguousarray(np.concatenate([pay[0].reshape(S, -1), tr[0].reshape(S, -1)], axis=1))
     keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()  # one bytes key per row
     _, rep, cls = np.unique(keys, return_index=True, return_inverse=True)
     cls = cls.ravel()
+    if pay.shape[0] > 1:  # a batch: split off the states that differ from their class's first in some game
+        first = rep[cls]
+        for s in np.flatnonzero(first != np.arange(S)):  # a loop over states (memory: one state of every game)
+            if not (np.array_equal(pay[:, s], pay[:, first[s]]) and np.array_equal(tr[:, s], tr[:, first[s]])):
+                cls[s] = -1
+        cls = np.where(cls >= 0, cls, cls.max() + 1 + np.cumsum(cls < 0) - 1)
+        _, rep, cls = np.unique(cls, return_index=True, return_inverse=True)
     C = rep.size
     if C == S:
         return game, None
