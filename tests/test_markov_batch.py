@@ -174,3 +174,25 @@ def test_bad_batch_inputs_are_one_line_errors():
         with pytest.raises(ConfigError) as err:
             call()
         assert err.value.field == field and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("structured_n", [0, 10**9], ids=["structured", "dense"])
+def test_structured_and_dense_batch_solves_agree_with_single_calls(monkeypatch, structured_n):
+    """The batch solves its bordered systems by the Woodbury form (block diagonal + rank 2S) from
+    markov_batch.STRUCTURED_N unknowns, densely below: both give each game's own MPE."""
+    import sim.dynamic.markov_batch as mb
+
+    monkeypatch.setattr(mb, "STRUCTURED_N", structured_n)
+    rng = np.random.default_rng(79)
+    batch = random_batch(rng, 10)
+    m = markov_perfect(batch)
+    cs = CrisisSettings(discount=0.9, execution_noise=0.02, settle_after=2, mediation=0.05)
+    eb = escalation_game(sim.ladder(K=3, war_cost=np.array([10.0, 200.0])), cs)
+    me = markov_perfect(eb)
+    monkeypatch.setattr(mb, "STRUCTURED_N", 10**9)
+    for i in range(10):
+        s = markov_perfect(one(batch, i))
+        assert close(s.policy_a, m.policy_a[i]) and close(s.policy_b, m.policy_b[i])
+    for i, wc in enumerate((10.0, 200.0)):
+        s = markov_perfect(escalation_game(sim.ladder(K=3, war_cost=wc), cs))
+        assert close(s.policy_a, me.policy_a[i]) and close(s.policy_b, me.policy_b[i])

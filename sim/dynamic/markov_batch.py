@@ -165,44 +165,155 @@ def _bordered(J, dl, t):
 
 
 # --------------------------------------------------------------------------- 2. corrector and tangent
-def _tangent(J, dl, t_prev):
+STRUCTURED_N = 40  # unknowns from which the bordered systems are solved by the structured (Woodbury) form
+
+
+def _structured(R, T, d, w, lam):
+    """``H (G, n)``, ``dH/dlam (G, n)`` and ``dH/dw = Bd + Ul @ Cr`` as ``(Bd (G, S, m, m), Ul (G, n, 2S),
+    Cr (G, 2S, n))``, ``m = K_A + K_B`` (``markov_trace.Kernel.structured``, stacked): ``Bd`` couples the
+    two sides within a state (on the indices :func:`_perm`), ``Ul @ Cr`` is the rank-``2S`` rest."""
+    G, S, KA, KB, _ = R.shape
+    nA, n, m = S * KA, S * (KA + KB), KA + KB
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        pi = np.exp(w)
+        pa, pb = pi[:, :nA].reshape(G, S, KA), pi[:, nA:].reshape(G, S, KB)
+        M, V = values(R, T, d, pa, pb)
+        total = _totals(R, T, d, V)
+        QA, QB = _qab(pa, pb, total)
+        Minv = np.linalg.inv(M)
+        GA = (pb[:, :, None, None, :] @ total)[..., 0, :]
+        GB = (pa[:, :, None, :] @ total.reshape(G, S, KA, KB * 2)).reshape(G, S, KB, 2)
+        C = np.concatenate([np.concatenate([(Minv[..., None] * GA[:, None, :, :, j]).reshape(G, S, nA),
+                                            (Minv[..., None] * GB[:, None, :, :, j]).reshape(G, S, n - nA)], axis=2)
+                            for j in (0, 1)], axis=1)                                       # (G, 2S, n)
+        U = np.zeros((G, n, 2 * S))
+        U[:, :nA, :S] = d * (pb[:, :, None, None, :] @ T)[..., 0, :].reshape(G, nA, S)
+        U[:, nA:, S:] = d * (pa[:, :, None, :] @ T.reshape(G, S, KA, KB * S)).reshape(G, n - nA, S)
+        H, dl, soft = [], [], []
+        for sl, z, K in ((slice(0, nA), QA, KA), (slice(nA, None), QB, KB)):
+            lse, sm = _lse_softmax(lam[:, None, None] * z)
+            H.append((w[:, sl].reshape(G, S, K) - lam[:, None, None] * z + lse).reshape(G, -1))
+            soft.append(sm)
+            dl.append((-z + (sm * z).sum(-1, keepdims=True)).reshape(G, -1))
+            Ub = U[:, sl].reshape(G, S, K, -1)
+            Ub -= sm[:, :, None, :] @ Ub
+        U *= -lam[:, None, None]
+        C *= pi[:, None, :]
+        X = np.zeros((G, S, m, m))
+        X[:, :, :KA, KA:] = total[..., 0]
+        X[:, :, KA:, :KA] = total[..., 1].transpose(0, 1, 3, 2)
+        X *= pi[:, _perm(S, KA, KB)][:, :, None, :]
+        X[:, :, :KA] -= soft[0][:, :, None, :] @ X[:, :, :KA]
+        X[:, :, KA:] -= soft[1][:, :, None, :] @ X[:, :, KA:]
+        X *= -lam[:, None, None, None]
+        X += np.eye(m)
+    return np.concatenate(H, 1), np.concatenate(dl, 1), (X, U, C)
+
+
+def _perm(S, KA, KB):
+    """Global indices of state s's unknowns (A's then B's), ``(S, K_A + K_B)``."""
+    nA = S * KA
+    return np.concatenate([np.arange(nA).reshape(S, KA), nA + np.arange(S * KB).reshape(S, KB)], 1)
+
+
+def _lin(R, T, d, w, lam):
+    """``(H, dl, fac)``: the residual, ``dH/dlam`` and ``dH/dw`` as ``(J,)`` (dense) or ``(Bd, Ul, Cr)``."""
+    G, S, KA, KB, _ = R.shape
+    if S * (KA + KB) >= STRUCTURED_N and S > 1:
+        return _structured(R, T, d, w, lam)
+    H, J, dl = _h(R, T, d, w, lam, True)
+    return H, dl, (J,)
+
+
+def _bsolve(R, T, d, x, dl, fac, t, rhs):
+    """``(y, ok)``: the bordered systems ``[[dH/dw, dl], [t^T]] y = rhs`` at the points ``x (G, n + 1)``.
+
+    Structured factors are solved by the Woodbury formula (stacked block solves plus a
+    ``2S + 2`` system) and checked by their residual; games where that is poor or singular are
+    solved densely (``markov_trace.bordered_solve``, stacked)."""
+    if len(fac) == 1:
+        return _solve(_bordered(fac[0], dl, t), rhs)
+    Bd, Ul, Cr = fac
+    G, n, k = Ul.shape
+    S, KA, KB = R.shape[1], R.shape[2], R.shape[3]
+    perm = _perm(S, KA, KB)
+    W = np.zeros((G, n + 1, k + 3))  # [Ul, dl, e_n, rhs]
+    W[:, :n, :k], W[:, :n, k], W[:, n, k + 1], W[:, :, k + 2] = Ul, dl, 1.0, rhs
+    Vt = np.zeros((G, k + 2, n + 1))
+    Vt[:, :k, :n], Vt[:, k, n], Vt[:, k + 1] = Cr, 1.0, t
+    Vt[:, k + 1, n] -= 1.0
+    y = np.full((G, n + 1), np.nan)
+    good = np.zeros(G, bool)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            W[:, perm] = np.linalg.solve(Bd, W[:, perm])   # diag(Bd, 1)^{-1} [Ul, dl, e_n, rhs]
+        except np.linalg.LinAlgError:
+            pass  # a singular block: every game of this call is solved densely below
+        else:
+            Z, y0 = W[..., :k + 2], W[..., k + 2]
+            small = np.eye(k + 2)[None] + Vt @ Z
+            c, solved = _solve(small, (Vt @ y0[..., None])[..., 0])
+            y = y0 - (Z @ c[..., None])[..., 0]
+            Bx = np.zeros((G, n))
+            Bx[:, perm] = (Bd @ y[:, perm][..., None])[..., 0]
+            res = np.concatenate([Bx + (Ul @ (Cr @ y[:, :n, None]))[..., 0] + dl * y[:, n:],
+                                  np.sum(t * y, 1)[:, None]], 1) - rhs
+            err = np.abs(res).max(1)
+            good = solved & np.isfinite(err) & (err <= 1e-9 * (1 + np.abs(rhs).max(1)))
+    bad = np.flatnonzero(~good)
+    ok = np.ones(G, bool)
+    if bad.size:  # poor or singular structured solves: the dense bordered systems of those games
+        _, J, dlb = _h(R[bad], T[bad], d, x[bad, :-1], x[bad, -1], True)
+        y[bad], ok[bad] = _solve(_bordered(J, dlb, t[bad]), rhs[bad])
+    return y, ok
+
+
+def _tangent(R, T, d, x, dl, fac, t_prev):
     """Unit tangents ``(G, n + 1)`` oriented along ``t_prev``, and the mask of successful solves."""
     rhs = np.zeros(t_prev.shape)
     rhs[:, -1] = 1.0
-    t, ok = _solve(_bordered(J, dl, t_prev), rhs)
+    t, ok = _bsolve(R, T, d, x, dl, fac, t_prev, rhs)
     with np.errstate(invalid="ignore", divide="ignore"):
         t /= np.linalg.norm(t, axis=1, keepdims=True)
     t = np.where(np.sum(t * t_prev, 1, keepdims=True) >= 0, t, -t)
     return t, ok & np.all(np.isfinite(t), 1)
 
 
+def _take(fac, idx):
+    return tuple(a[idx] for a in fac)
+
+
 def _correct(R, T, d, x_pred, t, max_iter: int = 8):
     """Newton on ``[H(x); t . (x - x_pred)] = 0`` for every game (as ``markov_trace._correct``).
 
-    Returns ``x (G, n + 1)``, ``ok (G,)``, ``iters (G,)``, and ``J, dl`` at ``x`` where the
-    corrector converged inside the loop (``have (G,)``; elsewhere they must be recomputed).
+    Returns ``x (G, n + 1)``, ``ok (G,)``, ``iters (G,)``, and ``dl, fac`` (the linearisation)
+    at ``x`` where the corrector converged inside the loop (``have (G,)``; elsewhere they must
+    be recomputed).
     """
     G, n1 = x_pred.shape
-    n = n1 - 1
     x = x_pred.copy()
     prev = np.full(G, np.inf)
     run = np.ones(G, bool)
     ok = np.zeros(G, bool)
     have = np.zeros(G, bool)
     iters = np.zeros(G, int)
-    Js, dls = np.empty((G, n, n)), np.empty((G, n))
+    dls, facs = np.empty((G, n1 - 1)), None
     for it in range(max_iter):
         run &= x[:, -1] >= 0
         r = np.flatnonzero(run)
         if r.size == 0:
             break
-        H, J, dl = _h(R[r], T[r], d, x[r, :-1], x[r, -1], True)
+        H, dl, fac = _lin(R[r], T[r], d, x[r, :-1], x[r, -1])
+        if facs is None:
+            facs = tuple(np.empty((G,) + a.shape[1:]) for a in fac)
         err = np.abs(H).max(1)
         fail = ~np.isfinite(err) | (err > (0.5 if it == 1 else 1.0) * prev[r])
         conv = ~fail & (err <= TOL)
         c = r[conv]
         ok[c], have[c], iters[c] = True, True, it
-        Js[c], dls[c] = J[conv], dl[conv]
+        dls[c] = dl[conv]
+        for store, a in zip(facs, fac):
+            store[c] = a[conv]
         run[r[fail | conv]] = False
         go = ~fail & ~conv
         g = r[go]
@@ -210,7 +321,7 @@ def _correct(R, T, d, x_pred, t, max_iter: int = 8):
             continue
         prev[g] = err[go]
         rhs = np.concatenate([H[go], np.sum(t[g] * (x[g] - x_pred[g]), 1)[:, None]], 1)
-        step, solved = _solve(_bordered(J[go], dl[go], t[g]), rhs)
+        step, solved = _bsolve(R[g], T[g], d, x[g], dl[go], _take(fac, go), t[g], rhs)
         x[g] -= step
         run[g[~solved]] = False
     r = np.flatnonzero(run)  # max_iter iterations: accepted if the residual is within TOL
@@ -218,7 +329,7 @@ def _correct(R, T, d, x_pred, t, max_iter: int = 8):
         H = _h(R[r], T[r], d, x[r, :-1], x[r, -1])
         good = np.abs(H).max(1) <= TOL
         ok[r[good]], iters[r[good]] = True, max_iter
-    return x, ok, iters, have, Js, dls
+    return x, ok, iters, have, dls, facs
 
 
 # --------------------------------------------------------------------------- 3. the branches
@@ -239,8 +350,8 @@ class _Branch:
                                  np.zeros((G, 1))], 1)
         t0 = np.zeros((G, n + 1))
         t0[:, -1] = 1.0
-        _, J, dl = _h(R, T, d, self.x[:, :-1], self.x[:, -1], True)
-        self.t, ok = _tangent(J, dl, t0)
+        _, dl, fac = _lin(R, T, d, self.x[:, :-1], self.x[:, -1])
+        self.t, ok = _tangent(R, T, d, self.x, dl, fac, t0)
         if not ok.all():
             raise RuntimeError(f"Markov QRE continuation: singular start in game {int(np.flatnonzero(~ok)[0])}")
         self.h = np.full(G, h0)
@@ -254,15 +365,17 @@ class _Branch:
     def step(self) -> np.ndarray:
         """One predictor-corrector step of every active game; positions of those that accepted."""
         x_pred = self.x + self.h[:, None] * self.t
-        new, ok, iters, have, J, dl = _correct(self.R, self.T, self.d, x_pred, self.t)
+        new, ok, iters, have, dl, fac = _correct(self.R, self.T, self.d, x_pred, self.t)
         ok &= np.linalg.norm(new - x_pred, axis=1) <= 0.5 * self.h
-        need = ok & ~have  # converged at the last iteration: linearise there for the tangent
-        if need.any():
-            _, J[need], dl[need] = _h(self.R[need], self.T[need], self.d, new[need, :-1], new[need, -1], True)
+        need = np.flatnonzero(ok & ~have)  # converged at the last iteration: linearise there for the tangent
+        if need.size:
+            _, dl[need], f = _lin(self.R[need], self.T[need], self.d, new[need, :-1], new[need, -1])
+            for store, a in zip(fac, f):
+                store[need] = a
         t_new = self.t.copy()
         a = np.flatnonzero(ok)
         if a.size:
-            ta, tok = _tangent(J[a], dl[a], self.t[a])
+            ta, tok = _tangent(self.R[a], self.T[a], self.d, new[a], dl[a], _take(fac, a), self.t[a])
             t_new[a] = ta
             ok[a] &= tok & (np.sum(ta * self.t[a], 1) >= 0.9)
         self.steps += 1
