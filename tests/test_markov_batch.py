@@ -196,3 +196,23 @@ def test_structured_and_dense_batch_solves_agree_with_single_calls(monkeypatch, 
     for i, wc in enumerate((10.0, 200.0)):
         s = markov_perfect(escalation_game(sim.ladder(K=3, war_cost=wc), cs))
         assert close(s.policy_a, me.policy_a[i]) and close(s.policy_b, me.policy_b[i])
+
+
+def test_failed_games_raise_or_are_nan():
+    """A game with no MPE by lam_max fails: the whole call raises (default), or that game is NaN (errors="nan")
+    while the others keep their own MPE."""
+    rng = np.random.default_rng(80)
+    batch = random_batch(rng, 8)
+    full = markov_perfect(batch)
+    cut = float(np.median(full.lam))
+    late = full.lam > cut
+    assert late.any() and (~late).any()
+    with pytest.raises(RuntimeError, match=r"in game \d of the batch"):
+        markov_perfect(batch, lam_max=cut)
+    m = markov_perfect(batch, lam_max=cut, errors="nan")
+    assert np.all(np.isnan(m.policy_a[late])) and np.all(np.isnan(m.values[late])) and np.all(np.isinf(m.one_shot_gap[late]))
+    assert not m.pure[late].any()
+    assert close(m.policy_a[~late], full.policy_a[~late]) and close(m.policy_b[~late], full.policy_b[~late])
+    with pytest.raises(ConfigError) as err:
+        markov_perfect(batch, errors="ignore")
+    assert err.value.field == "errors"

@@ -276,7 +276,7 @@ def indifference_solve(game: StochasticGame, policy_a, policy_b, support_tol: fl
 
 def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
                    support_tol: float = 1e-6, near: float = 0.05,
-                   memory_budget_gb: float | None = None) -> MarkovPerfect:
+                   memory_budget_gb: float | None = None, errors: str = "raise") -> MarkovPerfect:
     """The Markov perfect equilibrium selected by the principal logit Markov QRE branch.
 
     Follows the branch from uniform play (``lam = 0``) as ``lam`` grows (module docstring).
@@ -307,6 +307,10 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
         A batch is solved in chunks of games that fit this budget
         (:func:`sim.dynamic.markov_batch.batch_bytes` per game; default
         :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`); one game over it is a ``ConfigError``.
+    errors : "raise" or "nan"
+        For a batch: a game whose continuation fails (or finds no MPE by ``lam_max``) raises
+        ``RuntimeError`` for the whole call (``"raise"``), or gets NaN policies, values and
+        ``lam``, ``one_shot_gap = inf`` and ``pure = False`` (``"nan"``, what sweeps use).
 
     Returns
     -------
@@ -320,8 +324,10 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     """
     game = _check_game(game, batch=True)
     lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
+    if errors not in ("raise", "nan"):
+        raise ConfigError("errors", f"must be 'raise' or 'nan', got {errors!r}")
     if game.batch_shape:
-        return _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb)
+        return _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb, errors)
     red, cls = merge_identical_states(game)  # identical states share policies on the branch: trace the merged game
     kern = Kernel(red)
     lift = (lambda p: p) if cls is None else (lambda p: p[cls])
@@ -383,7 +389,7 @@ def _chunks(game: StochasticGame, red: StochasticGame, memory_budget_gb) -> int:
     return int(budget // per)
 
 
-def _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb) -> MarkovPerfect:
+def _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb, errors) -> MarkovPerfect:
     """:func:`markov_perfect` of a batch: chunks of games that fit the budget, each one stacked call."""
     red, cls = merge_identical_states(game)
     step = _chunks(game, red, memory_budget_gb)
@@ -392,13 +398,20 @@ def _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb) 
     G = R.shape[0]
     pa, pb = np.zeros(R.shape[:3]), np.zeros(R.shape[:2] + R.shape[3:4])
     lam, gap = np.zeros(G), np.zeros(G)
+    failed = np.zeros(G, bool)
     for lo in range(0, G, step):  # a loop over memory-sized chunks of games, not over games
         sl = slice(lo, lo + step)
-        pa[sl], pb[sl], lam[sl], gap[sl] = markov_batch.perfect(
+        pa[sl], pb[sl], lam[sl], gap[sl], bad = markov_batch.perfect(
             Rr[sl], Tr[sl], game.discount, cls, R[sl], T[sl], lam_max=lam_max, gap_tol=gap_tol,
             support_tol=support_tol, near=near)
+        if bad and errors == "raise":
+            g, msg = min(bad.items())
+            raise RuntimeError(f"{msg} in game {lo + g} of the batch (flat index)")
+        failed[[lo + g for g in bad]] = True
+    pa[failed], pb[failed] = 1.0 / pa.shape[-1], 1.0 / pb.shape[-1]  # placeholders for the values, then NaN
     V = markov_batch.values(R, T, game.discount, pa, pb)[1]
-    pure = np.all((pa == 0) | (pa == 1), (1, 2)) & np.all((pb == 0) | (pb == 1), (1, 2))
+    pure = np.all((pa == 0) | (pa == 1), (1, 2)) & np.all((pb == 0) | (pb == 1), (1, 2)) & ~failed
+    pa[failed], pb[failed], V[failed], lam[failed], gap[failed] = np.nan, np.nan, np.nan, np.nan, np.inf
     bs = game.batch_shape
     return MarkovPerfect(pa.reshape(bs + pa.shape[1:]), pb.reshape(bs + pb.shape[1:]), V.reshape(bs + V.shape[1:]),
                          lam.reshape(bs), gap.reshape(bs), pure.reshape(bs))

@@ -357,6 +357,7 @@ class _Branch:
         self.h = np.full(G, h0)
         self.steps = np.zeros(G, int)
         self.games = np.arange(G)
+        self.failed = {}  # original index -> message, for the games whose continuation stalled
 
     def keep(self, mask) -> None:
         for name in ("R", "T", "x", "t", "h", "steps", "games"):
@@ -381,16 +382,18 @@ class _Branch:
         self.steps += 1
         rej = ~ok
         self.h[rej] *= 0.5
-        if np.any(self.h < 1e-10):
-            g = int(np.flatnonzero(self.h < 1e-10)[0])
-            raise RuntimeError(f"Markov QRE continuation stalled at lam={self.x[g, -1]:.6g} (step size underflow) "
-                               f"in game {int(self.games[g])} of the batch")
-        if np.any(self.steps > MAX_STEPS):
-            g = int(np.flatnonzero(self.steps > MAX_STEPS)[0])
-            raise RuntimeError(f"Markov QRE continuation exceeded {MAX_STEPS} steps at lam={self.x[g, -1]:.6g} "
-                               f"in game {int(self.games[g])} of the batch")
         self.x[ok], self.t[ok] = new[ok], t_new[ok]
         self.h[ok & (iters <= 3)] *= 2.0
+        stalled, long = self.h < 1e-10, self.steps > MAX_STEPS
+        for g in np.flatnonzero(stalled | long):  # a loop over the (rare) failed games, to word their messages
+            self.failed[int(self.games[g])] = (
+                f"Markov QRE continuation stalled at lam={self.x[g, -1]:.6g} (step size underflow)" if stalled[g] else
+                f"Markov QRE continuation exceeded {MAX_STEPS} steps at lam={self.x[g, -1]:.6g}")
+        if np.any(stalled | long):
+            pos = np.cumsum(~(stalled | long)) - 1
+            ok = ok & ~(stalled | long)
+            self.keep(~(stalled | long))
+            return pos[ok]
         return np.flatnonzero(ok)
 
 
@@ -458,7 +461,9 @@ def perfect(R, T, d, lift, full_R, full_T, *, lam_max, gap_tol, support_tol, nea
 
     ``R, T`` the traced (merged) games ``(G, C, ...)``; ``lift (S,)`` or None maps the full
     game's states to the merged ones; ``full_R, full_T (G, S, ...)`` the games the result is
-    verified on.  Returns ``policy_a (G, S, K_A)``, ``policy_b``, ``lam (G,)``, ``gap (G,)``.
+    verified on.  Returns ``policy_a (G, S, K_A)``, ``policy_b``, ``lam (G,)``, ``gap (G,)`` and
+    ``failed``: ``{game: message}`` for the games whose continuation stalled or found no MPE by
+    ``lam_max`` (their rows are left at 0).
     """
     G, S, KA, KB, _ = R.shape
     n = S * (KA + KB)
@@ -513,18 +518,17 @@ def perfect(R, T, d, lift, full_R, full_T, *, lam_max, gap_tol, support_tol, nea
             found[c] = True
             out_a[gi[c]], out_b[gi[c]], out_lam[gi[c]], out_gap[gi[c]] = fa, fb, lam[c], gap
         over = ~found & (lam > lam_max)
-        if over.any():
-            g = int(gi[np.flatnonzero(over)[0]])
-            raise RuntimeError(f"markov_perfect: no Markov perfect equilibrium with one-shot gap <= {gap_tol:g} "
-                               f"found by lam={lam[over][0]:.6g} in game {g} of the batch (smallest gap {best[g]:.3g})")
-        if found.any():
+        for g, lg in zip(gi[over], lam[over]):  # a loop over the (rare) failed games, to word their messages
+            br.failed[int(g)] = (f"markov_perfect: no Markov perfect equilibrium with one-shot gap <= {gap_tol:g} "
+                                 f"found by lam={lg:.6g} (smallest gap {best[g]:.3g})")
+        if found.any() or over.any():
             keep = np.ones(br.games.size, bool)
-            keep[pos[found]] = False
+            keep[pos[found | over]] = False
             br.keep(keep)
         if br.games.size == 0:
             break
         pos = br.step()
-    return out_a, out_b, out_lam, out_gap
+    return out_a, out_b, out_lam, out_gap, br.failed
 
 
 def trace(R, T, d, lam):
