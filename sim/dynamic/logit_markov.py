@@ -38,7 +38,7 @@ import numpy as np
 
 from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
 from sim import limits
-from sim.dynamic import markov_batch
+from sim.dynamic import markov_batch, markov_batch_select
 from sim.dynamic.markov_trace import TOL, Kernel, branch, solve_fixed
 from sim.errors import ConfigError, nonnegative_number
 
@@ -401,7 +401,7 @@ def _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb, 
     failed = np.zeros(G, bool)
     for lo in range(0, G, step):  # a loop over memory-sized chunks of games, not over games
         sl = slice(lo, lo + step)
-        pa[sl], pb[sl], lam[sl], gap[sl], bad = markov_batch.perfect(
+        pa[sl], pb[sl], lam[sl], gap[sl], bad = markov_batch_select.perfect(
             Rr[sl], Tr[sl], game.discount, cls, R[sl], T[sl], lam_max=lam_max, gap_tol=gap_tol,
             support_tol=support_tol, near=near)
         if bad and errors == "raise":
@@ -438,7 +438,7 @@ def _qre_batch(game, lam, memory_budget_gb) -> MarkovQRE:
         ok = np.zeros(idx.size, bool)
         if cls is not None:
             Rr, Tr = _flat(red)
-            wr, good = markov_batch.trace(Rr[idx], Tr[idx], d, lam[idx])
+            wr, good = markov_batch_select.trace(Rr[idx], Tr[idx], d, lam[idx])
             C = red.n_states
             wl = np.concatenate([wr[:, :C * KA].reshape(-1, C, KA)[:, cls].reshape(idx.size, -1),
                                  wr[:, C * KA:].reshape(-1, C, KB)[:, cls].reshape(idx.size, -1)], 1)
@@ -447,7 +447,7 @@ def _qre_batch(game, lam, memory_budget_gb) -> MarkovQRE:
             w[idx[ok]] = wl[ok]
         rest = idx[~ok]
         if rest.size:
-            wf, good = markov_batch.trace(R[rest], T[rest], d, lam[rest])
+            wf, good = markov_batch_select.trace(R[rest], T[rest], d, lam[rest])
             if not good.all():
                 raise RuntimeError(f"Markov QRE: correction at lam={lam[rest][~good][0]:g} failed in game "
                                    f"{int(rest[~good][0])} of the batch")

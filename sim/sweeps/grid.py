@@ -255,7 +255,13 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
         (by the last round T, or ever when ``rounds`` is None), ``payoff_a``, ``payoff_b``
         (expected total discounted payoffs), ``expected_rounds``; Monte Carlo only:
         ``payoff_a_sem``, ``payoff_b_sem``, ``p_war_by_T_sem``, ``p_settled_by_T_sem``,
-        ``p_mediated_by_T_sem``.
+        ``p_mediated_by_T_sem``; the stated pair's credibility ``deviation_gain_a``,
+        ``deviation_gain_b``; the Markov perfect equilibrium of each point's escalation game
+        (:data:`MPE_OUTCOMES`, no strategies needed; one batched
+        :func:`sim.dynamic.markov_perfect` per chunk and settings group, the crisis under it by
+        :func:`sim.dynamic.markov_path`; NaN where no MPE is found): ``mpe_p_war_by_T``,
+        ``mpe_mean_rung`` (both sides), ``mpe_mean_rung_a``, ``mpe_mean_rung_b``,
+        ``mpe_value_a``, ``mpe_value_b`` (discounted values from the opening state).
     method : "exact" or "monte_carlo"
     settings : CrisisSettings or mapping
         The crisis settings of every point (:class:`sim.repeated.CrisisSettings`, or a mapping of
