@@ -216,3 +216,18 @@ def test_failed_games_raise_or_are_nan():
     with pytest.raises(ConfigError) as err:
         markov_perfect(batch, errors="ignore")
     assert err.value.field == "errors"
+
+
+def test_sweep_mpe_outcomes_refuse_what_the_dynamic_game_cannot_take():
+    """Swept perception noise or discount 1, settings with perception noise, or a memory budget too small for
+    one point's escalation game: one-line ConfigErrors before anything is evaluated."""
+    from sim.sweeps import grid_sweep
+
+    cases = [({"war_cost": [10.0, 20.0], "perception_noise": [0.0, 0.1]}, dict(discount=0.9), {}),
+             ({"war_cost": [10.0, 20.0], "discount": [0.5, 1.0]}, dict(), {}),
+             ({"war_cost": [10.0, 20.0]}, dict(discount=0.9, perception_noise=0.1), {}),
+             ({"war_cost": [10.0, 20.0]}, dict(discount=0.9), dict(memory_budget_gb=1e-6))]
+    for grid, settings, kw in cases:
+        with pytest.raises(ConfigError) as err:
+            grid_sweep("ladder", dict(K=3), grid, None, ["mpe_p_war_by_T"], settings=settings, progress=False, **kw)
+        assert "\n" not in str(err.value)

@@ -12,7 +12,10 @@
   ``Credibility``, sizes, policy iteration over many games) in :mod:`sim.dynamic.credibility_core`.
 - :mod:`sim.dynamic.logit_markov`: logit Markov QRE (``markov_qre``) on the principal branch and the
   Markov perfect equilibrium it selects (``markov_perfect``); continuation in
-  :mod:`sim.dynamic.markov_trace`.
+  :mod:`sim.dynamic.markov_trace`; for a batch of games (a parameter grid in one call) in
+  :mod:`sim.dynamic.markov_batch` and :mod:`sim.dynamic.markov_batch_select`.
+- :mod:`sim.dynamic.policies`: also ``markov_path`` (P(war), mean rungs... of a Markov profile,
+  batched).
 """
 
 from __future__ import annotations

@@ -95,6 +95,10 @@ def plan(game: str, base: Mapping[str, Any], grid, strategies, outcomes: Sequenc
     fixed, chain = 0, 0
     exact = False
     if any(o in MPE_OUTCOMES for o in outcomes):
+        for name, bad in (("perception_noise", lambda v: v != 0), ("discount", lambda v: v >= 1)):
+            if name in grid.names and any(bad(float(v)) for v in grid.axes[grid.names.index(name)].values):
+                raise ConfigError(grid_field, f"the mpe_* outcomes need {'perception_noise 0' if name[0] == 'p' else 'discount < 1'} "
+                                              f"at every point (the dynamic game), but the grid sweeps {name}")
         per_point += _mpe_bytes(one, settings, grid, first)
     if any(o not in GAME_OUTCOMES + MPE_OUTCOMES for o in outcomes) and strategies is not None:
         K, rounds = ka, settings.get("rounds")
