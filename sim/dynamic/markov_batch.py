@@ -232,12 +232,18 @@ def _lin(R, T, d, w, lam):
     return H, dl, (J,)
 
 
-def _bsolve(R, T, d, x, dl, fac, t, rhs):
+def _rows(a, idx):
+    """``a[idx]`` (a copy) unless ``idx`` is every row in order (then ``a`` itself)."""
+    return a if idx is None or (idx.size == a.shape[0] and (idx.size == 0 or idx[-1] == idx.size - 1)) else a[idx]
+
+
+def _bsolve(R, T, d, x, dl, fac, t, rhs, idx=None):
     """``(y, ok)``: the bordered systems ``[[dH/dw, dl], [t^T]] y = rhs`` at the points ``x (G, n + 1)``.
 
     Structured factors are solved by the Woodbury formula (stacked block solves plus a
     ``2S + 2`` system) and checked by their residual; games where that is poor or singular are
-    solved densely (``markov_trace.bordered_solve``, stacked)."""
+    solved densely (``markov_trace.bordered_solve``, stacked).  ``R, T`` are indexed by ``idx``
+    (positions of the games of ``x``; None: all), only where a dense solve is needed."""
     if len(fac) == 1:
         return _solve(_bordered(fac[0], dl, t), rhs)
     Bd, Ul, Cr = fac
@@ -270,16 +276,17 @@ def _bsolve(R, T, d, x, dl, fac, t, rhs):
     bad = np.flatnonzero(~good)
     ok = np.ones(G, bool)
     if bad.size:  # poor or singular structured solves: the dense bordered systems of those games
-        _, J, dlb = _h(R[bad], T[bad], d, x[bad, :-1], x[bad, -1], True)
+        rows = bad if idx is None else idx[bad]
+        _, J, dlb = _h(R[rows], T[rows], d, x[bad, :-1], x[bad, -1], True)
         y[bad], ok[bad] = _solve(_bordered(J, dlb, t[bad]), rhs[bad])
     return y, ok
 
 
-def _tangent(R, T, d, x, dl, fac, t_prev):
+def _tangent(R, T, d, x, dl, fac, t_prev, idx=None):
     """Unit tangents ``(G, n + 1)`` oriented along ``t_prev``, and the mask of successful solves."""
     rhs = np.zeros(t_prev.shape)
     rhs[:, -1] = 1.0
-    t, ok = _bsolve(R, T, d, x, dl, fac, t_prev, rhs)
+    t, ok = _bsolve(R, T, d, x, dl, fac, t_prev, rhs, idx)
     with np.errstate(invalid="ignore", divide="ignore"):
         t /= np.linalg.norm(t, axis=1, keepdims=True)
     t = np.where(np.sum(t * t_prev, 1, keepdims=True) >= 0, t, -t)
@@ -287,7 +294,9 @@ def _tangent(R, T, d, x, dl, fac, t_prev):
 
 
 def _take(fac, idx):
-    return tuple(a[idx] for a in fac)
+    """The linearisations of the games ``idx`` (a mask or positions; no copy when that is all of them)."""
+    every = idx.all() if idx.dtype == bool else idx.size == fac[0].shape[0] and np.array_equal(idx, np.arange(idx.size))
+    return fac if every else tuple(a[idx] for a in fac)
 
 
 def _correct(R, T, d, x_pred, t, max_iter: int = 8):
@@ -310,7 +319,7 @@ def _correct(R, T, d, x_pred, t, max_iter: int = 8):
         r = np.flatnonzero(run)
         if r.size == 0:
             break
-        H, dl, fac = _lin(R[r], T[r], d, x[r, :-1], x[r, -1])
+        H, dl, fac = _lin(_rows(R, r), _rows(T, r), d, x[r, :-1], x[r, -1])
         if facs is None:
             facs = tuple(np.empty((G,) + a.shape[1:]) for a in fac)
         err = np.abs(H).max(1)
@@ -328,7 +337,7 @@ def _correct(R, T, d, x_pred, t, max_iter: int = 8):
             continue
         prev[g] = err[go]
         rhs = np.concatenate([H[go], np.sum(t[g] * (x[g] - x_pred[g]), 1)[:, None]], 1)
-        step, solved = _bsolve(R[g], T[g], d, x[g], dl[go], _take(fac, go), t[g], rhs)
+        step, solved = _bsolve(R, T, d, x[g], dl[go], _take(fac, go), t[g], rhs, g)
         x[g] -= step
         run[g[~solved]] = False
     r = np.flatnonzero(run)  # max_iter iterations: accepted if the residual is within TOL
@@ -383,7 +392,7 @@ class _Branch:
         t_new = self.t.copy()
         a = np.flatnonzero(ok)
         if a.size:
-            ta, tok = _tangent(self.R[a], self.T[a], self.d, new[a], dl[a], _take(fac, a), self.t[a])
+            ta, tok = _tangent(self.R, self.T, self.d, new[a], dl[a], _take(fac, a), self.t[a], a)
             t_new[a] = ta
             ok[a] &= tok & (np.sum(ta * self.t[a], 1) >= 0.9)
         self.steps += 1
