@@ -169,7 +169,10 @@ def test_bad_batch_inputs_are_one_line_errors():
              (lambda: markov_qre(batch, 1.0, x0=(np.ones((3, 2)) / 2, np.ones((3, 3)) / 3)), "x0"),
              (lambda: markov_qre(batch, [1.0, 2.0]), "lam"),
              (lambda: markov_qre(batch, [1.0, -2.0, 1.0]), "lam"),
-             (lambda: markov_perfect(batch, memory_budget_gb=1e-9), "memory_budget_gb")]
+             (lambda: markov_perfect(batch, memory_budget_gb=1e-9), "memory_budget_gb"),
+             # 10,000 11-rung escalation games would be ~143 GiB: refused before allocating
+             (lambda: escalation_game(sim.ladder(K=11, war_cost=np.linspace(1.0, 300.0, 10_000)),
+                                      CrisisSettings(discount=0.9)), "game")]
     for call, field in cases:
         with pytest.raises(ConfigError) as err:
             call()

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import limits
 from sim.dynamic.game import StochasticGame
 from sim.errors import ConfigError
 from sim.repeated import CrisisSettings
@@ -210,8 +211,21 @@ def _stage(game, cs: CrisisSettings):
     return np.stack(np.broadcast_arrays(A + ws * wa, B + ws * wb), -1), ws
 
 
+def _check_batch_size(batch_shape, K: int, m: int | None, start: bool, alternating: bool, memory_budget_gb) -> None:
+    """A batch's payoffs and transitions fit the memory budget, or one line (before allocating)."""
+    pairs = len(_states(K, m, False)[0]) - 3
+    S = int(start) + pairs * (2 if alternating else 1) + 3
+    G = int(np.prod(batch_shape, dtype=float)) if batch_shape else 1
+    need = 8.0 * G * S * K * K * (S + 2)
+    budget = limits.budget_bytes(memory_budget_gb)
+    if need > budget:
+        raise ConfigError("game", f"a batch of {G} escalation games of {S} states needs ~{limits.gib(need)} GiB, over "
+                                  f"the {budget / limits.GIB:g} GiB memory budget; at most {max(0, int(budget // (need / G)))} "
+                                  f"games fit at once")
+
+
 def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str | None = None,
-                    opening: tuple[int, int] | None = None) -> EscalationGame:
+                    opening: tuple[int, int] | None = None, memory_budget_gb: float | None = None) -> EscalationGame:
     """The repeated crisis of a stage game as a stochastic game (see the module docstring).
 
     Parameters
@@ -230,6 +244,9 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     opening : (x, y), optional
         Overrides ``settings.opening``: open the crisis as if the last executed rung pair were
         ``(x, y)``; default: a ``start`` state of its own.
+    memory_budget_gb : float, optional
+        A batch whose ``payoffs`` and ``transitions`` (``8 S K^2 (S + 2)`` bytes a game) would
+        exceed it is refused before allocating (default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`).
 
     Returns
     -------
@@ -254,6 +271,8 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
                                                        "rung pair (a side that misreads it does not know the state)")
     m = cs.settle_after
     cs.opening_pair(K)
+    _check_batch_size(np.broadcast_shapes(*(np.shape(x)[:-2] for x in (game.A, game.B) if np.ndim(x) >= 2)), K, m,
+                      opening is None, cs.alternating, memory_budget_gb)
     if cs.alternating:
         stage, w = _stage(game, cs)
         labels, pairs, counters, movers, nxt, payoffs, transitions, start = _alternating(

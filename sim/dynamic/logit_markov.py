@@ -380,8 +380,8 @@ def _flat(game: StochasticGame):
 def _chunks(game: StochasticGame, red: StochasticGame, memory_budget_gb) -> int:
     """Games per chunk within the memory budget (one-line ConfigError if one game does not fit)."""
     budget = limits.budget_bytes(memory_budget_gb)
-    per = markov_batch.batch_bytes(red.n_states, *red.n_actions) + 8 * game.payoffs[0].size * 3
-    per += 8 * game.transitions.reshape(-1, *game.transitions.shape[-4:])[0].size
+    S, (KA, KB) = game.n_states, game.n_actions
+    per = markov_batch.batch_bytes(red.n_states, *red.n_actions) + 8 * S * KA * KB * (3 * 2 + S)  # + the game's rows
     if per > budget:
         raise ConfigError("memory_budget_gb", f"one game of {game.n_states} states and {game.n_actions} actions needs "
                                               f"~{limits.gib(per)} GiB for markov_perfect, "

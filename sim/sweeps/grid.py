@@ -154,7 +154,7 @@ def _mpe(out, gb, idx: np.ndarray, kw, budget_gb) -> None:
     from sim.dynamic import escalation_game, markov_path, markov_perfect
 
     cs = CrisisSettings.from_mapping(kw)
-    eb = escalation_game(gb[idx], cs)
+    eb = escalation_game(gb[idx], cs, memory_budget_gb=budget_gb)
     m = markov_perfect(eb, memory_budget_gb=budget_gb, errors="nan")  # a point without an MPE found: NaN
     path = markov_path(eb, m.policy_a, m.policy_b, cs.rounds)
     vals = {"mpe_p_war_by_T": path["p_war"], "mpe_mean_rung_a": path["mean_rung_a"],
