@@ -194,7 +194,6 @@ def markov_path(escalation: EscalationGame, policy_a, policy_b, rounds: int | No
     rb = np.where((mover == 0)[..., None], onehot[esc.last_pair[:, 1]], rb)
     act = S - 3
     mean_a, mean_b = ra[:, :act] @ np.arange(K), rb[:, :act] @ np.arange(K)   # (G, act)
-    war, settled, mediated = act, act + 1, act + 2
     if rounds is None:
         Q = P[:, :act, :act]
         M = np.eye(act)[None] - np.transpose(Q, (0, 2, 1))
