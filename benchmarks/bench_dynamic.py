@@ -11,7 +11,13 @@
    grid with the subgame-perfection test as well (the one-shot deviations at every product
    state, the costly part).  A refused batch (over ``sim.dynamic.credibility_core.MAX_BYTES``) is
    reported as refused.
-3. With ``--sgamesolver PYTHON`` (a Python with sgamesolver installed; it needs numpy < 2, so
+3. Batched MPE: the ladder over a ``--batch`` x ``--batch`` grid of (war_cost, advantage) with
+   ``--batch-rungs`` rungs (default the scenario's 11), the same settings:
+   ``markov_perfect(escalation_game(batch))`` in one call (the branches of all games advance
+   together, sim.dynamic.markov_batch) against a loop of single ``markov_perfect`` calls on the
+   same games, measured in the same run; the largest policy difference between the two and the
+   largest one-shot gap are printed.
+4. With ``--sgamesolver PYTHON`` (a Python with sgamesolver installed; it needs numpy < 2, so
    its own venv): the same escalation game is saved with ``np.save`` and solved there by
    ``sgamesolver.homotopy.QRE`` (subprocess, benchmarks/_sgamesolver_run.py); both limits are
    compared (max abs policy difference) and the time ratio printed.  ``--sgamesolver-game``:
@@ -68,6 +74,31 @@ def bench_credibility(n: int, subgame_perfect: bool = False):
     return c, time.perf_counter() - t
 
 
+def bench_batch(n: int, K: int):
+    """One batched ``markov_perfect`` on an n x n grid of K-rung escalation games vs a loop of single calls."""
+    params = {k: v for k, v in SCENARIO.items() if k not in ("war_cost", "advantage", "K")}
+    war_cost, advantage = np.linspace(20.0, 300.0, n), np.linspace(5.0, 40.0, n)
+    cs = CrisisSettings(**SETTINGS)
+    t = time.perf_counter()
+    eb = escalation_game(sim.games.build("ladder", K=K, war_cost=war_cost[:, None], advantage=advantage[None, :],
+                                        **params), cs)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    mb = markov_perfect(eb)
+    batch = time.perf_counter() - t
+    t = time.perf_counter()
+    diff, gap = 0.0, 0.0
+    for i in range(n):  # the reference: one call per game
+        for j in range(n):
+            g = escalation_game(sim.games.build("ladder", K=K, war_cost=war_cost[i], advantage=advantage[j], **params),
+                                cs)
+            m = markov_perfect(g)
+            diff = max(diff, np.abs(m.policy_a - mb.policy_a[i, j]).max(), np.abs(m.policy_b - mb.policy_b[i, j]).max())
+            gap = max(gap, one_shot_gap(g, mb.policy_a[i, j], mb.policy_b[i, j]))
+    loop = time.perf_counter() - t
+    return eb, mb, build, batch, loop, diff, gap
+
+
 def _map_row(c, n, sec, sp):
     what = "values, best responses, gains" + (" and subgame perfection" if sp else "")
     extra = f"; subgame perfect at {np.mean(c.is_subgame_perfect):.1%}" if sp else ""
@@ -118,6 +149,9 @@ def main(argv=None):
     ap.add_argument("--grid", type=int, default=200, help="credibility map is grid x grid games")
     ap.add_argument("--fallback-grid", type=int, default=40,
                     help="grid also timed with the subgame-perfection test (one-shot deviations at every state)")
+    ap.add_argument("--batch", type=int, default=10, help="batched MPE on a batch x batch grid (0: skip)")
+    ap.add_argument("--batch-rungs", type=int, default=11, help="rungs of the batched escalation games")
+    ap.add_argument("--skip-credibility", action="store_true", help="skip the credibility maps")
     ap.add_argument("--sgamesolver", default=None, metavar="PYTHON", help="python of a venv with sgamesolver")
     ap.add_argument("--sgamesolver-game", choices=["full", "merged", "both"], default="both",
                     help="solve the full escalation game, the merged one, or both (default)")
@@ -130,7 +164,16 @@ def main(argv=None):
     rows.append((f"markov_perfect, 11-rung escalation game ({eg.n_states} states, 11 x 11 actions), "
                  f"best of {args.repeat}", f"{best:.3f} s",
                  f"gap {res.one_shot_gap:.1e}, lam {res.lam:.4g}, {'pure' if res.pure else 'mixed'}"))
+    if args.batch:
+        eb, mb, build, batch, loop, diff, gap = bench_batch(args.batch, args.batch_rungs)
+        G = args.batch ** 2
+        rows.append((f"markov_perfect, {G} escalation games ({args.batch_rungs} rungs, {eb.n_states} states) in one call",
+                     f"{batch:.2f} s", f"build {build:.2f} s; {np.mean(mb.pure):.0%} pure; max gap {gap:.1e}"))
+        rows.append((f"markov_perfect, the same {G} games one call each (loop)", f"{loop:.2f} s",
+                     f"batch speed-up {loop / batch:.1f}x; max |policy diff| batch vs loop {diff:.1e}"))
     for n, sp in ((args.grid, False), (args.fallback_grid, True)):
+        if args.skip_credibility:
+            break
         try:
             c, sec = bench_credibility(n, sp)
             rows.append(_map_row(c, n, sec, sp))

@@ -77,8 +77,23 @@ def test_escalation_game_validation_one_line():
             escalation_game(pd, **kwargs)
         assert err.value.field == field and "\n" not in str(err.value)
     with pytest.raises(ConfigError) as err:
-        escalation_game(sim.chicken(value=np.array([1.0, 2.0])), CrisisSettings(discount=0.9))
+        escalation_game(sim.chicken(value=np.array([1.0, 2.0])).A[0, 0], CrisisSettings(discount=0.9))
     assert err.value.field == "game"
+
+
+@pytest.mark.parametrize("timing", ["simultaneous", "alternating"])
+def test_escalation_game_of_a_batch_stacks_the_single_games(timing):
+    """A batch of stage games gives the batch of stochastic games, each equal to its own build."""
+    cs = CrisisSettings(discount=0.9, execution_noise=0.05, settle_after=2, mediation=0.1, timing=timing)
+    war_cost, war_risk = np.array([[20.0], [150.0]]), np.array([0.2, 0.5, 0.9])
+    eb = escalation_game(sim.ladder(K=3, war_cost=war_cost, war_risk=war_risk), cs)
+    assert eb.batch_shape == (2, 3)
+    for i in range(2):
+        for j in range(3):
+            one = escalation_game(sim.ladder(K=3, war_cost=war_cost[i, 0], war_risk=war_risk[j]), cs)
+            assert eb.n_states == one.n_states and eb.state_labels == one.state_labels
+            assert np.allclose(eb.payoffs[i, j], one.payoffs, rtol=0, atol=1e-12)
+            assert np.allclose(eb.transitions[i, j], one.transitions, rtol=0, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- random games

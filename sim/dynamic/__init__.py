@@ -12,18 +12,21 @@
   ``Credibility``, sizes, policy iteration over many games) in :mod:`sim.dynamic.credibility_core`.
 - :mod:`sim.dynamic.logit_markov`: logit Markov QRE (``markov_qre``) on the principal branch and the
   Markov perfect equilibrium it selects (``markov_perfect``); continuation in
-  :mod:`sim.dynamic.markov_trace`.
+  :mod:`sim.dynamic.markov_trace`; for a batch of games (a parameter grid in one call) in
+  :mod:`sim.dynamic.markov_batch` and :mod:`sim.dynamic.markov_batch_select`.
+- :mod:`sim.dynamic.policies`: also ``markov_path`` (P(war), mean rungs... of a Markov profile,
+  batched).
 """
 
 from __future__ import annotations
 
 from .game import StochasticGame, policy_values, action_values, deviation_gains, one_shot_gap, best_response
 from .escalation import EscalationGame, escalation_game
-from .policies import policy_to_strategy, strategy_to_policy
+from .policies import markov_path, policy_to_strategy, strategy_to_policy
 from .credibility_core import Credibility
 from .credibility import credibility
 from .logit_markov import MarkovPerfect, MarkovQRE, markov_perfect, markov_qre
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap", "best_response",
-           "EscalationGame", "escalation_game", "policy_to_strategy", "strategy_to_policy", "Credibility", "credibility",
+           "EscalationGame", "escalation_game", "markov_path", "policy_to_strategy", "strategy_to_policy", "Credibility", "credibility",
            "MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import limits
 from sim.dynamic.game import StochasticGame
 from sim.errors import ConfigError
 from sim.repeated import CrisisSettings
@@ -174,22 +175,24 @@ def _alternating(K, m, opening, first, stage, w, mu, EA, EB):
         nxt[p] = _next_table(K, m, sub, settled)
     cont = (1.0 - w) * (1.0 - mu)
     xs, ys = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")
-    payoffs = np.zeros((S, K, K, 2))
-    transitions = np.zeros((S, K, K, S))
-    for s in range(S - 3):
+    bs = w.shape[:-2]  # the batch shape of a batch of stage games
+    payoffs = np.zeros(bs + (S, K, K, 2))
+    transitions = np.zeros(bs + (S, K, K, S))
+    for s in range(S - 3):  # a loop over states (not games)
         p, (x0, y0), c = movers[s], pairs[s], counters[s]
-        step = np.zeros((K, K, S))  # the standing pair (x, y) after the move -> next state
-        step[:, :, war] = w
-        step[:, :, mediated] += (1.0 - w) * mu
-        step[xs, ys, nxt[p, c]] += cont
+        step = np.zeros(bs + (K, K, S))  # the standing pair (x, y) after the move -> next state
+        step[..., war] = w
+        step[..., mediated] += (1.0 - w) * mu
+        step[..., xs, ys, nxt[p, c]] += cont
         if p == 0:  # A moves; B's rung y0 stands
-            payoffs[s] = (EA @ stage[:, y0])[:, None, :]
-            transitions[s] = (EA @ step[:, y0])[:, None, :]
+            payoffs[..., s, :, :, :] = (EA @ stage[..., :, y0, :])[..., :, None, :]
+            transitions[..., s, :, :, :] = (EA @ step[..., :, y0, :])[..., :, None, :]
         else:       # B moves; A's rung x0 stands
-            payoffs[s] = (EB @ stage[x0])[None, :, :]
-            transitions[s] = (EB @ step[x0])[None, :, :]
+            payoffs[..., s, :, :, :] = (EB @ stage[..., x0, :, :])[..., None, :, :]
+            transitions[..., s, :, :, :] = (EB @ step[..., x0, :, :])[..., None, :, :]
     for s in (war, settled, mediated):
-        transitions[s, :, :, s] = 1.0
+        transitions[..., s, :, :, s] = 1.0
+    payoffs.setflags(write=False), transitions.setflags(write=False)  # handed over to the game, not copied
     if opening is None:
         start = 0
     else:
@@ -198,23 +201,41 @@ def _alternating(K, m, opening, first, stage, w, mu, EA, EB):
 
 
 def _stage(game, cs: CrisisSettings):
-    """Per-round expected payoffs (K, K, 2) at executed rungs and the scaled war risk (K, K)."""
+    """Per-round expected payoffs (..., K, K, 2) at executed rungs and the scaled war risk (..., K, K)."""
     A, B = np.asarray(game.A, float), np.asarray(game.B, float)
     w = np.zeros(A.shape) if game.war_probability is None else np.asarray(game.war_probability, float)
     wpay = np.zeros(2) if game.war_payoff is None else np.asarray(game.war_payoff, float)
-    ws = cs.war_probability(w)
-    return np.stack([A + ws * wpay[0], B + ws * wpay[1]], -1), ws
+    shape = np.broadcast_shapes(A.shape, B.shape, w.shape, wpay.shape[:-1] + (1, 1))
+    ws = np.broadcast_to(cs.war_probability(w), shape)
+    wa, wb = wpay[..., 0, None, None], wpay[..., 1, None, None]
+    return np.stack(np.broadcast_arrays(A + ws * wa, B + ws * wb), -1), ws
+
+
+def _check_batch_size(batch_shape, K: int, m: int | None, start: bool, alternating: bool, memory_budget_gb) -> None:
+    """A batch's payoffs and transitions fit the memory budget, or one line (before allocating)."""
+    pairs = len(_states(K, m, False)[0]) - 3
+    S = int(start) + pairs * (2 if alternating else 1) + 3
+    G = int(np.prod(batch_shape, dtype=float)) if batch_shape else 1
+    need = 8.0 * G * S * K * K * (S + 2)
+    budget = limits.budget_bytes(memory_budget_gb)
+    if need > budget:
+        raise ConfigError("game", f"a batch of {G} escalation games of {S} states needs ~{limits.gib(need)} GiB, over "
+                                  f"the {budget / limits.GIB:g} GiB memory budget; at most {max(0, int(budget // (need / G)))} "
+                                  f"games fit at once")
 
 
 def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str | None = None,
-                    opening: tuple[int, int] | None = None) -> EscalationGame:
+                    opening: tuple[int, int] | None = None, memory_budget_gb: float | None = None) -> EscalationGame:
     """The repeated crisis of a stage game as a stochastic game (see the module docstring).
 
     Parameters
     ----------
     game : sim.games.Game
-        One square K x K game (no batch).  ``A``, ``B`` are the stage payoffs; its
-        ``war_probability`` and ``war_payoff`` give the war risk and the war payoff.
+        A square K x K game, or a batch of them (``A.shape == (..., K, K)``, e.g. a ladder
+        built over a parameter grid): then the result is a batch of stochastic games with the
+        same states (payoffs ``(..., S, K, K, 2)``), for :func:`sim.dynamic.markov_perfect`.
+        ``A``, ``B`` are the stage payoffs; its ``war_probability`` and ``war_payoff`` give
+        the war risk and the war payoff.
     settings : CrisisSettings, optional
         ``discount`` must be < 1 (infinite horizon; ``rounds`` is ignored); execution noise,
         ``settle_after``, mediation and ``war_risk_scale`` are used; perception noise must be 0.
@@ -223,6 +244,9 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     opening : (x, y), optional
         Overrides ``settings.opening``: open the crisis as if the last executed rung pair were
         ``(x, y)``; default: a ``start`` state of its own.
+    memory_budget_gb : float, optional
+        A batch whose ``payoffs`` and ``transitions`` (``8 S K^2 (S + 2)`` bytes a game) would
+        exceed it is refused before allocating (default :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`).
 
     Returns
     -------
@@ -234,9 +258,9 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     opening = cs.opening
     if not hasattr(game, "A") or not hasattr(game, "B"):
         raise ConfigError("game", f"must be a sim.games.Game, got {type(game).__name__}")
-    if np.ndim(game.A) != 2:
-        raise ConfigError("game", f"must be one game, not a batch (A has shape {np.shape(game.A)})")
-    K, KB = np.shape(game.A)
+    if np.ndim(game.A) < 2:
+        raise ConfigError("game", f"needs K x K payoff matrices, got A of shape {np.shape(game.A)}")
+    K, KB = np.shape(game.A)[-2:]
     if K != KB:
         raise ConfigError("game", f"the repeated crisis needs a square K x K game, got {K} x {KB}")
     if not cs.discount < 1.0:
@@ -247,6 +271,8 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
                                                        "rung pair (a side that misreads it does not know the state)")
     m = cs.settle_after
     cs.opening_pair(K)
+    _check_batch_size(np.broadcast_shapes(*(np.shape(x)[:-2] for x in (game.A, game.B) if np.ndim(x) >= 2)), K, m,
+                      opening is None, cs.alternating, memory_budget_gb)
     if cs.alternating:
         stage, w = _stage(game, cs)
         labels, pairs, counters, movers, nxt, payoffs, transitions, start = _alternating(
@@ -263,22 +289,24 @@ def escalation_game(game, settings: CrisisSettings | None = None, *, timing: str
     mu = cs.mediation_table(K)
     cont = (1.0 - w) * (1.0 - mu)
     exec_pair = EA[:, None, :, None] * EB[None, :, None, :]  # (i, j, x, y)
-    payoffs = np.zeros((S, K, K, 2))
-    transitions = np.zeros((S, K, K, S))
+    bs = w.shape[:-2]  # the batch shape of a batch of stage games
+    payoffs = np.zeros(bs + (S, K, K, 2))
+    transitions = np.zeros(bs + (S, K, K, S))
     active = S - 3
-    payoffs[:active] = np.einsum("ijxy,xyk->ijk", exec_pair, stage)[None]
+    payoffs[..., :active, :, :, :] = np.einsum("ijxy,...xyk->...ijk", exec_pair, stage)[..., None, :, :, :]
     xs, ys = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")
     by_counter = []
     for c in range(m or 1):  # the transition of an active state depends only on its counter
-        step = np.zeros((K, K, S))  # executed (x, y) -> next state
-        step[:, :, war] = w
-        step[:, :, mediated] += (1.0 - w) * mu
-        step[xs, ys, nxt[c]] += cont
-        by_counter.append(np.einsum("ijxy,xyt->ijt", exec_pair, step))
+        step = np.zeros(bs + (K, K, S))  # executed (x, y) -> next state
+        step[..., war] = w
+        step[..., mediated] += (1.0 - w) * mu
+        step[..., xs, ys, nxt[c]] += cont
+        by_counter.append(np.einsum("ijxy,...xyt->...ijt", exec_pair, step))
     for s in range(active):
-        transitions[s] = by_counter[counters[s]]
+        transitions[..., s, :, :, :] = by_counter[counters[s]]
     for s in (war, settled, mediated):
-        transitions[s, :, :, s] = 1.0
+        transitions[..., s, :, :, s] = 1.0
+    payoffs.setflags(write=False), transitions.setflags(write=False)  # handed over to the game, not copied
     if opening is None:
         start = 0
     else:

@@ -34,13 +34,16 @@ __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains"
 
 
 
-def _array(name: str, value: Any, ndim: int) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64)
+def _array(name: str, value: Any, ndim: int, batch: bool = False) -> np.ndarray:
+    try:  # an owning read-only float64 array (as the builders hand over) is kept, anything else copied
+        owned = isinstance(value, np.ndarray) and value.dtype == np.float64 and value.base is None \
+            and not value.flags.writeable
+        arr = value if owned else np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ConfigError(name, "must be a rectangular array of numbers") from None
-    if arr.ndim != ndim:
-        raise ConfigError(name, f"must have {ndim} dimensions, got shape {arr.shape}")
+    if arr.ndim < ndim or (arr.ndim != ndim and not batch):
+        raise ConfigError(name, f"must have {ndim} dimensions{' (after any batch dimensions)' if batch else ''}, "
+                                f"got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ConfigError(name, "must be finite (got NaN or infinity)")
     return arr
@@ -52,11 +55,14 @@ class StochasticGame:
 
     Attributes
     ----------
-    payoffs : ndarray (S, K_A, K_B, 2)
-        Stage payoffs ``payoffs[s, a, b, side]`` (side 0 = A, 1 = B), finite floats.
-    transitions : ndarray (S, K_A, K_B, S)
+    payoffs : ndarray (..., S, K_A, K_B, 2)
+        Stage payoffs ``payoffs[s, a, b, side]`` (side 0 = A, 1 = B), finite floats.  Leading
+        dimensions ``...`` (``batch_shape``) make a *batch* of games with the same states and
+        actions (one per parameter point); only :func:`sim.dynamic.markov_perfect` and
+        :func:`sim.dynamic.markov_qre` take batches, the other functions one game.
+    transitions : ndarray (..., S, K_A, K_B, S)
         ``transitions[s, a, b, s2]``: probability of moving to ``s2``; non-negative, each
-        row sums to 1 (within 1e-9).
+        row sums to 1 (within 1e-9).  Same batch shape as ``payoffs``.
     discount : float in [0, 1)
         Weight of the next step (step t weighted by ``discount ** t``, t = 0, 1, ...).
     state_labels : tuple of str
@@ -74,13 +80,14 @@ class StochasticGame:
     state_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        pay = _array("payoffs", self.payoffs, 4)
-        if pay.shape[-1] != 2 or min(pay.shape[:3]) < 1:
-            raise ConfigError("payoffs", f"must have shape (S, K_A, K_B, 2), got {pay.shape}")
-        S, KA, KB, _ = pay.shape
-        tr = _array("transitions", self.transitions, 4)
-        if tr.shape != (S, KA, KB, S):
-            raise ConfigError("transitions", f"must have shape {(S, KA, KB, S)} (from payoffs), got {tr.shape}")
+        pay = _array("payoffs", self.payoffs, 4, batch=True)
+        if pay.shape[-1] != 2 or min(pay.shape[-4:-1]) < 1 or 0 in pay.shape:
+            raise ConfigError("payoffs", f"must have shape (..., S, K_A, K_B, 2), got {pay.shape}")
+        S, KA, KB, _ = pay.shape[-4:]
+        tr = _array("transitions", self.transitions, 4, batch=True)
+        want = pay.shape[:-4] + (S, KA, KB, S)
+        if tr.shape != want:
+            raise ConfigError("transitions", f"must have shape {want} (from payoffs), got {tr.shape}")
         check_distribution("transitions", tr)
         d = self.discount
         if isinstance(d, bool) or not isinstance(d, (int, float, np.integer, np.floating)) or not math.isfinite(d) \
@@ -98,21 +105,31 @@ class StochasticGame:
 
     @property
     def n_states(self) -> int:
-        return self.payoffs.shape[0]
+        return self.payoffs.shape[-4]
 
     @property
     def n_actions(self) -> tuple[int, int]:
         """``(K_A, K_B)``."""
-        return self.payoffs.shape[1], self.payoffs.shape[2]
+        return self.payoffs.shape[-3], self.payoffs.shape[-2]
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """The leading batch dimensions (``()`` for one game)."""
+        return self.payoffs.shape[:-4]
 
     def __repr__(self) -> str:
-        return f"StochasticGame(states={self.n_states}, actions={self.n_actions}, discount={self.discount:g})"
+        batch = f"batch={self.batch_shape}, " if self.batch_shape else ""
+        return f"StochasticGame({batch}states={self.n_states}, actions={self.n_actions}, discount={self.discount:g})"
 
 
 # --------------------------------------------------------------------------- validation of policies
-def _check_game(game: Any) -> StochasticGame:
+def _check_game(game: Any, batch: bool = False) -> StochasticGame:
+    """``game`` if it is a StochasticGame (one game unless ``batch``), else a one-line ConfigError."""
     if not isinstance(game, StochasticGame):
         raise ConfigError("game", f"must be a sim.dynamic.StochasticGame, got {type(game).__name__}")
+    if game.batch_shape and not batch:
+        raise ConfigError("game", f"must be one game here, got a batch of shape {game.batch_shape} "
+                                  f"(batches: markov_perfect, markov_qre)")
     return game
 
 

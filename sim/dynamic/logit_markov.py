@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
+from sim import limits
+from sim.dynamic import markov_batch, markov_batch_select
 from sim.dynamic.markov_trace import TOL, Kernel, branch, solve_fixed
 from sim.errors import ConfigError, nonnegative_number
 
@@ -45,14 +47,14 @@ __all__ = ["MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]
 
 @dataclass(frozen=True, eq=False)
 class MarkovQRE:
-    """A logit Markov QRE.
+    """A logit Markov QRE (for a batch of games, every field has the batch shape ``...`` first).
 
     Attributes
     ----------
-    policy_a : ndarray (S, K_A)   side A's action distribution in each state
-    policy_b : ndarray (S, K_B)
-    values : ndarray (S, 2)       ``policy_values`` of the profile
-    lam : float                   precision (1 / payoff unit)
+    policy_a : ndarray (..., S, K_A)   side A's action distribution in each state
+    policy_b : ndarray (..., S, K_B)
+    values : ndarray (..., S, 2)       ``policy_values`` of the profile
+    lam : float, or ndarray (...)      precision (1 / payoff unit)
     """
 
     policy_a: np.ndarray
@@ -65,13 +67,15 @@ class MarkovQRE:
 class MarkovPerfect:
     """A Markov perfect equilibrium selected by the logit Markov QRE branch.
 
+    For a batch of games (``game.batch_shape == (...)``) every field has that batch shape first.
+
     Attributes
     ----------
-    policy_a, policy_b : ndarray (S, K_A), (S, K_B)
-    values : ndarray (S, 2)
-    lam : float              the precision the branch had reached when the candidate passed
-    one_shot_gap : float     largest gain of a one-shot deviation (<= gap_tol)
-    pure : bool              True when both policies are deterministic
+    policy_a, policy_b : ndarray (..., S, K_A), (..., S, K_B)
+    values : ndarray (..., S, 2)
+    lam : float or ndarray (...)           the precision the branch had reached when the candidate passed
+    one_shot_gap : float or ndarray (...)  largest gain of a one-shot deviation (<= gap_tol)
+    pure : bool or ndarray (...) of bool   True when both policies are deterministic
     """
 
     policy_a: np.ndarray
@@ -93,21 +97,35 @@ def merge_identical_states(game: StochasticGame):
     (its first member's payoffs, transitions summed over the members of each target class);
     ``cls (S,)`` maps each state to its class, so ``policy_red[cls]`` is the full policy.
     Results are re-verified on ``game`` (residual, one-shot gap), not taken on trust.
+
+    For a batch of games (``game.batch_shape != ()``) the partition is the one common to all
+    games (states whose rows are identical in every game of the batch), so the reduced batch
+    has one shape.
     """
     S = game.n_states
-    rows = np.ascontiguousarray(np.concatenate([game.payoffs.reshape(S, -1), game.transitions.reshape(S, -1)], axis=1))
+    pay = game.payoffs.reshape((-1,) + game.payoffs.shape[-4:])
+    tr = game.transitions.reshape((-1,) + game.transitions.shape[-4:])
+    rows = np.ascontiguousarray(np.concatenate([pay[0].reshape(S, -1), tr[0].reshape(S, -1)], axis=1))
     keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()  # one bytes key per row
     _, rep, cls = np.unique(keys, return_index=True, return_inverse=True)
     cls = cls.ravel()
+    if pay.shape[0] > 1:  # a batch: split off the states that differ from their class's first in some game
+        first = rep[cls]
+        for s in np.flatnonzero(first != np.arange(S)):  # a loop over states (memory: one state of every game)
+            if not (np.array_equal(pay[:, s], pay[:, first[s]]) and np.array_equal(tr[:, s], tr[:, first[s]])):
+                cls[s] = -1
+        cls = np.where(cls >= 0, cls, cls.max() + 1 + np.cumsum(cls < 0) - 1)
+        _, rep, cls = np.unique(cls, return_index=True, return_inverse=True)
     C = rep.size
     if C == S:
         return game, None
     member = np.zeros((S, C))
     member[np.arange(S), cls] = 1.0
     KA, KB = game.n_actions
-    T = (game.transitions[rep].reshape(-1, S) @ member).reshape(C, KA, KB, C)
+    bs = game.batch_shape
+    T = (game.transitions[..., rep, :, :, :].reshape(-1, S) @ member).reshape(bs + (C, KA, KB, C))
     T /= T.sum(-1, keepdims=True)
-    return StochasticGame(game.payoffs[rep], T, game.discount), cls
+    return StochasticGame(game.payoffs[..., rep, :, :, :], T, game.discount), cls
 
 
 def _lam(value, name: str = "lam") -> float:
@@ -119,28 +137,39 @@ def _result(game, kern, w, lam) -> MarkovQRE:
     return MarkovQRE(pa, pb, policy_values(game, pa, pb), float(lam))
 
 
-def markov_qre(game: StochasticGame, lam, *, x0=None) -> MarkovQRE:
+def markov_qre(game: StochasticGame, lam, *, x0=None, memory_budget_gb: float | None = None) -> MarkovQRE:
     """The logit Markov QRE of ``game`` at precision ``lam``.
 
     Parameters
     ----------
     game : StochasticGame
-    lam : float >= 0
+        One game, or a batch (``payoffs (..., S, K_A, K_B, 2)``): the branches of all games are
+        followed together (:mod:`sim.dynamic.markov_batch`; no loop over games).
+    lam : float >= 0, or (for a batch) an array broadcasting to ``game.batch_shape``
     x0 : (policy_a, policy_b), optional
         Default ``None``: the QRE on the principal branch, followed from uniform play at
         ``lam = 0`` (at a fold, the first point where the branch reaches ``lam``).  Given,
         Newton's method at fixed ``lam`` from ``log x0`` (finds *a* QRE, usually near ``x0``).
+        One game only.
+    memory_budget_gb : float, optional
+        A batch is solved in chunks of games that fit this budget (default
+        :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`); one game over it is a ``ConfigError``.
 
     Returns
     -------
-    MarkovQRE, with fixed-point residual ``max |H| <= 1e-10`` in log-probabilities.
+    MarkovQRE, with fixed-point residual ``max |H| <= 1e-10`` in log-probabilities (fields with
+    the batch shape first for a batch).
 
     Raises
     ------
     ConfigError   bad game, ``lam`` or ``x0``
     RuntimeError  if the continuation stalls or Newton fails from ``x0``
     """
-    game = _check_game(game)
+    game = _check_game(game, batch=True)
+    if game.batch_shape:
+        if x0 is not None:
+            raise ConfigError("x0", "is for one game, not a batch of games")
+        return _qre_batch(game, lam, memory_budget_gb)
     lam = _lam(lam)
     kern = Kernel(game)
     if x0 is not None:
@@ -246,7 +275,8 @@ def indifference_solve(game: StochasticGame, policy_a, policy_b, support_tol: fl
 
 
 def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
-                   support_tol: float = 1e-6, near: float = 0.05) -> MarkovPerfect:
+                   support_tol: float = 1e-6, near: float = 0.05,
+                   memory_budget_gb: float | None = None, errors: str = "raise") -> MarkovPerfect:
     """The Markov perfect equilibrium selected by the principal logit Markov QRE branch.
 
     Follows the branch from uniform play (``lam = 0``) as ``lam`` grows (module docstring).
@@ -261,12 +291,26 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     Parameters
     ----------
     game : StochasticGame
+        One game, or a batch (``payoffs (..., S, K_A, K_B, 2)``, e.g. one per point of a
+        parameter grid): then all branches advance together (:mod:`sim.dynamic.markov_batch`:
+        each game with its own ``lam``, step size and tangent; stacked solves; a game leaves
+        the active set when its MPE is found), identical states are merged by the partition
+        common to all games, and every field of the result has the batch shape first.  Each
+        game gets the MPE its own call would give (the same steps, up to rounding).
     lam_max : float        give up when the branch passes this precision (1 / payoff unit)
     gap_tol : float        largest accepted one-shot deviation gain
     support_tol : float    probabilities above this count as the support of a mixed limit
     near : float           a candidate is tested only once the branch is this close to it
                            (max abs difference of probabilities), so that it is the
                            branch's limit rather than a passing profile
+    memory_budget_gb : float, optional
+        A batch is solved in chunks of games that fit this budget
+        (:func:`sim.dynamic.markov_batch.batch_bytes` per game; default
+        :data:`sim.limits.DEFAULT_MEMORY_BUDGET_GB`); one game over it is a ``ConfigError``.
+    errors : "raise" or "nan"
+        For a batch: a game whose continuation fails (or finds no MPE by ``lam_max``) raises
+        ``RuntimeError`` for the whole call (``"raise"``), or gets NaN policies, values and
+        ``lam``, ``one_shot_gap = inf`` and ``pure = False`` (``"nan"``, what sweeps use).
 
     Returns
     -------
@@ -276,10 +320,14 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
     ------
     ConfigError   bad game or parameters
     RuntimeError  if the continuation stalls, or no candidate passes by ``lam_max`` (the
-                  message gives the smallest gap seen)
+                  message gives the smallest gap seen, and for a batch the game's flat index)
     """
-    game = _check_game(game)
+    game = _check_game(game, batch=True)
     lam_max, gap_tol = _lam(lam_max, "lam_max"), _lam(gap_tol, "gap_tol")
+    if errors not in ("raise", "nan"):
+        raise ConfigError("errors", f"must be 'raise' or 'nan', got {errors!r}")
+    if game.batch_shape:
+        return _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb, errors)
     red, cls = merge_identical_states(game)  # identical states share policies on the branch: trace the merged game
     kern = Kernel(red)
     lift = (lambda p: p) if cls is None else (lambda p: p[cls])
@@ -320,3 +368,91 @@ def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float
             raise RuntimeError(f"markov_perfect: no Markov perfect equilibrium with one-shot gap <= {gap_tol:g} "
                                f"found by lam={lam:.6g} (smallest gap {best:.3g})")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- batches of games
+def _flat(game: StochasticGame):
+    """``(R (G, S, K_A, K_B, 2), T (G, S, K_A, K_B, S))`` of a batch."""
+    S, (KA, KB) = game.n_states, game.n_actions
+    return game.payoffs.reshape(-1, S, KA, KB, 2), game.transitions.reshape(-1, S, KA, KB, S)
+
+
+def _chunks(game: StochasticGame, red: StochasticGame, memory_budget_gb) -> int:
+    """Games per chunk within the memory budget (one-line ConfigError if one game does not fit)."""
+    budget = limits.budget_bytes(memory_budget_gb)
+    S, (KA, KB) = game.n_states, game.n_actions
+    per = markov_batch.batch_bytes(red.n_states, *red.n_actions) + 8 * S * KA * KB * (3 * 2 + S)  # + the game's rows
+    if per > budget:
+        raise ConfigError("memory_budget_gb", f"one game of {game.n_states} states and {game.n_actions} actions needs "
+                                              f"~{limits.gib(per)} GiB for markov_perfect, "
+                                              f"over the {budget / limits.GIB:g} GiB memory budget")
+    return int(budget // per)
+
+
+def _perfect_batch(game, lam_max, gap_tol, support_tol, near, memory_budget_gb, errors) -> MarkovPerfect:
+    """:func:`markov_perfect` of a batch: chunks of games that fit the budget, each one stacked call."""
+    red, cls = merge_identical_states(game)
+    step = _chunks(game, red, memory_budget_gb)
+    R, T = _flat(game)
+    Rr, Tr = _flat(red)
+    G = R.shape[0]
+    pa, pb = np.zeros(R.shape[:3]), np.zeros(R.shape[:2] + R.shape[3:4])
+    lam, gap = np.zeros(G), np.zeros(G)
+    failed = np.zeros(G, bool)
+    for lo in range(0, G, step):  # a loop over memory-sized chunks of games, not over games
+        sl = slice(lo, lo + step)
+        pa[sl], pb[sl], lam[sl], gap[sl], bad = markov_batch_select.perfect(
+            Rr[sl], Tr[sl], game.discount, cls, R[sl], T[sl], lam_max=lam_max, gap_tol=gap_tol,
+            support_tol=support_tol, near=near)
+        if bad and errors == "raise":
+            g, msg = min(bad.items())
+            raise RuntimeError(f"{msg} in game {lo + g} of the batch (flat index)")
+        failed[[lo + g for g in bad]] = True
+    pa[failed], pb[failed] = 1.0 / pa.shape[-1], 1.0 / pb.shape[-1]  # placeholders for the values, then NaN
+    V = markov_batch.values(R, T, game.discount, pa, pb)[1]
+    pure = np.all((pa == 0) | (pa == 1), (1, 2)) & np.all((pb == 0) | (pb == 1), (1, 2)) & ~failed
+    pa[failed], pb[failed], V[failed], lam[failed], gap[failed] = np.nan, np.nan, np.nan, np.nan, np.inf
+    bs = game.batch_shape
+    return MarkovPerfect(pa.reshape(bs + pa.shape[1:]), pb.reshape(bs + pb.shape[1:]), V.reshape(bs + V.shape[1:]),
+                         lam.reshape(bs), gap.reshape(bs), pure.reshape(bs))
+
+
+def _qre_batch(game, lam, memory_budget_gb) -> MarkovQRE:
+    """:func:`markov_qre` of a batch (the merged game's branch, checked on the full game)."""
+    bs = game.batch_shape
+    try:
+        lam = np.broadcast_to(np.asarray(lam, dtype=float), bs).ravel()
+    except (TypeError, ValueError):
+        raise ConfigError("lam", f"must be a number >= 0 or an array broadcasting to the batch shape {bs}") from None
+    if not np.all(np.isfinite(lam) & (lam >= 0)):
+        raise ConfigError("lam", f"must be finite and >= 0, got minimum {np.min(lam)!r}")
+    red, cls = merge_identical_states(game)
+    step = _chunks(game, red, memory_budget_gb)
+    R, T = _flat(game)
+    S, (KA, KB) = game.n_states, game.n_actions
+    G, d = R.shape[0], game.discount
+    w = np.concatenate([np.full((G, S * KA), -np.log(KA)), np.full((G, S * KB), -np.log(KB))], 1)
+    todo = np.flatnonzero(lam > 0)
+    for lo in range(0, todo.size, step):  # memory-sized chunks of games
+        idx = todo[lo:lo + step]
+        ok = np.zeros(idx.size, bool)
+        if cls is not None:
+            Rr, Tr = _flat(red)
+            wr, good = markov_batch_select.trace(Rr[idx], Tr[idx], d, lam[idx])
+            C = red.n_states
+            wl = np.concatenate([wr[:, :C * KA].reshape(-1, C, KA)[:, cls].reshape(idx.size, -1),
+                                 wr[:, C * KA:].reshape(-1, C, KB)[:, cls].reshape(idx.size, -1)], 1)
+            res = np.abs(markov_batch._h(R[idx], T[idx], d, wl, lam[idx])).max(1)
+            ok = good & (res <= TOL)
+            w[idx[ok]] = wl[ok]
+        rest = idx[~ok]
+        if rest.size:
+            wf, good = markov_batch_select.trace(R[rest], T[rest], d, lam[rest])
+            if not good.all():
+                raise RuntimeError(f"Markov QRE: correction at lam={lam[rest][~good][0]:g} failed in game "
+                                   f"{int(rest[~good][0])} of the batch")
+            w[rest] = wf
+    pa, pb = markov_batch._split(w, S, KA, KB)
+    V = markov_batch.values(R, T, d, pa, pb)[1]
+    return MarkovQRE(pa.reshape(bs + pa.shape[1:]), pb.reshape(bs + pb.shape[1:]), V.reshape(bs + V.shape[1:]),
+                     lam.reshape(bs))

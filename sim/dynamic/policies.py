@@ -16,7 +16,7 @@ from sim.dynamic.game import _policy
 from sim.errors import ConfigError
 from sim.repeated import Strategy, automaton, memory_one
 
-__all__ = ["policy_to_strategy", "strategy_to_policy"]
+__all__ = ["policy_to_strategy", "strategy_to_policy", "markov_path"]
 
 
 def _check(escalation, side) -> None:
@@ -151,3 +151,70 @@ def strategy_to_policy(escalation: EscalationGame, strategy: Strategy, side: int
         else:
             pol[s] = after[x, y] if side == 0 else after[y, x]
     return pol
+
+
+def markov_path(escalation: EscalationGame, policy_a, policy_b, rounds: int | None = None) -> dict:
+    """How the crisis unfolds under a Markov profile of an escalation game (or a batch of them).
+
+    The profile's Markov chain on the game's states, from ``opening_state``: the crisis process
+    of ``sim.analyse`` for the strategies :func:`policy_to_strategy` makes of the policies, but
+    computed on the stochastic game directly, so a batch (``policy_a (..., S, K)``, one profile
+    per game of the batch ``escalation``) is one stacked computation.
+
+    Parameters
+    ----------
+    escalation : EscalationGame, one game or a batch (``batch_shape`` ``...``)
+    policy_a, policy_b : ndarray (..., S, K)
+    rounds : int or None
+        Horizon T; None: the whole crisis (absorption probabilities, ``(I - Q)^-1``).
+
+    Returns
+    -------
+    dict of ndarrays with shape ``...``: ``p_war``, ``p_settled``, ``p_mediated`` (by round T, or
+    ever), ``expected_rounds`` (rounds played, by T), ``mean_rung_a``, ``mean_rung_b`` (each side's
+    executed rung averaged over the rounds played; under alternating timing the side that does
+    not move counts its standing rung).  NaN where the crisis can go on for ever
+    (``rounds=None`` and a singular ``I - Q``).
+    """
+    _check(escalation, 0)
+    esc = escalation
+    S, K = esc.n_states, esc.rungs
+    bs = esc.batch_shape
+    pa = np.asarray(policy_a, float).reshape(-1, S, K)
+    pb = np.asarray(policy_b, float).reshape(-1, S, K)
+    G = pa.shape[0]
+    T = esc.transitions.reshape(-1, S, K, K, S)
+    P = np.einsum("gsa,gsb,gsabt->gst", pa, pb, T)
+    cs = esc.settings
+    (EA, EB), _ = cs.noise(K)
+    onehot = np.vstack([np.eye(K), np.zeros((1, K))])
+    ra, rb = pa @ EA, pb @ EB                                   # executed rungs of a mover (G, S, K)
+    mover = np.broadcast_to(esc.mover, (G, S))
+    ra = np.where((mover == 1)[..., None], onehot[esc.last_pair[:, 0]], ra)  # B moves: A's rung stands
+    rb = np.where((mover == 0)[..., None], onehot[esc.last_pair[:, 1]], rb)
+    act = S - 3
+    mean_a, mean_b = ra[:, :act] @ np.arange(K), rb[:, :act] @ np.arange(K)   # (G, act)
+    if rounds is None:
+        Q = P[:, :act, :act]
+        M = np.eye(act)[None] - np.transpose(Q, (0, 2, 1))
+        e0 = np.zeros((G, act))
+        e0[:, esc.opening_state] = 1.0
+        try:
+            N = np.linalg.solve(M, e0[..., None])[..., 0]      # expected visits to each active state
+        except np.linalg.LinAlgError:
+            N = np.full((G, act), np.nan)
+        ends = np.einsum("gs,gst->gt", N, P[:, :act, act:])
+        visits = N
+    else:
+        mu = np.zeros((G, S))
+        mu[:, esc.opening_state] = 1.0
+        visits = np.zeros((G, act))
+        for _ in range(int(rounds)):  # a loop over rounds
+            visits += mu[:, :act]
+            mu = np.einsum("gs,gst->gt", mu, P)
+        ends = mu[:, act:]
+    played = visits.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {"p_war": ends[:, 0], "p_settled": ends[:, 1], "p_mediated": ends[:, 2], "expected_rounds": played,
+               "mean_rung_a": (visits * mean_a).sum(1) / played, "mean_rung_b": (visits * mean_b).sum(1) / played}
+    return {k: v.reshape(bs) for k, v in out.items()}

@@ -45,7 +45,7 @@ from sim.games import build, payoff_matrices
 from sim.repeated import CrisisSettings
 from sim.sweeps.keys import point_key, point_seed
 from sim.sweeps.plan import plan
-from sim.sweeps.spec import CREDIBILITY_OUTCOMES, GAME_OUTCOMES, SETTING_PARAMETERS, Grid, check_grid
+from sim.sweeps.spec import CREDIBILITY_OUTCOMES, GAME_OUTCOMES, MPE_OUTCOMES, SETTING_PARAMETERS, Grid, check_grid
 from sim.sweeps.store import PointStore, SweepInterrupted
 
 _INT_SETTINGS = ("settle_after",)
@@ -88,10 +88,11 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
         out["game_class"] = np.asarray(names, dtype=object)[regime]
         out["n_pure"], out["eq_level"], out["p_top"] = n_pure, level, p_top
     cred = [o for o in outcomes if o in CREDIBILITY_OUTCOMES]
-    crisis = [o for o in outcomes if o not in GAME_OUTCOMES and o not in CREDIBILITY_OUTCOMES]
-    if not crisis and not cred:
+    mpe = [o for o in outcomes if o in MPE_OUTCOMES]
+    crisis = [o for o in outcomes if o not in GAME_OUTCOMES + CREDIBILITY_OUTCOMES + MPE_OUTCOMES]
+    if not crisis and not cred and not mpe:
         return {o: out[o] for o in outcomes}
-    for o in crisis + cred:
+    for o in crisis + cred + mpe:
         out[o] = np.full(n, np.nan)
     gb = _batch(g, n)
     if set_names:
@@ -100,7 +101,7 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
         inv = inv.reshape(-1)
     else:
         uniq, inv = np.zeros((1, 0)), np.zeros(n, dtype=np.intp)
-    sa, sb = strategies
+    sa, sb = strategies if strategies is not None else (None, None)
     for u, row in enumerate(uniq):
         idx = np.flatnonzero(inv == u)
         kw = dict(settings)
@@ -108,6 +109,8 @@ def evaluate_points(game: str, base: Mapping[str, Any], pts: dict[str, np.ndarra
             kw[k] = int(v) if k in _INT_SETTINGS else float(v)
         if cred:
             _credibility(out, gb, idx, strategies, kw)
+        if mpe:
+            _mpe(out, gb, idx, kw, budget_gb)
         if not crisis:
             continue
         if method == "exact":
@@ -142,6 +145,25 @@ def _credibility(out, gb, idx: np.ndarray, strategies, kw) -> None:
         res = credibility(gb[call], sa, sb, settings=cs)
         out["deviation_gain_a"][call] = np.asarray(res.gain_a).reshape(-1)
         out["deviation_gain_b"][call] = np.asarray(res.gain_b).reshape(-1)
+
+
+def _mpe(out, gb, idx: np.ndarray, kw, budget_gb) -> None:
+    """``mpe_*`` at the points ``idx``: the escalation games of the points as one batch, their
+    MPE by one batched ``sim.dynamic.markov_perfect`` call, the crisis under it by
+    ``sim.dynamic.markov_path`` (stacked over the points; no loop over points)."""
+    from sim.dynamic import escalation_game, markov_path, markov_perfect
+
+    cs = CrisisSettings.from_mapping(kw)
+    eb = escalation_game(gb[idx], cs, memory_budget_gb=budget_gb)
+    m = markov_perfect(eb, memory_budget_gb=budget_gb, errors="nan")  # a point without an MPE found: NaN
+    path = markov_path(eb, m.policy_a, m.policy_b, cs.rounds)
+    vals = {"mpe_p_war_by_T": path["p_war"], "mpe_mean_rung_a": path["mean_rung_a"],
+            "mpe_mean_rung_b": path["mean_rung_b"],
+            "mpe_mean_rung": (path["mean_rung_a"] + path["mean_rung_b"]) / 2,
+            "mpe_value_a": m.values[..., eb.opening_state, 0], "mpe_value_b": m.values[..., eb.opening_state, 1]}
+    for o, v in vals.items():
+        if o in out:
+            out[o][idx] = np.asarray(v).reshape(-1)
 
 
 def _by_chains(gb, idx: np.ndarray, chains: int | None) -> list[np.ndarray]:
@@ -233,7 +255,13 @@ def grid_sweep(game: str, base_params: Mapping[str, Any], grid: Grid | Mapping[s
         (by the last round T, or ever when ``rounds`` is None), ``payoff_a``, ``payoff_b``
         (expected total discounted payoffs), ``expected_rounds``; Monte Carlo only:
         ``payoff_a_sem``, ``payoff_b_sem``, ``p_war_by_T_sem``, ``p_settled_by_T_sem``,
-        ``p_mediated_by_T_sem``.
+        ``p_mediated_by_T_sem``; the stated pair's credibility ``deviation_gain_a``,
+        ``deviation_gain_b``; the Markov perfect equilibrium of each point's escalation game
+        (:data:`MPE_OUTCOMES`, no strategies needed; one batched
+        :func:`sim.dynamic.markov_perfect` per chunk and settings group, the crisis under it by
+        :func:`sim.dynamic.markov_path`; NaN where no MPE is found): ``mpe_p_war_by_T``,
+        ``mpe_mean_rung`` (both sides), ``mpe_mean_rung_a``, ``mpe_mean_rung_b``,
+        ``mpe_value_a``, ``mpe_value_b`` (discounted values from the opening state).
     method : "exact" or "monte_carlo"
     settings : CrisisSettings or mapping
         The crisis settings of every point (:class:`sim.repeated.CrisisSettings`, or a mapping of

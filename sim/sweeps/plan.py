@@ -8,8 +8,9 @@
    tables; the strategies' tables and one Markov chain); if it does not, a one-line
    ``ConfigError`` says what fits (e.g. how many paths).
 3. Points per batch: the most whose per-point memory (paths x 48 bytes under Monte Carlo;
-   per-round outputs under the exact method; K x K payoffs for the stage-game outcomes)
-   fits the rest, at most ``chunk_points``.
+   per-round outputs under the exact method; K x K payoffs for the stage-game outcomes; the
+   escalation game and the batched MPE continuation for the ``mpe_*`` outcomes) fits the
+   rest, at most ``chunk_points``.
 4. Exact method: distinct Markov chains (war-risk tables) per ``analyse`` call, the most
    whose ``n^2`` matrices fit what the batch leaves.
 
@@ -27,7 +28,7 @@ import numpy as np
 from sim import limits
 from sim.errors import ConfigError
 from sim.games import build
-from sim.sweeps.spec import GAME_OUTCOMES, SETTING_PARAMETERS
+from sim.sweeps.spec import GAME_OUTCOMES, MPE_OUTCOMES, SETTING_PARAMETERS
 
 __all__ = ["Plan", "plan"]
 
@@ -47,6 +48,27 @@ def _perception(K: int, swept: bool, value: Any):
     from sim.repeated import side_noise
 
     return side_noise(K, value if value is not None else 0.0, "perception_noise")
+
+
+def _mpe_bytes(one, settings: Mapping[str, Any], grid, first: Mapping[str, float]) -> int:
+    """Bytes per point of the ``mpe_*`` outcomes: the point's escalation game (three copies: the
+    batch, its merged game, the chunk's views), the batched continuation of its merged game
+    (:func:`sim.dynamic.markov_batch.batch_bytes`) and the crisis chain; measured on the first
+    point's game (with the largest swept ``settle_after``)."""
+    from sim.dynamic import escalation_game
+    from sim.dynamic.logit_markov import merge_identical_states
+    from sim.dynamic.markov_batch import batch_bytes
+    from sim.repeated import CrisisSettings
+
+    kw = dict(settings, **{k: v for k, v in first.items() if k in SETTING_PARAMETERS})
+    if "settle_after" in grid.names:
+        kw["settle_after"] = int(max(grid.axes[grid.names.index("settle_after")].values))
+    elif kw.get("settle_after") is not None:
+        kw["settle_after"] = int(kw["settle_after"])
+    eg = escalation_game(one, CrisisSettings.from_mapping(kw))
+    red, _ = merge_identical_states(eg)
+    S, (K, _) = eg.n_states, eg.n_actions
+    return 3 * 8 * S * K * K * (S + 2) + batch_bytes(red.n_states, K, K) + 16 * S * S
 
 
 def plan(game: str, base: Mapping[str, Any], grid, strategies, outcomes: Sequence[str], method: str,
@@ -72,7 +94,13 @@ def plan(game: str, base: Mapping[str, Any], grid, strategies, outcomes: Sequenc
     per_point = limits.map_bytes(1, 1, ka, kb) if any(o in GAME_OUTCOMES for o in outcomes) else 0
     fixed, chain = 0, 0
     exact = False
-    if any(o not in GAME_OUTCOMES for o in outcomes) and strategies is not None:
+    if any(o in MPE_OUTCOMES for o in outcomes):
+        for name, bad in (("perception_noise", lambda v: v != 0), ("discount", lambda v: v >= 1)):
+            if name in grid.names and any(bad(float(v)) for v in grid.axes[grid.names.index(name)].values):
+                raise ConfigError(grid_field, f"the mpe_* outcomes need {'perception_noise 0' if name[0] == 'p' else 'discount < 1'} "
+                                              f"at every point (the dynamic game), but the grid sweeps {name}")
+        per_point += _mpe_bytes(one, settings, grid, first)
+    if any(o not in GAME_OUTCOMES + MPE_OUTCOMES for o in outcomes) and strategies is not None:
         K, rounds = ka, settings.get("rounds")
         sa, sb = strategies
         if method == "monte_carlo":

@@ -22,7 +22,7 @@ from sim.errors import ConfigError
 from sim.games import builder_parameters
 from sim.repeated import CrisisSettings
 
-__all__ = ["Axis", "Grid", "GAME_OUTCOMES", "CRISIS_OUTCOMES", "MC_OUTCOMES", "CREDIBILITY_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS",
+__all__ = ["Axis", "Grid", "GAME_OUTCOMES", "CRISIS_OUTCOMES", "MC_OUTCOMES", "CREDIBILITY_OUTCOMES", "MPE_OUTCOMES", "OUTCOMES", "SETTING_PARAMETERS",
            "METHODS", "sweepable_parameters", "check_grid"]
 
 #: Outcomes of the stage game (no strategies needed).
@@ -35,7 +35,13 @@ MC_OUTCOMES = ("payoff_a_sem", "payoff_b_sem", "p_war_by_T_sem", "p_settled_by_T
 #: Credibility of the stated pair at each point (``sim.dynamic.credibility``, always exact; the
 #: horizon is the sweep's ``rounds``): what each side's best deviation from its stated policy pays.
 CREDIBILITY_OUTCOMES = ("deviation_gain_a", "deviation_gain_b")
-OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES + CREDIBILITY_OUTCOMES
+#: The Markov perfect equilibrium of the dynamic escalation game at each point (``sim.dynamic.markov_perfect``
+#: on the batch of the chunk's games in one call; exact, no strategies needed; the crisis under it by the
+#: sweep's ``rounds``): P(war by T), mean executed rung over the rounds played (both sides, and each),
+#: each side's equilibrium value from the opening state (discounted, infinite horizon).
+MPE_OUTCOMES = ("mpe_p_war_by_T", "mpe_mean_rung", "mpe_mean_rung_a", "mpe_mean_rung_b", "mpe_value_a",
+                "mpe_value_b")
+OUTCOMES = GAME_OUTCOMES + CRISIS_OUTCOMES + MC_OUTCOMES + CREDIBILITY_OUTCOMES + MPE_OUTCOMES
 #: Crisis settings that may be swept (keyword arguments of analyse / simulate).
 #: Crisis settings that may be swept: the fields of :class:`sim.repeated.CrisisSettings`, but
 #: ``rounds`` (it sets the length of every per-round outcome).
@@ -154,5 +160,5 @@ def check_grid(game: str, base_params: Mapping[str, Any], grid: Grid, outcomes: 
             raise ConfigError("sweep.outcomes", f"unknown outcome {o!r}; allowed: {', '.join(OUTCOMES)}")
         if o in MC_OUTCOMES and method != "monte_carlo":
             raise ConfigError("sweep.outcomes", f"{o!r} needs method monte_carlo")
-    if strategies is None and any(o not in GAME_OUTCOMES for o in outcomes):
+    if strategies is None and any(o not in GAME_OUTCOMES + MPE_OUTCOMES for o in outcomes):
         raise ConfigError("sweep.outcomes", "crisis outcomes need a strategy pair (crisis.side_a, crisis.side_b)")
