@@ -19,8 +19,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ConfigError", "as_float_array", "nonnegative_number", "check_probabilities", "check_distribution",
-           "user_errors"]
+__all__ = ["ConfigError", "as_float_array", "nonnegative_number", "open_probability", "check_probabilities",
+           "check_distribution", "user_errors"]
 
 
 class ConfigError(ValueError):
@@ -93,6 +93,18 @@ def nonnegative_number(name: str, value) -> float:
         raise ConfigError(name, f"must be a number >= 0, got {value!r}") from None
     if not np.isfinite(number) or number < 0:
         raise ConfigError(name, f"must be a finite number >= 0, got {number:g}")
+    return number
+
+
+def open_probability(name: str, value) -> float:
+    """``value`` as a float strictly inside (0, 1) (a confidence level, an interval's coverage),
+    or a one-line :class:`ConfigError` naming ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a number in (0, 1), got {value!r}") from None
+    if not 0.0 < number < 1.0:
+        raise ConfigError(name, f"must be in (0, 1), got {number:g}")
     return number
 
 

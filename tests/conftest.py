@@ -108,3 +108,19 @@ def default_run(tmp_path_factory) -> Path:
             return out
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def default_cfg() -> dict:
+    """The default run config (``configs/run.yaml``) composed by Hydra and resolved, as a plain dict.
+    Shared: tests copy it (``json.loads(json.dumps(...))``) before changing anything."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+            return OmegaConf.to_container(compose(config_name="run"), resolve=True)
+    finally:
+        GlobalHydra.instance().clear()

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from sim.config import validate_run
@@ -30,14 +28,6 @@ LADDER = dict(advantage=20.0, damage=10.0, cost=2.0, war_risk=0.8, war_cost=100.
               risk_exponent=3.0)
 
 
-@pytest.fixture(scope="module")
-def default_cfg() -> dict:
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-            return OmegaConf.to_container(compose(config_name="run"), resolve=True)
-    finally:
-        GlobalHydra.instance().clear()
 
 
 # --------------------------------------------------------------------------- the scenario

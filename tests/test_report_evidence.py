@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from sim.config import validate_run
@@ -20,17 +18,8 @@ from sim.estimate import fit_sequences, sequence_likelihood, sequences_from_phas
 from sim.report.evidence import EVIDENCE_FIGURES, start_index
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = ROOT / "configs"
 
 
-@pytest.fixture(scope="module")
-def default_cfg() -> dict:
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-            return OmegaConf.to_container(compose(config_name="run"), resolve=True)
-    finally:
-        GlobalHydra.instance().clear()
 
 
 def test_observed_play_of_2025_is_read_from_the_phase_table(default_cfg):

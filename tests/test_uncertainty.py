@@ -8,9 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from omegaconf import OmegaConf
 
 import sim
 from sim.config import validate_run
@@ -25,14 +22,6 @@ BASE = dict(K=5, advantage=20.0, damage=10.0, cost=2.0, war_risk=0.8, war_cost=1
 SETTINGS = dict(rounds=12, execution_noise=0.05, perception_noise=0.05, settle_after=3, mediation=0.05)
 
 
-@pytest.fixture(scope="module")
-def default_cfg() -> dict:
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-            return OmegaConf.to_container(compose(config_name="run"), resolve=True)
-    finally:
-        GlobalHydra.instance().clear()
 
 
 def _params():

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from .game import StochasticGame, policy_values, action_values, deviation_gains, one_shot_gap, best_response
 from .escalation import EscalationGame, escalation_game
-from .policies import markov_path, policy_to_strategy, strategy_to_policy
+from .policies import markov_path, policy_to_strategy, strategy_to_policy, policy_structure
 from .credibility_core import Credibility
 from .credibility import credibility
 from .logit_markov import MarkovPerfect, MarkovQRE, markov_perfect, markov_qre
 
 __all__ = ["StochasticGame", "policy_values", "action_values", "deviation_gains", "one_shot_gap", "best_response",
-           "EscalationGame", "escalation_game", "markov_path", "policy_to_strategy", "strategy_to_policy", "Credibility", "credibility",
+           "EscalationGame", "escalation_game", "markov_path", "policy_to_strategy", "strategy_to_policy", "policy_structure", "Credibility", "credibility",
            "MarkovQRE", "MarkovPerfect", "markov_qre", "markov_perfect"]

@@ -16,7 +16,7 @@ from sim.dynamic.game import _policy
 from sim.errors import ConfigError
 from sim.repeated import Strategy, automaton, memory_one
 
-__all__ = ["policy_to_strategy", "strategy_to_policy", "markov_path"]
+__all__ = ["policy_to_strategy", "strategy_to_policy", "policy_structure", "markov_path"]
 
 
 def _check(escalation, side) -> None:
@@ -60,19 +60,43 @@ def policy_to_strategy(escalation: EscalationGame, policy, side: int, name: str 
     name = name or f"markov_policy_{'AB'[side]}"
     if esc.alternating:
         return _alternating_strategy(esc, pol, side, name)
-    counters = esc.counter
     zero_states = np.flatnonzero((esc.last_pair[:, 0] == 0) & (esc.last_pair[:, 1] == 0))
     if len(zero_states) <= 1 or np.all(pol[zero_states] == pol[zero_states[0]]):
         nxt = _pair_states(esc, 0, side)
         table = pol[nxt]  # (own, seen, next rung); after a settling (0, 0) the row is never used
         return memory_one(table, K=K, initial=pol[esc.opening_state], name=name)
+    return _tracking_strategy(esc, pol, side, name)
+
+
+def policy_structure(escalation: EscalationGame, side: int):
+    """The automaton that tracks the game's state for ``side``, without its actions:
+    ``(initial, transition (n, K, K) of next states, rows (n,))``, where automaton state ``i``
+    plays the policy's row ``rows[i]`` (``-1``: a state that never acts, e.g. before a side's
+    first move; it plays rung 0).  The same for every policy of the game, so a batch of
+    policies (e.g. logit Markov QRE at many ``lam``) is a batch of action tables
+    ``policy[..., rows, :]`` on one transition table (what :func:`policy_to_strategy` plays when
+    the policy differs across the ``(0, 0)`` counter states)."""
+    _check(escalation, side)
+    esc = escalation
+    K, S = esc.rungs, esc.n_states
+    if esc.alternating:
+        return _alternating_structure(esc, side)
     active = S - 3
     transition = np.zeros((active, K, K), dtype=int)
-    for s in range(active):
-        nxt = _pair_states(esc, int(counters[s]), side)
+    for s in range(active):  # a loop over the game's states
+        nxt = _pair_states(esc, int(esc.counter[s]), side)
         transition[s] = np.where(nxt < active, nxt, s)  # absorbed: the automaton state no longer matters
-    return automaton(esc.opening_state, pol[:active], transition, name=name,
-                     state_labels=esc.state_labels[:active])
+    return int(esc.opening_state), transition, np.arange(active)
+
+
+def _tracking_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name: str) -> Strategy:
+    initial, transition, rows = policy_structure(esc, side)
+    K = esc.rungs
+    action = np.zeros((len(rows), K))
+    action[rows >= 0] = pol[rows[rows >= 0]]
+    action[rows < 0, 0] = 1.0
+    labels = tuple(esc.state_labels[r] if r >= 0 else "before its first move" for r in rows)
+    return automaton(initial, action, transition, name=name, state_labels=labels)
 
 
 def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name: str) -> Strategy:
@@ -89,17 +113,23 @@ def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name:
         table = pol[nxt] if side == 0 else pol[nxt.T]
         first = pol[esc.opening_state] if esc.mover[esc.opening_state] == side else np.full(K, 1.0 / K)
         return memory_one(table, K=K, initial=first, name=name)
+    return _tracking_strategy(esc, pol, side, name)
+
+
+def _alternating_structure(esc: EscalationGame, side: int):
+    """:func:`policy_structure` under alternating timing: ``side``'s move states (and, for the side
+    that answers first, one state before its first move).  After its own move and the other's
+    answer it knows the next move state: ``next_state`` twice (its counter tracked exactly)."""
+    K = esc.rungs
+    own = np.flatnonzero(esc.mover == side)
     pos = np.full(esc.n_states, -1)
     pos[own] = np.arange(len(own))
     s0 = esc.opening_state
     late = int(esc.mover[s0] != side)  # the side that answers first: one state before its first move
     n = len(own) + late
     transition = np.zeros((n, K, K), dtype=int)
-    action = np.zeros((n, K))
-    action[:len(own)] = pol[own]
-    action[len(own):, 0] = 1.0  # the state before its first move: never acts (it holds its opening rung)
     o, seen = np.meshgrid(np.arange(K), np.arange(K), indexing="ij")  # (own rung, seen rung)
-    for i, s in enumerate(own):
+    for i, s in enumerate(own):  # a loop over the game's states
         c = esc.counter[s]
         if side == 0:  # A moved o against B's standing y: mid = B's state; then B answered `seen`
             mid = esc.next_state[0, c, o, esc.last_pair[s, 1]]
@@ -116,8 +146,8 @@ def _alternating_strategy(esc: EscalationGame, pol: np.ndarray, side: int, name:
         initial = len(own)
     else:
         initial = int(pos[s0])
-    labels = tuple(esc.state_labels[s] for s in own) + (("before its first move",) if late else ())
-    return automaton(initial, action, transition, name=name, state_labels=labels)
+    rows = np.concatenate([own, np.full(late, -1)]).astype(int)
+    return initial, transition, rows
 
 
 def strategy_to_policy(escalation: EscalationGame, strategy: Strategy, side: int) -> np.ndarray:

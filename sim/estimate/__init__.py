@@ -9,6 +9,8 @@
   ``egame12``).
 - :mod:`sim.estimate.sequences`: ``sequence_likelihood`` and ``fit_sequences``: exact likelihood of
   observed rung sequences by the forward algorithm over hidden automaton states.
+- :mod:`sim.estimate.equilibrium_model`: ``equilibrium_likelihood`` and ``fit_equilibrium``: the same
+  under the logit Markov QRE policies of the dynamic game, with the precision lambda as a parameter.
 
 Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and ``sim.repeated``.
 """
@@ -20,8 +22,9 @@ from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, 
 from .strategic import StrategicBootstrap, StrategicFit, strategic_deterrence
 from .strategic_formula import strategic_deterrence_formula
 from .qre_fit import QREFit, fit_qre
+from .equilibrium_model import EquilibriumFit, equilibrium_likelihood, fit_equilibrium
 
 __all__ = ["ENDING_CODES", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
            "GRID_FIELDS", "SequenceFit", "compare_models", "fit_sequences", "fitted_settings", "sequence_likelihood",
            "strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap",
-           "QREFit", "fit_qre"]
+           "QREFit", "fit_qre", "EquilibriumFit", "equilibrium_likelihood", "fit_equilibrium"]

@@ -62,7 +62,7 @@ import numpy as np
 from scipy import stats
 
 from sim.equilibria import QREPoint, trace
-from sim.errors import ConfigError
+from sim.errors import ConfigError, open_probability
 from sim.estimate.qre_branch import GRID_POINTS, LAM_MAX_SCALED, LAM_MIN_SCALED, branch_grid, log_branch, newton, root
 from sim.games import payoff_matrices
 
@@ -195,13 +195,7 @@ def _counts(counts, shape) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _level(level) -> float:
-    try:
-        value = float(level)
-    except (TypeError, ValueError):
-        raise ConfigError("level", f"must be a number in (0, 1), got {level!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ConfigError("level", f"must be in (0, 1), got {value:g}")
-    return value
+    return open_probability("level", level)
 
 
 # --------------------------------------------------------------------------- the fit

@@ -148,8 +148,6 @@ def sequences_from_frame(frame, K: int, *, crisis: str = "crisis", round: str = 
     optionally ``ending`` (one of :data:`ENDING_CODES`, given on the crisis's last row; other
     rows empty).  The column names are keywords.  Crises keep their order of first appearance.
     """
-    import pandas as pd  # noqa: F401  (the caller has a frame; imported for its types only)
-
     for col in (crisis, round, rung_a, rung_b):
         if col not in frame.columns:
             raise ConfigError(f"sequences.{col}", f"column is missing; the table has {', '.join(map(str, frame.columns))}")

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, open_probability
 from sim.limits import budget_bytes, gib
 from sim.repeated import CrisisSettings, Strategy
 from sim.repeated.strategies.automaton import check_match
@@ -90,17 +90,22 @@ class _Tables:
 
 
 def model_tables(game, strategy_a: Strategy, strategy_b: Strategy, settings: CrisisSettings,
-                 grid: Mapping[str, Any] | None = None) -> tuple[tuple[int, ...], _Tables]:
+                 grid: Mapping[str, Any] | None = None, actions=None) -> tuple[tuple[int, ...], _Tables]:
     """The model's per-round tables at every grid point: ``(grid shape, tables)``.
 
     ``settings`` gives everything the grid does not; the grid's arrays broadcast together
     (and with the game's batch shape) to the grid shape.  Timing and opening turn the
     automata as :func:`sim.repeated.strategies.timing.timed_pair` does for the engine
     (execution noise folded into the moves; batched here over the grid's noise).
+    ``actions``: optional ``(action_a (..., S_A, K), action_b (..., S_B, K))`` replacing the
+    strategies' action tables point by point (a batch of policies on the same automata; its
+    batch shape broadcasts with the grid's).
     """
     K = check_match(game, strategy_a, strategy_b)
     gshape, g = _grid(grid)
     gshape = np.broadcast_shapes(gshape, np.shape(game.A)[:-2])
+    if actions is not None:
+        gshape = np.broadcast_shapes(gshape, np.shape(actions[0])[:-2], np.shape(actions[1])[:-2])
     G = int(np.prod(gshape))
     g = {k: np.broadcast_to(v, gshape).reshape(G) for k, v in g.items()}
     (EA, EB), (PA, PB) = settings.noise(K)
@@ -129,7 +134,9 @@ def model_tables(game, strategy_a: Strategy, strategy_b: Strategy, settings: Cri
         if opening is not None:  # the automaton observes the opening (own rung, other's through P)
             own, other = opening[side], opening[1 - side]
             start = np.einsum("s,gv,svt->gt", st.initial, P[:, other], st.transition[:, own])
-        moves = st.action @ E  # (G, S, K)
+        own = st.action if actions is None else np.broadcast_to(
+            actions[side], gshape + st.action.shape).reshape((G,) + st.action.shape)
+        moves = own @ E  # (G, S, K)
         if settings.alternating:
             first = settings.first == side
             hold = 0 if opening is None else opening[side]
@@ -302,8 +309,7 @@ def fit_sequences(data: Sequences, game, strategy_a: Strategy, strategy_b: Strat
     free = _free(free)
     if not 1 <= len(free) <= 2:
         raise ConfigError("free", f"give one or two free parameters, got {len(free)}")
-    if not 0 < float(level) < 1:
-        raise ConfigError("level", f"must be in (0, 1), got {level!r}")
+    level = open_probability("level", level)
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or not 5 <= points <= 1001:
         raise ConfigError("points", f"must be an integer in [5, 1001], got {points!r}")
     cs = CrisisSettings.resolve(settings, **overrides)

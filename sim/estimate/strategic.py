@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from sim.errors import ConfigError, as_float_array
+from sim.errors import ConfigError, as_float_array, open_probability
 from sim.estimate import strategic_core as core
 
 __all__ = ["strategic_deterrence", "StrategicFit", "StrategicBootstrap", "UTILITIES"]
@@ -189,13 +189,7 @@ class StrategicFit:
 
 
 def _level(level) -> float:
-    try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise ConfigError("level", f"must be a number in (0, 1), got {level!r}") from None
-    if not 0 < level < 1:
-        raise ConfigError("level", f"must be in (0, 1), got {level:g}")
-    return level
+    return open_probability("level", level)
 
 
 def _design_matrices(Xs, n, ks=None):

@@ -75,8 +75,8 @@ def uncertain_spec(field: str, raw: Mapping[str, Any], name: str | None = None) 
     keys = set(raw)
     bad = keys - _KEYS
     if bad:
-        raise ConfigError(f"{field}.{sorted(bad)[0]}", f"unknown key; a range is {{low, high}}, a distribution "
-                                                       f"{{mean, sd}} or {{mean, sd, low, high}}, each with an optional value")
+        raise ConfigError(f"{field}.{sorted(bad)[0]}", "unknown key; a range is {low, high}, a distribution "
+                                                       "{mean, sd} or {mean, sd, low, high}, each with an optional value")
     v = {k: _num(f"{field}.{k}", raw[k]) for k in keys}
     if {"mean", "sd"} <= keys:
         if v["sd"] <= 0:
