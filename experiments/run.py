@@ -182,7 +182,9 @@ def _evidence(rc: RunConfig, game, mpe_strategies, out_dir: Path) -> dict:
     ev = rc.evidence
     return run_evidence(game, candidates, cc.settings, phases=scen["phases"], sides=sides,
                         observed=scen["observed"], out_dir=out_dir, labels=game.labels_a, free=ev.free,
-                        contested=ev.contested, points=ev.points, stated=stated)
+                        contested=ev.contested, points=ev.points, stated=stated,
+                        qre={"lam_max": ev.qre_lam_max, "discount": rc.dynamic.discount if rc.dynamic else 0.95}
+                        if ev.qre else None)
 
 
 def _dynamic(rc: RunConfig, game, main_result, out_dir: Path, keep: dict | None = None) -> dict:

@@ -79,6 +79,8 @@ def test_default_run_says_it_plainly(default_run):
     ({"evidence": {"contested": "maybe"}}, "evidence.contested"),
     ({"evidence": {"points": 2}}, "evidence.points"),
     ({"evidence": {"what": 1}}, "evidence.what"),
+    ({"evidence": {"qre": "yes"}}, "evidence.qre"),
+    ({"evidence": {"qre_lam_max": -1}}, "evidence.qre_lam_max"),
     ({"scenario": {"observed": {"from": "2025-06-01"}}}, "scenario.observed.from"),
     ({"scenario": {"observed": {"ending": "truce"}}}, "scenario.observed.ending"),
 ])
@@ -107,3 +109,35 @@ def test_bad_figure_formats_is_one_line(default_cfg, value):
 def test_figure_formats_png_always_first(default_cfg):
     assert validate_run(dict(default_cfg, figure_formats=["svg"])).figure_formats == ("png", "svg")
     assert validate_run(dict(default_cfg, figure_formats=None)).figure_formats == ("png",)
+
+
+def test_run_evidence_with_the_qre_model_on_a_small_ladder(tmp_path):
+    """evidence.qre: the logit Markov QRE (lambda fitted) joins the candidates; its row is
+    fit_equilibrium's, the ranking is by AIC and the Akaike weights sum to 1."""
+    import sim
+    from sim.estimate import fit_equilibrium
+    from sim.repeated import CrisisSettings
+    from sim.repeated.strategies import get
+    from sim.report.evidence import QRE_MODEL, evidence_markdown, run_evidence
+
+    game = sim.games.build("ladder", K=3, advantage=20.0, damage=10.0, cost=2.0, war_risk=0.5, war_cost=100.0,
+                           risk_interaction=0.5, risk_exponent=2.0)
+    cs = CrisisSettings(rounds=8, execution_noise=0.05, mediation=0.1, timing="alternating", opening=(2, 0),
+                        first_mover="b")
+    phases = [{"date": "d1", "rungs": {"A": 2, "B": 1}}, {"date": "d2", "rungs": {"A": 1, "B": 1}},
+              {"date": "d3", "rungs": {"A": 0, "B": 0}}]
+    cd, tft = get("conditional_deescalation", K=3), get("grim_trigger", K=3)
+    rec = run_evidence(game, {"cd": (cd, cd), "grim": (tft, tft)}, cs, phases=phases, sides=("A", "B"),
+                       observed={"from": None, "ending": "ceasefire"}, out_dir=tmp_path, points=11,
+                       qre={"lam_max": 1.0, "discount": 0.9})
+    rows = {r["model"]: r for r in rec["models"]}
+    assert QRE_MODEL in rows
+    data = sequences_from_phases(phases, ("A", "B"), 3, timing="alternating", first_mover="b", ending="ceasefire",
+                                 opening=(2, 0))
+    fit = fit_equilibrium(data, game, lam_max=1.0, points=11, settings=cs, discount=0.9)
+    assert rows[QRE_MODEL]["log_likelihood"] == pytest.approx(fit.log_likelihood, abs=1e-9)
+    assert sum(r["akaike_weight"] for r in rec["models"]) == pytest.approx(1.0)
+    aics = [r["aic"] for r in rec["models"]]
+    assert aics == sorted(aics)
+    json.dumps(rec, allow_nan=False)  # plain JSON: no NaN
+    assert "lambda" in evidence_markdown(rec, ("A", "B"))

@@ -170,6 +170,8 @@ class EvidenceConfig:
     free: Mapping[str, tuple[float, float]] = field(default_factory=lambda: {"execution_noise": (0.0, 0.9)})
     contested: Any = "reported"
     points: int = 41
+    qre: bool = False      # add the logit Markov QRE with lambda fitted (sim.estimate.fit_equilibrium; ~30 s at 11 rungs)
+    qre_lam_max: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -460,7 +462,7 @@ def validate_evidence(raw: Any) -> EvidenceConfig | None:
     if raw is None:
         return None
     raw = _require_mapping("evidence", raw)
-    _unknown_keys("evidence", raw, ("free", "contested", "points"))
+    _unknown_keys("evidence", raw, ("free", "contested", "points", "qre", "qre_lam_max"))
     free_raw = _require_mapping("evidence.free", raw.get("free", {"execution_noise": [0.0, 0.9]}))
     if not 1 <= len(free_raw) <= 2:
         raise ConfigError("evidence.free", f"give one or two settings to fit, got {len(free_raw)}")
@@ -484,7 +486,13 @@ def validate_evidence(raw: Any) -> EvidenceConfig | None:
     points = raw.get("points", EvidenceConfig.points)
     if isinstance(points, bool) or not isinstance(points, int) or not 5 <= points <= 201:
         raise ConfigError("evidence.points", f"must be an integer in [5, 201], got {points!r}")
-    return EvidenceConfig(free, contested, points)
+    qre = raw.get("qre", False)
+    if not isinstance(qre, bool):
+        raise ConfigError("evidence.qre", f"must be true or false, got {qre!r}")
+    lam_max = _number("evidence.qre_lam_max", raw.get("qre_lam_max", EvidenceConfig.qre_lam_max))
+    if not 0 < lam_max <= 1000:
+        raise ConfigError("evidence.qre_lam_max", f"must be in (0, 1000] (1 / payoff unit), got {lam_max:g}")
+    return EvidenceConfig(free, contested, points, qre, lam_max)
 
 
 #: Crisis settings that may carry a range or a distribution (numbers; noise as a rate).

@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim import files
-from sim.estimate import compare_models, fitted_settings, sequences_from_phases
+from sim.estimate import compare_models, fit_equilibrium, fitted_settings, sequences_from_phases
 from sim.repeated import CrisisSettings, analyse, rung_quantiles
 from sim.viz import trajectory_fan
 from sim.viz.style import save
@@ -53,12 +53,14 @@ def start_index(phases: Sequence[Mapping[str, Any]], start: str | None) -> int:
 def run_evidence(game, candidates: Mapping[str, tuple], settings: CrisisSettings, *, phases, sides: Sequence[str],
                  observed: Mapping[str, Any], out_dir: Path, labels: Sequence[str] = (),
                  free: Mapping[str, Sequence[float]] | None = None, contested: str | int = "reported",
-                 points: int = 41, stated: str | None = None) -> dict:
+                 points: int = 41, stated: str | None = None, qre: Mapping[str, Any] | None = None) -> dict:
     """Fit every candidate pair to the scenario's reported sequence; save the figure and table.
 
     ``candidates``: name -> (strategy_a, strategy_b); ``observed``: ``{"from": date or None,
     "ending": one of sim.estimate.ENDING_CODES}``; ``stated``: the candidate that is the
-    sides' stated policies (named in the text).  Returns the summary (JSON-able).
+    sides' stated policies (named in the text); ``qre``: ``{"lam_max", "discount"}`` adds the
+    logit Markov QRE of the dynamic game with lambda fitted (:func:`sim.estimate.fit_equilibrium`;
+    the crisis's own execution noise, one parameter) as a candidate.  Returns the summary (JSON-able).
     """
     K = int(np.shape(game.A)[-1])
     free = dict(free or {"execution_noise": (0.0, 0.9)})
@@ -67,15 +69,18 @@ def run_evidence(game, candidates: Mapping[str, tuple], settings: CrisisSettings
                                  first_mover=settings.first_mover, contested=contested,
                                  ending=observed.get("ending", "censored"), opening=settings.opening)
     table = compare_models(data, game, candidates, free=free, settings=settings, points=points)
+    if qre is not None:
+        table = _with_qre(table, data, game, settings, qre, points)
     files.atomic_write_text(Path(out_dir) / EVIDENCE_TABLE, table.to_csv(index=False))
     best = str(table["model"].iloc[0])
-    rows = table.replace([np.inf, -np.inf], None).to_dict(orient="records")
+    clean = table.replace([np.inf, -np.inf], np.nan).astype(object)
+    rows = clean.where(clean.notna(), None).to_dict(orient="records")  # JSON: no NaN, no inf
     rec = {"from": phases[start].get("date") if phases else None, "moves": int(data.n_rounds),
            "ending": observed.get("ending", "censored"), "timing": settings.timing,
            "first_mover": sides[settings.first], "contested": contested, "free": {k: list(v) for k, v in free.items()},
            "observed": data.rungs()[0].tolist(), "models": rows, "best": best, "stated": stated,
            "table": EVIDENCE_TABLE}
-    if np.isfinite(table["log_likelihood"].iloc[0]):
+    if np.isfinite(table["log_likelihood"].iloc[0]) and best in candidates:
         sa, sb = candidates[best]
         fitted = {p: float(table[p].iloc[0]) for p in free}
         fcs = fitted_settings(settings, fitted)
@@ -91,6 +96,25 @@ def run_evidence(game, candidates: Mapping[str, tuple], settings: CrisisSettings
                                   f"execution noise fitted"),
              Path(out_dir) / EVIDENCE_FIGURES["posterior_predictive"])
     return rec
+
+
+QRE_MODEL = "equilibrium play with noise (logit Markov QRE, lambda fitted)"
+
+
+def _with_qre(table, data, game, settings, qre, points):
+    """The table with the logit Markov QRE model's row, re-ranked by AIC and re-weighted."""
+    import pandas as pd
+
+    fit = fit_equilibrium(data, game, lam_max=float(qre.get("lam_max", 2.0)), points=points, settings=settings,
+                          discount=float(qre.get("discount", 0.95)))
+    row = {"model": QRE_MODEL, "log_likelihood": fit.log_likelihood, "k": fit.k, "n": fit.n, "aic": fit.aic,
+           "bic": fit.bic, "lam": fit.lam, "lam_low": fit.interval[0], "lam_high": fit.interval[1]}
+    out = pd.concat([table.drop(columns=["delta_aic", "akaike_weight"]), pd.DataFrame([row])], ignore_index=True)
+    out = out.sort_values("aic", kind="stable").reset_index(drop=True)
+    out["delta_aic"] = out["aic"] - out["aic"].iloc[0]
+    w = np.exp(-0.5 * out["delta_aic"].to_numpy())
+    out["akaike_weight"] = w / w.sum()
+    return out
 
 
 def _inside_band(result, obs: np.ndarray, band=(0.1, 0.9)) -> float:
@@ -123,7 +147,10 @@ def evidence_markdown(rec: Mapping[str, Any], sides: Sequence[str]) -> str:
             lines.append(f"| {r['model']} | impossible | | 0 | |")
             continue
         p = free[0]
-        noise = f"{r[p]:.2f} ({r[p + '_low']:.2f}-{r[p + '_high']:.2f})"
+        if r.get(p) is None:  # the QRE model: lambda instead of the noise
+            noise = f"lambda {r['lam']:.3g} ({r['lam_low']:.3g}-{r['lam_high']:.3g})"
+        else:
+            noise = f"{r[p]:.2f} ({r[p + '_low']:.2f}-{r[p + '_high']:.2f})"
         lines.append(f"| {r['model']} | {ll:.2f} | {r['aic']:.1f} | {r['akaike_weight']:.2f} | {noise} |")
     best = models[0]
     lines.append("")
@@ -138,7 +165,7 @@ def evidence_markdown(rec: Mapping[str, Any], sides: Sequence[str]) -> str:
                  + (" (under 2 points: the data hardly tell them apart)." if gap < 2 else "."))
     lines.append(said)
     noise_key = "execution_noise" if "execution_noise" in best else None
-    if noise_key and best[noise_key] is not None and best[noise_key] > 0.2:
+    if noise_key and best.get(noise_key) is not None and best[noise_key] > 0.2:
         lines.append(f"Even so, the best model needs a side to depart from its rule in about "
                      f"{fmt_percent(best[noise_key])} of moves (the fitted execution noise): none of these rules "
                      f"produces the reported sequence on its own; they differ in how much of it they leave to chance.")
