@@ -133,5 +133,27 @@ def test_default_run_shows_intervals_and_what_matters(default_run):
     assert rows["p_war_by_T"]["top_parameter"] in ("risk_exponent", "war_risk")
     md = (out / "summary.md").read_text()
     assert "## How sure are these numbers? Parameter uncertainty" in md and "illustrative" in md
+    assert "add `deviation_gain_a` and `deviation_gain_b` to `uncertainty.outcomes`" in md
     assert (out / "figures" / "sensitivity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "uncertainty.csv").is_file()
+
+
+def test_credibility_gains_carry_intervals_too(tmp_path):
+    """uncertainty.outcomes with deviation_gain_a/b: the value at the scenario's point is the
+    credibility gain of a direct call; the interval comes from the same kernel at every sample."""
+    from sim.dynamic import credibility
+    from sim.report.uncertainty import run_uncertainty, uncertainty_markdown
+
+    s = get("tit_for_tat", K=5)
+    params = [uncertain_spec("game.war_risk", {"low": 0.3, "high": 0.9, "value": 0.8}),
+              uncertain_spec("game.war_cost", {"low": 50, "high": 200, "value": 100})]
+    rec = run_uncertainty("ladder", BASE, params, ["p_war_by_T", "deviation_gain_a", "deviation_gain_b"],
+                          strategies=(s, s), settings=SETTINGS, samples=4, method="sobol", level=0.9, seed=0,
+                          sides=("A", "B"), out_dir=tmp_path)
+    rows = {r["outcome"]: r for r in rec["outcomes"]}
+    c = credibility(sim.games.build("ladder", **BASE), s, s, **SETTINGS)
+    assert rows["deviation_gain_a"]["value"] == pytest.approx(float(c.gain_a), rel=1e-9, abs=1e-9)
+    assert rows["deviation_gain_b"]["value"] == pytest.approx(float(c.gain_b), rel=1e-9, abs=1e-9)
+    assert rows["deviation_gain_a"]["low"] <= rows["deviation_gain_a"]["high"]
+    md = uncertainty_markdown(rec)
+    assert "A's gain from deviating" in md and "add `deviation_gain_a`" not in md

@@ -78,7 +78,7 @@ def run_uncertainty(game_name: str, base: Mapping[str, Any], params, outcomes: S
     rec = {"method": method, "samples": samples, "evaluations": int(res.samples.shape[0]), "level": level,
            "seed_entropy": res.seed_entropy, "seconds": time.perf_counter() - t0,
            "params": [{"name": p.name, "range": p.describe(), "value": p.value} for p in params],
-           "outcomes": rows, "table": UNCERTAINTY_TABLE, "figures": {}}
+           "outcomes": rows, "table": UNCERTAINTY_TABLE, "figures": {}, "crisis": strategies is not None}
     if method == "sobol":
         save(sensitivity_bars(table, outcome_labels=labels,
                               title="Which uncertain parameter drives each answer (Sobol indices)"),
@@ -107,6 +107,10 @@ def uncertainty_markdown(rec: Mapping[str, Any]) -> str:
         lines.append(f"| {r['label']} | {_fmt(r['outcome'], r['value'])} | "
                      f"{_fmt(r['outcome'], r['low'])} to {_fmt(r['outcome'], r['high'])} | {top} |")
     lines.append("")
+    if rec.get("crisis") and not any(r["outcome"].startswith("deviation_gain") for r in rec["outcomes"]):
+        lines += ["The credibility gains (what deviating from each stated rule would pay) can carry the same interval: "
+                  "add `deviation_gain_a` and `deviation_gain_b` to `uncertainty.outcomes` (slower: about a second "
+                  "per combination at 11 rungs, so not in the default run).", ""]
     if rec["method"] == "sobol":
         lines.append("The share of variance is the total-order Sobol index (Saltelli et al. 2010): the part of the "
                      "answer's spread that involves this parameter, alone or together with others. A share near 0 "
