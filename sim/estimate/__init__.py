@@ -7,8 +7,11 @@
 - :mod:`sim.estimate.strategic`: ``strategic_deterrence``: the two-player deterrence tree estimated
   by strategic probit/logit (Signorino 1999, 2003; Kenkel and Signorino 2014, R package ``games``,
   ``egame12``).
-- :mod:`sim.estimate.sequences`: ``sequence_likelihood`` and ``fit_sequences``: exact likelihood of
-  observed rung sequences by the forward algorithm over hidden automaton states.
+- :mod:`sim.estimate.sequence_data`: ``Sequences`` (observed crises) and its readers (CSV, phase table).
+- :mod:`sim.estimate.sequences`: ``sequence_likelihood``: exact likelihood of observed rung sequences
+  by the forward algorithm (:mod:`sim.estimate.forward`) over hidden automaton states, on a grid of
+  settings; :mod:`sim.estimate.sequence_fit`: ``fit_sequences`` (maximum likelihood, profile
+  intervals) and ``compare_models`` (AIC / BIC).
 - :mod:`sim.estimate.equilibrium_model`: ``equilibrium_likelihood`` and ``fit_equilibrium``: the same
   under the logit Markov QRE policies of the dynamic game, with the precision lambda as a parameter.
 
@@ -18,7 +21,8 @@ Layering: ``sim.estimate`` sits beside ``sim.sweeps``, above ``sim.dynamic`` and
 from __future__ import annotations
 
 from .sequence_data import ENDING_CODES, Sequences, read_sequences, sequences_from_frame, sequences_from_phases
-from .sequences import GRID_FIELDS, SequenceFit, compare_models, fit_sequences, fitted_settings, sequence_likelihood
+from .sequences import GRID_FIELDS, sequence_likelihood
+from .sequence_fit import SequenceFit, compare_models, fit_sequences, fitted_settings
 from .strategic import StrategicBootstrap, StrategicFit, strategic_deterrence
 from .strategic_formula import strategic_deterrence_formula
 from .qre_fit import QREFit, fit_qre
