@@ -297,6 +297,11 @@ def test_readers(tmp_path):
     s = sequences_from_phases(phases, ["P", "Q"], 3, start=1, contested=1, ending="ceasefire")
     assert s.lengths.tolist() == [2] and s.endings.tolist() == [4]
     assert s.allowed[0, 0, 1].tolist() == [True, True, True] and s.allowed[0, 0, 0].tolist() == [False, False, True]
+    for cell in ("x", "1.5", "7", "1|9"):  # a bad cell: one line naming the column and the row
+        bad = pd.DataFrame({"crisis": ["x", "x"], "round": [1, 2], "rung_a": [1, cell], "rung_b": [0, 0]})
+        with pytest.raises(ConfigError) as err:
+            sequences_from_frame(bad, 3)
+        assert err.value.field == "sequences.rung_a" and "row 1" in str(err.value)
     alt = sequences_from_phases(phases, ["P", "Q"], 3, start=1, timing="alternating", first_mover="b")
     np.testing.assert_array_equal(alt.rungs()[0], [[-1, 1], [2, 1], [2, 1], [1, 1]])
 

@@ -104,26 +104,26 @@ def forward_loglik(act_a, classes_a, perc_a, init_a, act_b, classes_b, perc_b, i
                 # own rung) move alike, so they are summed before they move (transition_classes)
                 ua = member_a[x][None] * ea[:, :, None, :]  # (G, C, QA, SA)
                 ub = member_b[y][None] * eb[:, :, None, :]  # (G, C, QB, SB)
-                m = (ua[:, :, None] @ alpha) @ np.swapaxes(ub, -1, -2)[:, :, None]  # (G, C, Z, QA, QB)
-                mass = m.sum((3, 4))  # (G, C, Z)
+                cm = (ua[:, :, None] @ alpha) @ np.swapaxes(ub, -1, -2)[:, :, None]  # class mass (G, C, Z, QA, QB)
+                mass = cm.sum((3, 4))  # (G, C, Z)
                 total = mass.sum(-1)
                 settle = mass[..., Z - 1] * zero if settles else np.zeros_like(total)
                 if np.any(last):
                     end_p += last * _ending(endings, total, settle, w, mu)
                 if np.all(last | ~live):
                     continue
-                m = m * ((1 - w) * (1 - mu) * ~last)[:, :, None, None, None]
-                if settles and Z > 1:  # (0, 0): the counter rises, and mass at m - 1 settles
-                    up = np.zeros_like(m)
-                    up[:, :, 1:] = m[:, :, :-1]
-                    reset = np.zeros_like(m)
-                    reset[:, :, 0] = m.sum(2)
-                    m = np.where(zero[None, :, None, None, None], up, reset)
-                elif settles:  # m = 1: a (0, 0) round settles at once
-                    m = m * ~zero[None, :, None, None, None]
+                cm = cm * ((1 - w) * (1 - mu) * ~last)[:, :, None, None, None]
+                if settles and Z > 1:  # (0, 0): the counter rises, and mass at Z - 1 settles
+                    up = np.zeros_like(cm)
+                    up[:, :, 1:] = cm[:, :, :-1]
+                    reset = np.zeros_like(cm)
+                    reset[:, :, 0] = cm.sum(2)
+                    cm = np.where(zero[None, :, None, None, None], up, reset)
+                elif settles:  # settle_after = 1: a (0, 0) round settles at once
+                    cm = cm * ~zero[None, :, None, None, None]
                 ra = _move(perc_a[gi, y], rows_a[x])  # (G, C, QA, SA)
                 rb = _move(perc_b[gi, x], rows_b[y])
-                step = (np.swapaxes(ra, -1, -2)[:, :, None] @ m) @ rb[:, :, None]  # (G, C, Z, SA, SB)
+                step = (np.swapaxes(ra, -1, -2)[:, :, None] @ cm) @ rb[:, :, None]  # (G, C, Z, SA, SB)
                 nxt = step if nxt is None else nxt + step
             loglik += np.where(last, np.log(end_p), 0.0)
             going = live & ~last

@@ -182,22 +182,35 @@ def sequences_from_frame(frame, K: int, *, crisis: str = "crisis", round: str = 
 
 
 def _rung_sets(values: Sequence[Any], K: int, field_name: str) -> np.ndarray:
-    """(n, K) bool from cells: an integer rung, empty/NaN (any rung), or ``"a|b|..."``."""
-    out = np.zeros((len(values), K), dtype=bool)
-    for i, v in enumerate(values):  # parsing cells of a table read from a file (input, not a kernel)
-        if v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()):
-            out[i] = True
-            continue
-        parts = str(v).split("|") if isinstance(v, str) else [v]
-        for p in parts:
+    """(n, K) bool from cells: an integer rung, empty/NaN (any rung), or ``"a|b|..."``.
+
+    Numbers and empty cells are read as arrays; only the cells that list several rungs are
+    split one by one (a few contested reports, not a loop over the data)."""
+    import pandas as pd
+
+    cells = pd.Series(list(values), dtype=object)
+    text = cells.map(lambda v: isinstance(v, str))
+    several = text & cells.map(lambda v: isinstance(v, str) and "|" in v)
+    blank = cells.isna() | (text & cells.map(lambda v: isinstance(v, str) and not v.strip()))
+    single = ~several & ~blank
+    nums = pd.to_numeric(cells[single], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(nums) | (nums != np.floor(nums)) | (nums < 0) | (nums > K - 1)
+    if np.any(bad):
+        row = int(np.flatnonzero(single.to_numpy())[np.argmax(bad)])
+        raise ConfigError(field_name, f"row {row}: must be an integer rung in [0, {K - 1}], empty, or rungs "
+                                      f"joined by '|', got {values[row]!r}")
+    out = np.zeros((len(cells), K), dtype=bool)
+    out[blank.to_numpy()] = True
+    out[np.flatnonzero(single.to_numpy()), nums.astype(int)] = True
+    for row in np.flatnonzero(several.to_numpy()):  # the cells that list several rungs
+        for part in str(values[row]).split("|"):
             try:
-                f = float(p)
-            except (TypeError, ValueError):
-                raise ConfigError(field_name, f"row {i}: must be a rung in [0, {K - 1}], empty, or rungs "
-                                              f"joined by '|', got {v!r}") from None
-            if not f.is_integer() or not 0 <= f <= K - 1:
-                raise ConfigError(field_name, f"row {i}: rungs must be integers in [0, {K - 1}], got {v!r}")
-            out[i, int(f)] = True
+                f = float(part)
+            except ValueError:
+                f = np.nan
+            if not np.isfinite(f) or not f.is_integer() or not 0 <= f <= K - 1:
+                raise ConfigError(field_name, f"row {row}: rungs must be integers in [0, {K - 1}], got {values[row]!r}")
+            out[row, int(f)] = True
     return out
 
 
