@@ -9,7 +9,11 @@ The package is a house with rooms (see README "Layout"); each room is a subpacka
 - :mod:`sim.dynamic`: the repeated crisis as a stochastic game: ``StochasticGame``, ``escalation_game``,
   ``policy_values``, ``one_shot_gap``, ``best_response``.
 - :mod:`sim.crisis`: trees, brinkmanship, deterrence, asymmetric escalation, tying hands, arms races.
-- :mod:`sim.sweeps`: ``Grid``, ``grid_sweep``, ``equilibrium_map``.
+- :mod:`sim.estimate`: models fitted to data: ``Sequences`` and ``sequence_likelihood`` / ``fit_sequences`` /
+  ``compare_models`` (observed crises), ``equilibrium_likelihood`` / ``fit_equilibrium`` (the logit Markov
+  QRE with lambda as a parameter), ``fit_qre`` (choice counts), ``strategic_deterrence`` (egame12).
+- :mod:`sim.sweeps`: ``Grid``, ``grid_sweep``, ``equilibrium_map``; parameter uncertainty in
+  :mod:`sim.sweeps.uncertainty`.
 - :mod:`sim.limits`: size limits (``MAX_RUNGS``, ``MAX_GRID_POINTS``) and the memory budget.
 - :mod:`sim.config`: validated configs (plain dataclasses; no Hydra).
 - :mod:`sim.viz`: figures (each takes result values and returns a Figure).
@@ -52,7 +56,9 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Grid", "grid_sweep", "equilibrium_map", "EquilibriumMap", "SweepInterrupted"], "sim.sweeps"),
     # evidence: fits and estimators (issue 11)
     **dict.fromkeys(["strategic_deterrence", "strategic_deterrence_formula", "StrategicFit", "StrategicBootstrap",
-                     "fit_qre", "QREFit"], "sim.estimate"),
+                     "fit_qre", "QREFit", "Sequences", "read_sequences", "sequences_from_frame", "sequences_from_phases",
+                     "sequence_likelihood", "fit_sequences", "compare_models", "SequenceFit", "equilibrium_likelihood",
+                     "fit_equilibrium", "EquilibriumFit"], "sim.estimate"),
 }
 _RENAMED = {"solve_tree": ("sim.crisis", "solve"), "qre_trace": ("sim.equilibria", "trace")}
 _SUBPACKAGES = {"games", "equilibria", "repeated", "dynamic", "crisis", "sweeps", "estimate", "config", "viz", "report", "errors",
