@@ -87,8 +87,8 @@ def run_evidence(game, candidates: Mapping[str, tuple], settings: CrisisSettings
         T = max(int(data.n_rounds) + 4, 10)
         res = analyse(game, sa, sb, settings=dataclasses.replace(fcs, rounds=T))
         obs = data.rungs()[0]
-        inside = _inside_band(res, obs)
-        rec["check"] = {"rounds": T, "fitted": fitted, "share_inside_band": inside,
+        inside, width = _inside_band(res, obs)
+        rec["check"] = {"rounds": T, "fitted": fitted, "share_inside_band": inside, "band_width": width,
                         "p_war_by_end": float(res.p_war[len(obs) - 1]), "p_war": float(res.p_war[-1])}
         save(trajectory_fan(res, sides=sides, labels=labels or None, observed=obs,
                             observed_label="the reported sequence (this scenario's reading)",
@@ -117,13 +117,15 @@ def _with_qre(table, data, game, settings, qre, points):
     return out
 
 
-def _inside_band(result, obs: np.ndarray, band=(0.1, 0.9)) -> float:
-    """Share of the observed rungs inside the model's middle-80% band of the runs still in crisis."""
+def _inside_band(result, obs: np.ndarray, band=(0.1, 0.9)) -> tuple[float, float]:
+    """Share of the observed rungs inside the model's middle-80% band of the runs still in crisis,
+    and the band's mean width in rungs at those moves (a wide band makes the check weak)."""
     lo, hi = rung_quantiles(result, band[0]), rung_quantiles(result, band[1])
     n = len(obs)
-    ok = (obs >= lo[:n]) & (obs <= hi[:n]) & (obs >= 0)
     seen = obs >= 0
-    return float(ok.sum() / max(seen.sum(), 1))
+    ok = (obs >= lo[:n]) & (obs <= hi[:n]) & seen
+    width = (hi[:n] - lo[:n] + 1)[seen]
+    return float(ok.sum() / max(seen.sum(), 1)), float(width.mean()) if width.size else float("nan")
 
 
 def evidence_markdown(rec: Mapping[str, Any], sides: Sequence[str]) -> str:
@@ -181,6 +183,9 @@ def evidence_markdown(rec: Mapping[str, Any], sides: Sequence[str]) -> str:
             f"{fmt_percent(chk['share_inside_band'])} of the reported rungs lie inside the middle 80% of the model's "
             f"crises still running at that move, and the model gives P(war) = {fmt_percent(chk['p_war_by_end'])} by the "
             f"move the record ends ({EVIDENCE_FIGURES['posterior_predictive']}).")
+        if chk.get("band_width") is not None and chk["band_width"] >= 4:
+            lines.append(f"That band spans {chk['band_width']:.1f} rungs on average, so the check is weak here: a model "
+                         "this noisy can reproduce almost any sequence.")
     lines.append("")
     lines.append(
         "Caveat: one crisis is not a data set. A handful of moves, read from contested reports onto an "
