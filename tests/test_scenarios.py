@@ -242,6 +242,22 @@ def test_india_pakistan_compare_config_composes_and_validates():
     assert len(default_variants) == 3 and default["experiment"] == "compare"
 
 
+def test_a_comparison_file_is_data_like_any_config_file(tmp_path):
+    """The new `comparison` group of compare.yaml is scanned like the others: a comparison file that
+    sets Hydra options is refused in one line; an unknown comparison names the ones available."""
+    (tmp_path / "configs" / "comparison").mkdir(parents=True)
+    (tmp_path / "configs" / "comparison" / "evil.yaml").write_text(
+        "# @package _global_\nhydra:\n  run:\n    dir: /tmp/elsewhere\nvariants: []\n")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    compare_py = ROOT / "experiments" / "compare.py"
+    for args, words in ((["--config-dir", str(tmp_path / "configs"), "comparison=evil"], "hydra.run.dir"),
+                        (["comparison=nosuch"], "available: india_pakistan")):
+        proc = subprocess.run([sys.executable, str(compare_py), *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert_user_error(proc, words, tmp_path)
+
+
 # --------------------------------------------------------------------------- bad scenario files
 def _with_phase(cfg: dict, **changes) -> dict:
     cfg = json.loads(json.dumps(cfg))
