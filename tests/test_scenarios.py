@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 RUN = ROOT / "experiments" / "run.py"
 SCENARIOS = sorted(p.stem for p in (CONFIGS / "scenario").glob("*.yaml"))
-NEW = ["cold_war_arms_race", "cuban_missile_1962", "india_pakistan_2025", "kargil_1999"]
+NEW = ["cold_war_arms_race", "cuban_missile_1962", "india_pakistan_2025", "kargil_1999", "pulwama_balakot_2019",
+       "twin_peaks_2001", "uri_2016"]
+#: The earlier India-Pakistan crises on the 11-rung ladder of india_pakistan_2025 (issue 12, item 5).
+EARLIER = ["twin_peaks_2001", "uri_2016", "pulwama_balakot_2019"]
 ATTRIBUTION = re.compile(r"\b(said|says|say|claimed|claims|reported|denied|blamed|write|wrote|described|accused)\b")
 
 
@@ -107,6 +110,152 @@ def test_india_pakistan_rungs_match_the_context_files_as_reported_list(composed)
     assert strikes.rungs == {"India": 6, "Pakistan": 6}
     assert all(r in (1, 2) for r in ceasefire.rungs.values())
     assert max(r for ph in sc.phases for r in ph.rungs.values() if r is not None) == 6
+
+
+# --------------------------------------------------------------------------- the earlier India-Pakistan crises
+@pytest.mark.parametrize("name", EARLIER)
+def test_earlier_crises_phases_cite_sources_parse_and_are_in_order(composed, name):
+    from sim.config.scenario import parse_date
+
+    raw = composed[name]["scenario"]
+    sc = validate_run(composed[name]).scenario
+    n = len(sc.sources)
+    assert n >= 5 and all(re.match(rf"\[{i + 1}\] \S", src) for i, src in enumerate(sc.sources))
+    starts = []
+    for i, (ph, ph_raw) in enumerate(zip(sc.phases, raw["phases"])):
+        assert ph.sources and all(1 <= r <= n for r in ph.sources), f"phase {i} cites a missing source"
+        _, start, end = parse_date(f"phases[{i}].date", ph_raw["date"])  # every date parses
+        assert start <= end and (start, end) == (ph.start, ph.end)
+        starts.append(start)
+        assert set(ph.rungs) == set(sc.sides) and all(isinstance(r, int) for r in ph.rungs.values())
+    assert starts == sorted(starts), "phases in date order"
+    cited = {r for ph in sc.phases for r in ph.sources} | {r for p in sc.stated_policies.values() for r in p.source}
+    assert cited == set(range(1, n + 1)), "every listed source is cited somewhere"
+    # observed.from is the (start) date of a phase, and the ending a known code
+    assert sc.observed["from"] in {ph.date.split("/")[0] for ph in sc.phases}
+    assert sc.observed["ending"] in ("censored", "war", "settled", "mediated", "ceasefire", "ended")
+
+
+@pytest.mark.parametrize("name", EARLIER)
+def test_earlier_crises_model_both_sides_by_the_same_rule(composed, name):
+    rc = validate_run(composed[name])
+    sc = rc.scenario
+    assert set(sc.stated_policies) == set(sc.sides) == {"India", "Pakistan"}
+    rules = {p.strategy for p in sc.stated_policies.values()}
+    assert len(rules) == 1, f"both sides' stated policies name the same strategy, got {rules}"
+    (rule,) = rules
+    assert rc.crisis.side_a["name"] == rc.crisis.side_b["name"] == rule  # and the crisis plays it
+    for side, pol in sc.stated_policies.items():
+        assert pol.statement.startswith(f"Claim, as {side}'s government stated it")
+    notes = composed[name]["scenario"]["parameter_notes"]
+    assert {"K", "war_risk", "war_cost", "crisis", "stated_policies", "rungs"} <= set(notes)
+    assert "modelling choices, not findings" in notes["crisis"] and "illustrative" in notes["advantage"]
+
+
+@pytest.mark.parametrize("name", EARLIER)
+def test_earlier_crises_use_the_2025_ladder_and_ranges(composed, name):
+    """Same rung labels, K and illustrative ranges as india_pakistan_2025, so the crises compare."""
+    ref, cfg = composed["india_pakistan_2025"], composed[name]
+    assert cfg["scenario"]["rung_labels"] == ref["scenario"]["rung_labels"]
+    for key in ("K", "advantage", "damage", "cost", "war_risk", "war_cost", "risk_interaction", "risk_exponent"):
+        assert cfg["game"][key] == ref["game"][key], key
+    assert validate_run(cfg).crisis.settings.timing in ("alternating", "simultaneous")
+
+
+@pytest.mark.parametrize("name", EARLIER)
+def test_earlier_crises_mark_contested_rungs_and_attribute_them(composed, name):
+    sc = validate_run(composed[name]).scenario
+    trigger = sc.phases[0]  # the attack that opens the crisis: not a rung of either state
+    assert trigger.rungs == {"India": 0, "Pakistan": 0} and trigger.contested == ("Pakistan",)
+    assert re.search(r"\b(denied|rejected)\b", trigger.claims) and "not an act of either state" in trigger.claims
+    for ph in sc.phases:
+        for side in ph.contested:
+            assert side in ph.claims or f"{side}'s" in ph.claims, f"{ph.date}: {side} contested, claims silent"
+        if ph.contested:
+            assert ATTRIBUTION.search(ph.claims)
+        # every rung from strikes upward rests on one side's account in these crises
+        for side, rung in ph.rungs.items():
+            if rung >= 4:
+                assert side in ph.contested, f"{ph.date}: {side} at rung {rung} is not marked contested"
+
+
+def test_uri_phase_table(composed):
+    sc = validate_run(composed["uri_2016"]).scenario
+    by_date = {ph.date: ph for ph in sc.phases}
+    strikes = by_date["2016-09-29"]
+    assert strikes.rungs == {"India": 4, "Pakistan": 2} and set(strikes.contested) == {"India", "Pakistan"}
+    assert "denied" in strikes.claims and "two of its soldiers" in strikes.claims
+    assert by_date["2016-09-26/2016-09-28"].rungs == {"India": 1, "Pakistan": 1}
+    later = [ph for ph in sc.phases if ph.start > dt.date(2016, 9, 30)]
+    assert later and all(ph.rungs == {"India": 3, "Pakistan": 3} for ph in later)
+    assert sc.observed == {"from": "2016-09-29", "ending": "censored"}
+
+
+def test_pulwama_balakot_phase_table(composed):
+    rc = validate_run(composed["pulwama_balakot_2019"])
+    sc = rc.scenario
+    by_date = {ph.date: ph for ph in sc.phases}
+    balakot, air = by_date["2019-02-26"], by_date["2019-02-27"]
+    assert balakot.rungs == {"India": 4, "Pakistan": 1} and balakot.contested == ("India",)
+    assert "non-military pre-emptive action" in balakot.claims and "no casualties" in balakot.claims
+    assert air.rungs == {"India": 5, "Pakistan": 5} and set(air.contested) == {"India", "Pakistan"}
+    assert "F-16" in air.claims and "denied" in air.claims
+    assert sc.phases[-1].rungs == {"India": 1, "Pakistan": 1} and sc.phases[-1].end == dt.date(2019, 3, 1)
+    assert rc.crisis.settings.opening == (4, 0) and rc.crisis.settings.first_mover == "b"
+    assert sc.observed["from"] == "2019-02-26"
+
+
+def test_twin_peaks_has_no_cross_border_strike(composed):
+    """Mobilisation, threats, firing on the Line of Control and missile tests: no rung 4-8 anywhere,
+    and the rung-9 readings (missile tests) are each contested and say the tester called them routine."""
+    rc = validate_run(composed["twin_peaks_2001"])
+    sc = rc.scenario
+    rungs = [r for ph in sc.phases for r in ph.rungs.values()]
+    assert not any(4 <= r <= 8 for r in rungs)
+    tests_ = [ph for ph in sc.phases if 9 in ph.rungs.values()]
+    assert len(tests_) == 2 and all("missile" in ph.event for ph in tests_)
+    for ph in tests_:
+        (side,) = [s for s, r in ph.rungs.items() if r == 9]
+        assert ph.contested == (side,) and "routine" in ph.claims
+    assert rc.crisis.settings.timing == "simultaneous" and rc.crisis.settings.opening == (1, 1)
+    assert sc.phases[-1].start == dt.date(2002, 10, 16) and sc.phases[-1].rungs == {"India": 1, "Pakistan": 1}
+
+
+def test_india_pakistan_compare_config_composes_and_validates():
+    """`python experiments/compare.py comparison=india_pakistan`: the five crises side by side, each
+    variant a scenario; the default compare config is unchanged by the new config group."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import compare
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = OmegaConf.to_container(compose(config_name="compare", overrides=["comparison=india_pakistan"]),
+                                     resolve=True)
+        default = OmegaConf.to_container(compose(config_name="compare"), resolve=True)
+        variants = compare.validate_compare(cfg)
+        default_variants = compare.validate_compare(default)
+    GlobalHydra.instance().clear()
+    expected = ["kargil_1999", "twin_peaks_2001", "uri_2016", "pulwama_balakot_2019", "india_pakistan_2025"]
+    assert [v.overrides for v in variants] == [{"scenario": s} for s in expected]
+    assert [v.cfg["scenario"]["name"] for v in variants] == expected
+    assert cfg["experiment"] == "compare_india_pakistan"
+    assert len(default_variants) == 3 and default["experiment"] == "compare"
+
+
+def test_a_comparison_file_is_data_like_any_config_file(tmp_path):
+    """The new `comparison` group of compare.yaml is scanned like the others: a comparison file that
+    sets Hydra options is refused in one line; an unknown comparison names the ones available."""
+    (tmp_path / "configs" / "comparison").mkdir(parents=True)
+    (tmp_path / "configs" / "comparison" / "evil.yaml").write_text(
+        "# @package _global_\nhydra:\n  run:\n    dir: /tmp/elsewhere\nvariants: []\n")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("HYDRA_FULL_ERROR", None)
+    compare_py = ROOT / "experiments" / "compare.py"
+    for args, words in ((["--config-dir", str(tmp_path / "configs"), "comparison=evil"], "hydra.run.dir"),
+                        (["comparison=nosuch"], "available: india_pakistan")):
+        proc = subprocess.run([sys.executable, str(compare_py), *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert_user_error(proc, words, tmp_path)
 
 
 # --------------------------------------------------------------------------- bad scenario files

@@ -128,14 +128,22 @@ def _inside_band(result, obs: np.ndarray, band=(0.1, 0.9)) -> tuple[float, float
     return float(ok.sum() / max(seen.sum(), 1)), float(width.mean()) if width.size else float("nan")
 
 
+#: How the record's ending reads in the evidence sentence (sim.estimate.ENDING_CODES).
+_ENDING_WORDS = {"censored": "the record stops there (censored)", "war": "it ended in a war",
+                 "settled": "it ended in a settlement", "mediated": "a third party ended it",
+                 "ceasefire": "it ended in a ceasefire", "ended": "it ended (how is left open)"}
+
+
 def evidence_markdown(rec: Mapping[str, Any], sides: Sequence[str]) -> str:
     """The evidence section of summary.md, in plain words."""
     models = rec["models"]
     lines = ["## Which model explains the reported sequence?", ""]
+    turns = (f"{rec['moves']} moves, {sides[0]} and {sides[1]} taking turns, {rec['first_mover']} first"
+             if rec.get("timing", "alternating") == "alternating"
+             else f"{rec['moves']} rounds, {sides[0]} and {sides[1]} moving at once")
     lines.append(
         f"The reported sequence (this scenario's reading of the phase table from {rec['from']}: "
-        f"{rec['moves']} moves, {sides[0]} and {sides[1]} taking turns, {rec['first_mover']} first; "
-        f"it ended in a {rec['ending']}) is treated as data. Each candidate pair of policies is a model "
+        f"{turns}; {_ENDING_WORDS.get(rec['ending'], 'it ended: ' + str(rec['ending']))}) is treated as data. Each candidate pair of policies is a model "
         f"of how such a sequence comes about; its likelihood is the exact probability that the model "
         f"produces this sequence and this ending. Each model's execution-noise rate (how often a side "
         f"carries out a rung other than its rule's) is fitted to the sequence.")
