@@ -245,8 +245,14 @@ def join_words(items: Sequence[str]) -> str:
 
 
 def strategy_description(name: str, params: Any = None) -> str | None:
-    """:data:`STRATEGY_DESCRIPTIONS` of ``name``, adjusted for an opening rung ``params["start"]``."""
+    """:data:`STRATEGY_DESCRIPTIONS` of ``name``, adjusted for an opening rung ``params["start"]``
+    and for conditional de-escalation's reading of "step down" (``params["step_down"]``)."""
     desc = STRATEGY_DESCRIPTIONS.get(str(name))
+    if str(name) == "conditional_deescalation" and desc is not None:
+        full = isinstance(params, dict) and params.get("step_down") == "full"
+        desc = desc + (" (read as: back to rung 0 once the other side steps down at all)" if full else
+                       " (read as: down to the rung the other side steps down to, which makes it the same "
+                       "automaton as tit for tat)")
     start = (params or {}).get("start") if isinstance(params, dict) else None
     if desc is None or not start:
         return desc

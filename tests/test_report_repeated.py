@@ -246,3 +246,26 @@ def test_strategy_description_names_the_opening_rung():
     assert strategy_description("graduated_response", {"start": 4}).startswith("opens at rung 4, then")
     assert strategy_description("tit_for_tat", {}) == STRATEGY_DESCRIPTIONS["tit_for_tat"]
     assert strategy_description("tit_for_tat", {"start": 0}) == STRATEGY_DESCRIPTIONS["tit_for_tat"]
+
+
+def test_report_says_when_two_named_policies_coincide():
+    """Issue 12: conditional de-escalation (default reading) and tit for tat are one automaton;
+    a report that compares them says so, and says which reading each description uses."""
+    import sim
+    from sim.repeated import analyse
+    from sim.repeated.strategies import get
+    from sim.report import crisis_markdown, crisis_summary
+
+    K = 3
+    g = sim.ladder(K=K, war_risk=0.3)
+    cd, tft = get("conditional_deescalation", K=K), get("tit_for_tat", K=K)
+    full = get("conditional_deescalation", K=K, step_down="full")
+    pairs = {name: {"strategies": (a, b), "settings": {"rounds": 6},
+                    "result": analyse(g, a, b, rounds=6, execution_noise=0.05)}
+             for name, (a, b) in {"cd": (cd, cd), "tft": (tft, tft), "full": (full, full)}.items()}
+    s = crisis_summary(sides=("A", "B"), labels=None, pairs=pairs)
+    assert s["coinciding"] == [["conditional de-escalation", "tit for tat"]]  # in order of appearance
+    md = crisis_markdown(s)
+    assert "conditional de-escalation and tit for tat are the same automaton here" in md
+    assert "same automaton as tit for tat" in s["pairs"]["cd"]["strategy_descriptions"]["A"]
+    assert "back to rung 0 once the other side steps down at all" in s["pairs"]["full"]["strategy_descriptions"]["A"]

@@ -210,6 +210,30 @@ def test_versus_conditional_deescalation_k5():
     versus(cd, [4, 4, 2, 0, 0], [0, 4, 4, 2, 0])
 
 
+def test_versus_conditional_deescalation_full_reading_k5():
+    """The "wrap up this tension" reading (step_down="full"): back to rung 0 as soon as the other
+    side is seen below this side's rung; otherwise the same rules (never initiate, answer in kind)."""
+    cd = st.get("conditional_deescalation", K=5, step_down="full")
+    versus(cd, [0] * 5, [0] * 5)                                  # never initiates
+    # answers 3 with 3, then the other steps down to 2: straight to 0 (match would play 2)
+    versus(cd, [0, 3, 3, 2, 2, 4, 0], [0, 0, 3, 3, 0, 2, 4])
+    versus(st.get("conditional_deescalation", K=5), [0, 3, 3, 2, 2, 4, 0], [0, 0, 3, 3, 2, 2, 4])
+    assert cd.params == {"step_down": "full"} and cd.to_config()["step_down"] == "full"
+    assert not np.array_equal(cd.transition, st.get("tit_for_tat", K=5).transition)
+    with pytest.raises(ConfigError) as err:
+        st.get("conditional_deescalation", K=5, step_down="halfway")
+    assert err.value.field == "strategy.step_down"
+
+
+def test_coinciding_strategies_are_said_to_coincide():
+    from sim.report.repeated import coinciding
+
+    K = 4
+    groups = coinciding([st.get("tit_for_tat", K=K), st.get("conditional_deescalation", K=K),
+                         st.get("conditional_deescalation", K=K, step_down="full"), st.get("grit", K=K)])
+    assert groups == [["tit for tat", "conditional de-escalation"]]
+
+
 def test_versus_graduated_and_overwhelming_k5():
     versus(st.get("graduated_response", K=5), [0, 1, 1, 3, 4, 0, 0], [0, 0, 2, 2, 4, 4, 0])
     versus(st.get("graduated_response", K=5, step=2), [1, 2, 0], [0, 3, 4])

@@ -314,6 +314,10 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
     if main.get("description"):
         lines += [str(main["description"]).strip(), ""]
     lines += _main_paragraph(s, main) + [""]
+    for group in s.get("coinciding") or ():
+        names = ", ".join(group[:-1]) + " and " + group[-1]
+        lines += [f"Note: {names} are the same automaton here (their tables are identical), so they give the "
+                  "same numbers; they differ in name and in the reading behind them, not in play.", ""]
     others = [p for p in s["pairs"].values() if p["name"] != s["main"]]
     if others:
         lines += ["### Other strategy pairs", "",

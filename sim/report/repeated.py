@@ -202,4 +202,25 @@ def crisis_summary(*, sides: Sequence[str], labels: Sequence[str] | None, pairs:
     labels = [str(x) for x in labels] if labels is not None else [f"rung {i}" for i in range(K)]
     if len(labels) != K:
         raise ValueError(f"labels has {len(labels)} entries but the results have K={K} rungs")
-    return to_jsonable({"sides": sides, "labels": labels, "K": K, "main": main, "pairs": out_pairs})
+    return to_jsonable({"sides": sides, "labels": labels, "K": K, "main": main, "pairs": out_pairs,
+                        "coinciding": coinciding([st for v in pairs.values() for st in _strategy_names(v, sides)])})
+
+
+def coinciding(strategies) -> list[list[str]]:
+    """Groups of differently named strategies that are the same automaton (equal initial, action
+    and transition tables), as readable labels: e.g. tit for tat and conditional de-escalation
+    (its default reading).  Registry names (strings) are skipped."""
+    seen: dict[bytes, dict[str, None]] = {}
+    for st in strategies:
+        if not hasattr(st, "transition"):
+            continue
+        key = b"".join(np.ascontiguousarray(a, dtype=float).tobytes() + str(a.shape).encode()
+                       for a in (st.initial, st.action, st.transition))
+        label = strategy_label(st) + _params_text(st)
+        seen.setdefault(key, {})[label] = None
+    return [list(g) for g in seen.values() if len(g) > 1]
+
+
+def _params_text(st) -> str:
+    params = {k: v for k, v in dict(getattr(st, "params", {}) or {}).items() if k != "kind"}
+    return f" ({', '.join(f'{k} {v}' for k, v in params.items())})" if params else ""

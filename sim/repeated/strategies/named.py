@@ -257,18 +257,32 @@ def grit(K: int = 2, period: int = 3) -> Strategy:
                           lambda st: f"at {st[0]}, held {st[1]}" + (", just stepped down" if st[2] else ""))
 
 
-def conditional_deescalation(K: int = 2) -> Strategy:
+def conditional_deescalation(K: int = 2, step_down: str = "match") -> Strategy:
     """Conditional de-escalation: the policy Pakistan's defence minister Khawaja Asif stated
     on Bloomberg Television after India's strikes of 7 May 2025 (never initiate anything
     hostile; respond if attacked; "wrap up this tension" if India backs down).
 
     Never initiate: rung 0 while the other side is seen at 0.  Answer an attack in kind: play
-    the rung seen.  Step down as soon as the other side steps down: when the rung seen drops,
-    drop to it.  Under this model's information (one round of observation, one rung played)
-    these three rules are exactly tit for tat on K rungs; the strategy is named separately
-    because scenarios cite it as a stated policy.  K states ("play r").
+    the rung seen.  Step down when the other side steps down, in one of two readings
+    (``step_down``):
+
+    - ``"match"`` (default): drop to the rung the other side drops to.  Under this model's
+      information (one round of observation, one rung played) the rules are then exactly
+      tit for tat on K rungs: the two strategies coincide (the same automaton), and reports
+      say so.
+    - ``"full"``: "if India backs down, we will definitely wrap up this tension" read as
+      stepping all the way down: once the other side is seen below this side's own rung (it
+      backed down at all), return to rung 0; otherwise answer in kind.
+
+    K states ("play r").
     """
-    return _rung_states("conditional_deescalation", K, 0, lambda r, own, seen: seen, {})
+    if step_down not in ("match", "full"):
+        raise ConfigError("strategy.step_down", f"must be 'match' (drop to the other's new rung) or 'full' (drop "
+                                                f"to rung 0), got {step_down!r}")
+    if step_down == "match":
+        return _rung_states("conditional_deescalation", K, 0, lambda r, own, seen: seen, {})
+    return _rung_states("conditional_deescalation", K, 0, lambda r, own, seen: 0 if seen < own else seen,
+                        {"step_down": "full"})
 
 
 REGISTRY: dict[str, Callable[..., Strategy]] = {
