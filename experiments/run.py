@@ -91,7 +91,12 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     if rc.scenario.phases:
         viz.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
                    figures / "timeline.png")
-    summary = report.stage_summary(scenario=rc.scenario.to_summary(), game=game, equilibria=eqs,
+    scen = rc.scenario.to_summary()
+    if rc.crisis is not None:  # what the crisis actually plays for each side (it may differ from the stated policy)
+        for side, st in zip(game.sides, rc.crisis.strategies):
+            if side in scen["stated_policies"]:
+                scen["stated_policies"][side]["played"] = st.to_config()
+    summary = report.stage_summary(scenario=scen, game=game, equilibria=eqs,
                                    classification=cls, emap=emap)
     summary["seed"] = rc.seed
     markdown = report.stage_markdown(summary)

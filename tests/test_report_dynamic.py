@@ -222,3 +222,24 @@ def test_path_words_and_rung_ranges():
 
     assert path_words([(0, 4, 0), (1, 4, 3), (2, 1, 1)], ("India", "Pakistan")) == "India 4, Pakistan 3, (1, 1)"
     assert rung_ranges([1, 2, 3, 5, 7, 8]) == "1-3, 5 and 7-8" and rung_ranges([4]) == "4"
+
+
+def test_a_pair_too_large_for_credibility_is_said_not_fatal():
+    """GRIT (42 states at 11 rungs) against conditional de-escalation under alternating timing: the
+    exact outcomes fit (pushed move by move), the credibility product does not; the sweep planner
+    counts the pushed arrays (as analyse does) and the report says credibility was not computed."""
+    from sim.repeated.strategies import get
+    from sim.report import dynamic_markdown
+    from sim.sweeps import Grid, plan
+
+    grit, cd = get("grit", K=11), get("conditional_deescalation", K=11)
+    settings = dict(rounds=30, settle_after=3, timing="alternating", opening=(4, 0), first_mover="b")
+    p = plan("ladder", dict(K=11, **LADDER), Grid.from_spec({"war_risk": {"values": [0.5, 0.8]}}), (grit, cd),
+             ["p_war_by_T"], "exact", settings, 1, 4096, 4 * 1024 ** 3)
+    assert p.batch == 2
+    s = {"sides": ["A", "B"], "timing": "alternating", "first_mover": "b", "opening": [4, 0],
+         "strategies": ["grit", "conditional_deescalation"], "stated_policies": {}, "same_rule": False,
+         "warnings": [], "figures": {}, "stated_path": [], "stated_path_settles": False,
+         "stated_trajectory": {"p_war": 0.2}, "credibility_skipped": "needs an array of 6.9 GiB"}
+    md = dynamic_markdown(s)
+    assert "Not computed in this run: the exact product of these two policies is too large" in md

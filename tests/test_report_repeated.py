@@ -269,3 +269,23 @@ def test_report_says_when_two_named_policies_coincide():
     assert "conditional de-escalation and tit for tat are the same automaton here" in md
     assert "same automaton as tit for tat" in s["pairs"]["cd"]["strategy_descriptions"]["A"]
     assert "back to rung 0 once the other side steps down at all" in s["pairs"]["full"]["strategy_descriptions"]["A"]
+
+
+def test_stated_policy_text_follows_the_strategy_played():
+    """Issue 12: a stated policy that names a strategy the crisis does not play is said plainly."""
+    import sim
+    from sim.equilibria import nash_equilibria
+    from sim.report import stage_markdown, stage_summary
+
+    g = sim.ladder(K=3)
+    scen = {"name": "x", "title": "X", "sides": ["A", "B"], "narrative": "", "sources": ["[1] s"],
+            "rung_labels": [], "parameter_notes": {}, "phases": [],
+            "stated_policies": {"A": {"statement": "we answer in kind", "source": [1],
+                                      "strategy": "conditional_deescalation",
+                                      "played": {"name": "grit", "K": 3, "period": 2}},
+                                "B": {"statement": "we answer in kind", "source": [1],
+                                      "strategy": "conditional_deescalation",
+                                      "played": {"name": "conditional_deescalation", "K": 3}}}}
+    md = stage_markdown(stage_summary(scenario=scen, game=g, equilibria=nash_equilibria(g)))
+    assert "but **this run plays *GRIT (period 2)* for A** (an override)" in md
+    assert md.count("Modelled here as *conditional de-escalation*") == 1  # B plays what it states

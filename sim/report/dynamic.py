@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.dynamic import credibility, escalation_game, markov_perfect, policy_to_strategy
+from sim.errors import ConfigError
 from sim.games import build
 from sim.repeated import CrisisSettings, analyse
 from sim.repeated.strategies import Strategy, observe_opening
@@ -330,7 +331,12 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
     summary["stated_path"] = [list(p) for p in path]
     summary["stated_path_settles"] = bool(len(path) < PATH_MOVES and settings.settle_after is not None)
     if do_credibility:
-        summary["credibility"], _ = _credibility(game, a, b, settings, sides, K)
+        try:
+            summary["credibility"], _ = _credibility(game, a, b, settings, sides, K)
+        except ConfigError as err:  # a pair too large for the exact product (e.g. GRIT's many states)
+            if err.field != "credibility":
+                raise
+            summary["credibility_skipped"] = err.message
     mpe_data = None
     if do_mpe:
         summary["mpe"], mpe_data = _mpe(game, settings, dynamic_discount, sides, K)
@@ -346,7 +352,7 @@ def run_dynamic(game, strategies, settings: CrisisSettings, *, sides: Sequence[s
              out_dir / DYNAMIC_FIGURES["equilibrium_trajectory"])
         summary["figures"]["policy_heatmap"] = DYNAMIC_FIGURES["policy_heatmap"]
         summary["figures"]["equilibrium_trajectory"] = DYNAMIC_FIGURES["equilibrium_trajectory"]
-    if map_spec is not None:
+    if map_spec is not None and "credibility_skipped" not in summary:
         mp = _map(map_spec["game"], map_spec["params"], map_spec["x"], map_spec["x_values"], map_spec["y"],
                   map_spec["y_values"], a, b, settings)
         point = (float(map_spec["params"][map_spec["x"]]), float(map_spec["params"][map_spec["y"]]))

@@ -231,6 +231,11 @@ def dynamic_markdown(s: Mapping[str, Any], sources: Sequence[str] = ()) -> str:
     lines += _stated(s, sources)
     if "credibility" in s:
         lines += _credibility(s["credibility"], sides)
+    elif "credibility_skipped" in s:
+        lines += ["### Is each stated policy credible?", "",
+                  f"Not computed in this run: the exact product of these two policies is too large "
+                  f"({s['credibility_skipped']}). Policies with many automaton states (GRIT counts rounds) "
+                  "multiply the states of the crisis; the outcomes above are still exact.", ""]
     if "mpe" in s:
         lines += _mpe(s["mpe"], sides)
     else:

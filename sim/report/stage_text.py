@@ -97,9 +97,21 @@ def _policy_lines(sc: Mapping[str, Any]) -> list[str]:
     lines = ["### Stated policies", ""]
     for side, pol in policies.items():
         statement = str(pol.get("statement", "")).strip().rstrip(".")
-        lines.append(f"- **{side}**: {statement} {_refs(pol.get('source'))}. "
-                     f"Modelled here as *{strategy_label(pol.get('strategy', ''))}* "
-                     f"(`{pol.get('strategy', '')}`), a modelling choice.")
+        stated = pol.get("strategy", "")
+        played = pol.get("played") or {}
+        text = (f"- **{side}**: {statement} {_refs(pol.get('source'))}. "
+                f"Modelled here as *{strategy_label(stated)}* (`{stated}`), a modelling choice.")
+        if played and (played.get("name") != stated or len(played) > 2):
+            params = {k: v for k, v in played.items() if k not in ("name", "K")}
+            shown = strategy_label(played.get("name", "")) + (
+                " (" + ", ".join(f"{k} {v}" for k, v in params.items()) + ")" if params else "")
+            if played.get("name") != stated:
+                text = (f"- **{side}**: {statement} {_refs(pol.get('source'))}. The scenario models this as "
+                        f"*{strategy_label(stated)}* (`{stated}`), but **this run plays *{shown}* for {side}** "
+                        "(an override): the crisis sections below describe what is played.")
+            else:
+                text += f" This run plays it with {', '.join(f'{k} {v}' for k, v in params.items())}."
+        lines.append(text)
     return lines + [""]
 
 

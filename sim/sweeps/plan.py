@@ -118,7 +118,13 @@ def plan(game: str, base: Mapping[str, Any], grid, strategies, outcomes: Sequenc
                 m = int(max(grid.axes[grid.names.index("settle_after")].values))
             else:
                 m = int(settings.get("settle_after") or 1)
-            n = sa.n_states * sb.n_states * m * (2 * K if settings.get("timing") == "alternating" else 1)
+            if settings.get("timing") == "alternating" and rounds is not None:
+                # the finite horizon is pushed move by move, no dense chain (as analyse counts it)
+                from sim.repeated.markov.alternating import push_states
+
+                n = push_states(sa.n_states, sb.n_states, K, m)
+            else:
+                n = sa.n_states * sb.n_states * m * (2 * K if settings.get("timing") == "alternating" else 1)
             states = (sa.n_states, sb.n_states)
             chain = limits.markov_bytes(1, n, 0, rounds, K) - limits.markov_bytes(0, n, 0, rounds, K)
             fixed += limits.markov_bytes(0, n, 0, rounds, K, states)
