@@ -61,6 +61,8 @@ GROUPS = {"scenario": "scenario", "game": "game", "strategy@crisis.side_a": "str
 STRATEGY_SLOTS = ("crisis.side_a", "crisis.side_b")
 FIGURES = {"outcomes": "figures/compare_outcomes.png", "curves": "figures/compare_curves.png",
            "rungs": "figures/compare_rungs.png", "payoffs": "figures/compare_payoffs.png"}
+#: Drawn when variants have phase tables on the same ladder: each crisis as reported, one panel per variant.
+TIMELINES = "figures/compare_timelines.png"
 
 
 class Variant(NamedTuple):
@@ -388,7 +390,9 @@ def compare_markdown(rows, seed: int, common: Mapping) -> str:
         "for all panels.",
         f"`{FIGURES['payoffs']}`: each side's expected payoff over the whole crisis; the payoff scale is shared by "
         "all panels" + (", but payoffs of different games are not comparable." if mixed
-                        else ", so bars can be compared across variants.")])[2:]
+                        else ", so bars can be compared across variants."),
+        f"`{TIMELINES}` (when the variants have phase tables): each crisis as each side reported it, one panel per "
+        "variant on the same ladder (hollow markers: a rung that rests on one side's claim)."])[2:]
     lines += [DISCLAIMER, ""]
     return "\n".join(lines)
 
@@ -406,11 +410,19 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
     files.atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg))
-    rows = []
+    rows, timelines = [], []
     for v in variants:
         vdir = out_dir / "variants" / v.slug
         run_variant(copy.deepcopy(v.cfg), vdir)
-        rows.append(variant_row(v, json.loads((vdir / "summary.json").read_text(encoding="utf-8"))))
+        own = json.loads((vdir / "summary.json").read_text(encoding="utf-8"))
+        rows.append(variant_row(v, own))
+        if own["scenario"].get("phases"):
+            timelines.append((v.name, own["scenario"], own["game"]["labels_a"]))
+    figures = list(FIGURES.values())
+    same = [t for t in timelines if len(t[2]) == len(timelines[0][2])] if timelines else []
+    if same:  # history beside history: the variants' phase tables on one ladder
+        plots.save(plots.timelines_figure([(n, sc) for n, sc, _ in same], same[0][2]), out_dir / TIMELINES)
+        figures.append(TIMELINES)
     for key, build in (("outcomes", outcome_figure), ("curves", curves_figure), ("rungs", rungs_figure),
                        ("payoffs", payoff_figure)):
         plots.save(build(rows), out_dir / FIGURES[key])
@@ -422,7 +434,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
                "variants": [{k: v for k, v in r.items() if k != "crisis"}
                             | {"crisis": None if r["crisis"] is None
                                else {k: x for k, x in r["crisis"].items() if k != "curves"}} for r in rows],
-               "figures": list(FIGURES.values()),
+               "figures": figures,
                "files": {"markdown": "summary.md", "report": "report.html", "table": TABLE}}
     finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"comparison written to {out_dir}")

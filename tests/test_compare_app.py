@@ -49,7 +49,9 @@ def test_compare_writes_every_file_and_a_complete_run_per_variant(comparison):
     for name in ("config.yaml", "summary.md", "summary.json", "report.html"):
         assert (out / name).is_file(), name
     figs = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert figs == ["compare_curves.png", "compare_outcomes.png", "compare_payoffs.png", "compare_rungs.png"]
+    # the two 2025 variants have phase tables: their timelines side by side (issue 12, item 4); Chicken has none
+    assert figs == ["compare_curves.png", "compare_outcomes.png", "compare_payoffs.png", "compare_rungs.png",
+                    "compare_timelines.png"]
     summary = json.loads((out / "summary.json").read_text())
     assert [v["name"] for v in summary["variants"]] == ["Baseline", "Pakistan retaliates harder", "Classroom chicken"]
     assert (out / "report.html").stat().st_mtime_ns <= (out / "summary.json").stat().st_mtime_ns
@@ -61,7 +63,7 @@ def test_compare_writes_every_file_and_a_complete_run_per_variant(comparison):
         assert json.loads((vdir / "summary.json").read_text())["seed"] == 5
         assert "rounds: 12" in (vdir / "config.yaml").read_text()
     html = (out / "report.html").read_text()
-    assert html.count("<img ") == 4 and html.count('src="data:image/png;base64,') == 4
+    assert html.count("<img ") == 5 and html.count('src="data:image/png;base64,') == 5
     assert 'src="http' not in html and 'href="http' not in html
     md = (out / "summary.md").read_text()
     assert "same seed (5)" in md and "common random numbers" in md

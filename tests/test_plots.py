@@ -210,3 +210,19 @@ def test_timeline_reads_plain_phase_values():
     bad = {"sides": ["A", "B"], "phases": [{"date": "Jan 2020", "rungs": {"A": 0, "B": 0}}]}
     with pytest.raises(ValueError, match=r"scenario\.phases\[0\]\.date"):
         timeline_figure(bad, ["r0", "r1"])
+
+
+def test_timelines_figure_puts_each_crisis_in_its_own_panel():
+    """Issue 12, item 4: several crises' reported rungs, one panel each on one ladder."""
+    from sim.viz import timelines_figure
+
+    labels = [f"rung {k}" for k in range(4)]
+    a = {"sides": ["A", "B"], "phases": [{"date": "2020-01-01", "rungs": {"A": 1, "B": 0}},
+                                         {"date": "2020-01-05", "rungs": {"A": 3, "B": 2}, "contested": ["B"]}]}
+    b = {"sides": ["A", "B"], "phases": [{"date": "2021-03-01", "rungs": {"A": 0, "B": 1}}]}
+    fig = timelines_figure([("first", a), ("second", b)], labels)
+    axes = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in axes] == ["first", "second"]
+    gids = [[a.get_gid() for a in ax.get_children()] for ax in axes]
+    assert "contested-1" in gids[0] and "contested-1" not in gids[1]
+    assert all(ax.get_ylim() == (-0.5, 3.5) for ax in axes)

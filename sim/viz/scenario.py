@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 
 from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _tick_labels, _wrap
 
-__all__ = ["timeline_figure", "CONTESTED_LABEL"]
+__all__ = ["timeline_figure", "timelines_figure", "CONTESTED_LABEL"]
 
 #: Legend entry of the hollow markers.
 CONTESTED_LABEL = "contested (claimed by one side)"
@@ -116,16 +116,26 @@ def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | N
         one side's claim (legend entry :data:`CONTESTED_LABEL`, shown when there are
         any).  Numbers along the top are the rows of the scenario's phase table, in order.
     """
-    sides, phases = _phases(scenario)
     K = len(rung_labels)
     if K < 2:
         raise ValueError(f"rung_labels needs at least two labels, got {K}")
+    fig = Figure(figsize=(11.0, 3.2 + 0.36 * K), layout="constrained")
+    handles = _draw_timeline(fig.add_subplot(), scenario, rung_labels)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
+               fontsize=_BASE_FONT - 1)
+    if title:
+        fig.suptitle(_wrap(title, 90), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return fig
+
+
+def _draw_timeline(ax, scenario: Any, rung_labels: Sequence[str]) -> list:
+    """Draw one scenario's reported rungs into ``ax`` (see :func:`timeline_figure`); returns the legend handles."""
+    sides, phases = _phases(scenario)
+    K = len(rung_labels)
     xs = _positions(phases)
     span = max(xs) - min(xs)
     pad = max(1.0, 0.04 * span)
 
-    fig = Figure(figsize=(11.0, 3.2 + 0.36 * K), layout="constrained")
-    ax = fig.add_subplot()
     handles = []
     for i, side in enumerate(sides):
         colour, offset = _CATEGORY[i], (_OFFSET if i == 0 else -_OFFSET)
@@ -177,8 +187,28 @@ def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | N
     ax.grid(axis="y", color="#ececec", linewidth=0.8, zorder=0)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
-               fontsize=_BASE_FONT - 1)
-    if title:
-        fig.suptitle(_wrap(title, 90), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return handles
+
+
+def timelines_figure(scenarios: Sequence[tuple[str, Any]], rung_labels: Sequence[str], *,
+                     title: str | None = None) -> Figure:
+    """The reported rungs of several crises, one panel each on the same ladder (issue 12: the
+    compare report shows each scenario's timeline side by side).  ``scenarios`` is a list of
+    ``(panel title, scenario)`` with the scenario as :func:`timeline_figure` takes it; each
+    panel has its own dates.  Panels carry the gids of :func:`timeline_figure`."""
+    K = len(rung_labels)
+    if K < 2 or not scenarios:
+        raise ValueError("timelines_figure needs at least one scenario and two rung labels")
+    n = len(scenarios)
+    fig = Figure(figsize=(11.0, n * (1.6 + 0.3 * K) + 1.2), layout="constrained")
+    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    handles: dict[str, Any] = {}
+    for ax, (name, sc) in zip(axes, scenarios):
+        for h in _draw_timeline(ax, sc, rung_labels):
+            handles.setdefault(h.get_label(), h)
+        ax.set_title(_wrap(str(name), 100), fontsize=_BASE_FONT + 1, fontweight="bold", loc="left", pad=16)
+    fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 3),
+               frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(_wrap(title or "The crises as each side reported them, side by side", 90),
+                 fontsize=_BASE_FONT + 3, fontweight="bold")
     return fig
