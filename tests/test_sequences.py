@@ -278,6 +278,20 @@ def test_compare_models_prefers_the_true_pair():
     assert np.all(np.diff(table["aic"].to_numpy()) >= 0)
 
 
+def test_a_candidate_that_cannot_produce_the_data_gets_weight_zero():
+    """Without execution noise, always-restrain never leaves rung 0: a record with rung 1 is impossible
+    for it at every mediation rate (likelihood exactly 0), while tit for tat answering noise is possible."""
+    K = 3
+    game = sim.ladder(K=K, war_risk=0.3)
+    data = Sequences.from_rungs(np.array([[0, 1], [1, 0]]), K=K)
+    table = compare_models(data, game, {"restrain": (get("always_restrain", K=K), get("always_restrain", K=K)),
+                                        "tft": (get("tit_for_tat", K=K), get("random", K=K))},
+                           free={"mediation": (0.0, 0.5)}, points=11)
+    row = table.set_index("model").loc["restrain"]
+    assert row["log_likelihood"] == -np.inf and row["akaike_weight"] == 0.0
+    assert table["model"].iloc[0] == "tft" and table["akaike_weight"].iloc[0] == pytest.approx(1.0)
+
+
 def test_readers(tmp_path):
     csv = tmp_path / "crises.csv"
     csv.write_text("crisis,round,rung_a,rung_b,ending\n"

@@ -31,6 +31,7 @@ from sim.errors import ConfigError, nonnegative_number, open_probability
 from sim.repeated import CrisisSettings, automaton
 from .forward import forward_loglik
 from .sequence_data import Sequences
+from .sequence_fit import ImpossibleData
 from .sequences import _check_data, _check_memory, model_tables
 
 __all__ = ["equilibrium_likelihood", "fit_equilibrium", "EquilibriumFit"]
@@ -139,7 +140,7 @@ def fit_equilibrium(data: Sequences, game, *, lam_max: float = 50.0, points: int
     lams = lam_max * np.linspace(0.0, 1.0, points) ** 2
     prof = equilibrium_likelihood(data, game, lams, **kw)
     if not np.any(np.isfinite(prof)):
-        raise ConfigError("data", "has likelihood 0 under the equilibrium model at every lam")
+        raise ImpossibleData("data", "has likelihood 0 under the equilibrium model at every lam")
     i = int(np.nanargmax(np.where(np.isfinite(prof), prof, -np.inf)))
 
     def ll(x):

@@ -19,7 +19,12 @@ from sim.repeated import CrisisSettings, Strategy
 from .sequence_data import Sequences
 from .sequences import GRID_FIELDS, sequence_likelihood
 
-__all__ = ["SequenceFit", "fit_sequences", "compare_models", "fitted_settings"]
+__all__ = ["SequenceFit", "fit_sequences", "compare_models", "fitted_settings", "ImpossibleData"]
+
+
+class ImpossibleData(ConfigError):
+    """The model gives the observed crises probability 0 at every point searched (it cannot
+    produce them); :func:`compare_models` records such a candidate with weight 0."""
 
 @dataclass(frozen=True)
 class SequenceFit:
@@ -110,7 +115,7 @@ def fit_sequences(data: Sequences, game, strategy_a: Strategy, strategy_b: Strat
     surface = loglik(dict(zip(names, mesh)))
     best = np.unravel_index(np.argmax(np.where(np.isfinite(surface), surface, -np.inf)), surface.shape)
     if not np.isfinite(surface[best]):
-        raise ConfigError("data", "has likelihood 0 under this model at every grid point (the model cannot "
+        raise ImpossibleData("data", "has likelihood 0 under this model at every grid point (the model cannot "
                                   "produce the observed sequence): try other strategies or free noise")
     x0 = np.array([ax[i] for ax, i in zip(axes, best)])
     bounds = [free[n] for n in names]
@@ -197,12 +202,10 @@ def compare_models(data: Sequences, game, candidates: Mapping[str, tuple[Strateg
         try:
             fit = fit_sequences(data, game, sa, sb, free=free, settings=settings, level=level, points=points,
                                 **overrides)
-        except ConfigError as exc:
-            if exc.args and "likelihood 0" in str(exc):
-                rows.append({"model": name, "log_likelihood": -np.inf, "k": len(free), "n": data.n_rounds,
-                             "aic": np.inf, "bic": np.inf})
-                continue
-            raise
+        except ImpossibleData:
+            rows.append({"model": name, "log_likelihood": -np.inf, "k": len(free), "n": data.n_rounds,
+                         "aic": np.inf, "bic": np.inf})
+            continue
         row = {"model": name, "log_likelihood": fit.log_likelihood, "k": fit.k, "n": fit.n, "aic": fit.aic,
                "bic": fit.bic}
         for p, v in fit.params.items():
