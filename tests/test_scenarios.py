@@ -374,6 +374,12 @@ def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path, default_
             assert model in ("brinkmanship", "richardson", "deterrence", "escalation", "tree", "qre", "tying_hands")
         if summary["scenario"].get("phases"):
             assert (run / "figures" / "timeline.png").exists()
+        # every run has its worksheet: as many answers as questions, and no figure it names is missing
+        sheet = (run / "worksheet.md").read_text(encoding="utf-8")
+        questions, key = sheet.split("## Answer key (for the teacher)")
+        assert 0 < len(re.findall(r"^\d+\. ", questions, re.M)) == len(re.findall(r"^\d+\. ", key, re.M)), run
+        assert all((run / "figures" / f).exists() for f in re.findall(r"figures/([\w.]+\.png)", questions)), run
+        assert (run / "worksheet.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 # --------------------------------------------------------------------------- summary.md and the figure
