@@ -120,8 +120,8 @@ def _game(s: Mapping[str, Any]) -> list[Question]:
     m = s.get("map")
     if m and m.get("regime_at_point"):
         level = m.get("level_at_point")
-        out.append(Question(part, f"On the equilibrium map (`figures/equilibrium_map.png`), in which region does the "
-                                  f"scenario (the star) lie, and what is the mean equilibrium rung there?",
+        out.append(Question(part, "On the equilibrium map (`figures/equilibrium_map.png`), in which region does the "
+                                  "scenario (the star) lie, and what is the mean equilibrium rung there?",
                             f"In the region '{m['regime_labels'].get(m['regime_at_point'], m['regime_at_point'])}'"
                             + (f", with mean equilibrium rung {fmt_number(level)}." if level is not None else ".")
                             + f" The map varies {m['x_label'].split(' (')[0].lower()} and "
