@@ -98,6 +98,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         for side, st in zip(game.sides, rc.crisis.strategies):
             if side in scen["stated_policies"]:
                 scen["stated_policies"][side]["played"] = st.to_config()
+                if scen["stated_policies"][side].get("strategy") != st.name:  # visible: the text says so too
+                    print(f"warning: {side}'s stated policy is {scen['stated_policies'][side].get('strategy')}, but "
+                          f"this run plays {st.name} for {side} (an override); the report says so", file=sys.stderr)
     summary = report.stage_summary(scenario=scen, game=game, equilibria=eqs,
                                    classification=cls, emap=emap)
     summary["seed"] = rc.seed

@@ -510,3 +510,16 @@ def test_model_blocks_take_the_war_cost_from_the_game(name, war_cost):
     for cfg, expected in ((default, war_cost), (changed, 50.0)):
         block = validate_run(cfg).models["brinkmanship"]
         assert block["war_cost_challenger"] == block["war_cost_defender"] == expected
+
+
+def test_a_stated_policy_the_run_does_not_play_is_a_visible_warning(tmp_path):
+    """Issue 12: a stated policy that names a strategy the crisis does not play is flagged, on the
+    console (one line) and in summary.md, and the run still finishes."""
+    proc = _run(["strategy@crisis.side_a=grit_period_2", "uncertainty=null", "evidence=null", "dynamic=null",
+                 "models=null", "map.points=6", "crisis.paths=200", "crisis.sample_paths=0"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: India's stated policy is conditional_deescalation, but this run plays grit for "
+                        "India (an override); the report says so"]
+    (run,) = finished_runs(tmp_path)
+    assert "but **this run plays *GRIT (period 2)* for India** (an override)" in (run / "summary.md").read_text()
