@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (Credibility, _backward, _chains, _check_size, _policy_iteration, _result,
+from sim.dynamic.credibility_core import (Credibility, _backward, _check_size, _policy_iteration, _result,
                                           _stated_values, _war_tables)
-from sim.repeated.markov.alternating import alternating_rewards
+from sim.repeated.markov.alternating import alternating_rewards, alternating_sparse_kernel, alternating_tables
 from sim.repeated.strategies import observe_opening
 
 __all__ = ["responder_mdp", "responder_rewards", "deviation_values", "alternating_credibility"]
@@ -105,11 +105,13 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
     (EA, EB), (PA, PB) = cs.noise(K)
     TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
     TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
-    pc = _chains(wu, sa, sb, cs)
-    Q = np.asarray(pc.Q, float).reshape(U, n, n)
+    # the stated pair's period chain, one sparse matrix per war table (never dense: n is ~8,000 for
+    # two 11-state automata on 11 rungs), the same entries as sim.repeated.product_chain's
+    tables = alternating_tables(sa, sb, cs, K)
+    Qs = alternating_sparse_kernel(wu, cs.mediation_table(K)[None], tables, m, settle)
     ex = dict(exec_a=sa.action @ EA, exec_b=sb.action @ EB)
     rew = alternating_rewards(Ae, Be, ex, m)  # (G, n, 2)
-    v0 = np.asarray(pc.initial, float)
+    v0 = np.asarray(tables["v0"], float)
     Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
     gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
 
@@ -120,7 +122,7 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
-    W = _stated_values(Q, inv, groups, rew, d, T, gaps_from if subgame_perfect else None)
+    W = _stated_values(None, inv, groups, rew, d, T, gaps_from if subgame_perfect else None, sparse=Qs)
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
