@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (Credibility, _backward, _check_size, _policy_iteration, _result,
+from sim.dynamic.credibility_core import (SPARSE_STATES, Credibility, _backward, _check_size, _policy_iteration, _result,
                                           _stated_values, _war_tables)
 from sim.repeated.markov.alternating import alternating_rewards, alternating_sparse_kernel, alternating_tables
 from sim.repeated.strategies import observe_opening
@@ -122,7 +122,11 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
-    W = _stated_values(None, inv, groups, rew, d, T, gaps_from if subgame_perfect else None, sparse=Qs)
+    if n <= SPARSE_STATES:  # a small chain: dense, as product_chain builds it (the same entries)
+        W = _stated_values(np.stack([q.toarray() for q in Qs]), inv, groups, rew, d, T,
+                           gaps_from if subgame_perfect else None)
+    else:
+        W = _stated_values(None, inv, groups, rew, d, T, gaps_from if subgame_perfect else None, sparse=Qs)
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
