@@ -143,14 +143,19 @@ def _sparse_rows(P, groups):
     return [csr_matrix(P[u].reshape(K * n, n)) for u in range(P.shape[0])]
 
 
-def _backward(rf, P, d, T, inv):
+def _backward(rf, P, d, T, inv, pull=None):
+    """Backward induction over ``T`` rounds on G MDPs: rewards ``rf (G, K, n)``, kernels ``P (U, K,
+    n, n)`` per war table (``inv[g]``), or ``pull(V (G, n)) -> (G, K, n)`` applying each game's
+    kernel without a matrix (``P`` None).  Returns the values ``(G, n)`` and the policy ``(G, T, n)``."""
     G, K, n = rf.shape
-    groups = groups_of(inv, P.shape[0])
-    sparse = _sparse_rows(P, groups)
+    groups = groups_of(inv, P.shape[0]) if P is not None else None
+    sparse = _sparse_rows(P, groups) if P is not None else None
     V = np.zeros((G, n))
     pol = np.zeros((T, G, n), dtype=np.int16)
 
     def apply(V):  # P[inv[g]] @ V[g] -> (G, K, n)
+        if pull is not None:
+            return pull(V)
         if sparse is None:
             return _apply_chain(P, inv, V, groups)
         out = np.empty((G, K, n))
@@ -246,13 +251,21 @@ def _solve_chain(Q, Qs, rew, d):
                      for q, r in zip(Qs, rew)])
 
 
-def _stated_values(Q, inv, groups, rew, d, T, visit, sparse=None):
+def _stated_values(Q, inv, groups, rew, d, T, visit, sparse=None, pull=None):
     """The stated pair's values ``W (G, n, 2)``: ``(I - d Q)^-1 rew`` for ``T=None``, else ``T``
     rounds of ``W <- rew + d Q W``; ``Q (U, n, n)`` per war table (``inv[g]``, ``groups`` from
     :func:`groups_of`), sparse copies when large.  ``sparse``: the chains already as one sparse
     matrix per war table (``Q`` is then None and the games are always grouped by table).
     ``visit(W)`` sees the values from the next round on (once for ``T=None``, before every
-    round otherwise), for the one-shot deviations; None skips it."""
+    round otherwise), for the one-shot deviations; None skips it.  ``pull``: ``W -> Q W`` for
+    every game at once without a matrix (finite horizons; :func:`sim.repeated.markov.alternating.alternating_pull`)."""
+    if pull is not None and T is not None:
+        W = np.zeros_like(rew)
+        for _ in range(T):
+            if visit is not None:
+                visit(W)
+            W = rew + d * pull(W)
+        return W
     if sparse is not None:
         Qs, n = sparse, sparse[0].shape[-1]
         groups = [np.flatnonzero(inv == u) for u in range(len(sparse))]

@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.repeated.strategies.timing import observe_opening
 
-__all__ = ["alternating_tables", "alternating_kernel", "alternating_sparse_kernel", "alternating_exits", "alternating_step",
+__all__ = ["alternating_tables", "alternating_kernel", "alternating_sparse_kernel", "alternating_pull", "alternating_exits", "alternating_step",
            "alternating_rewards", "alternating_readout", "push_states"]
 
 
@@ -204,6 +204,44 @@ def alternating_step(w, mu, t, m, settle):
         new0 = _push(p1, exec_b, cont_b, cont_bn, TA, m, settle)            # (b, a2, y, c)
         return np.concatenate([new0.transpose(0, 2, 1, 3, 4).reshape(G, -1), new1.reshape(G, -1)], axis=1)
     return step
+
+
+def alternating_pull(w, mu, t, m, settle):
+    """``W (G, n, J) -> Q W`` for war tables ``w`` (G, K, K), one per game, without building ``Q``:
+    the backward counterpart of :func:`alternating_step` (values instead of distributions), for
+    backward induction over the period chain.  Two einsums per phase over the automaton tables,
+    ``O(S_A S_B K^2 max(S_A, S_B) J)`` per game instead of ``Q``'s ~``n S K`` entries.
+
+    With ``X = exec_A[a, x] cont_n[x, y] T_B[b, y, x, b2]`` (phase 0 -> 1) and
+    ``Y = exec_B[b, y] cont_n[x, y] T_A[a, x, y, a2]`` (phase 1 -> 0), as in
+    :func:`alternating_kernel`, plus the ``(0, 0)`` counter's step."""
+    exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
+    G = w.shape[0]
+    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
+    cont = (1.0 - w) * (1.0 - mu)
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    half = SA * SB * K * m
+
+    def pull(W):
+        J = W.shape[-1]
+        W0 = W[:, :half].reshape(G, SA, SB, K, m, J)  # A to move: (a, b, y, c)
+        W1 = W[:, half:].reshape(G, SA, SB, K, m, J)  # B to move: (a, b, x, c)
+        out0 = np.empty_like(W0)
+        out1 = np.empty_like(W1)
+        Z = np.einsum("byxt,gatxj->gabyxj", TB, W1[:, :, :, :, 0], optimize=True)
+        out0[...] = np.einsum("ax,gxy,gabyxj->gabyj", exec_a, cont_n, Z, optimize=True)[:, :, :, :, None]
+        Z = np.einsum("axyt,gtbyj->gabxyj", TA, W0[:, :, :, :, 0], optimize=True)
+        out1[...] = np.einsum("by,gxy,gabxyj->gabxj", exec_b, cont_n, Z, optimize=True)[:, :, :, :, None]
+        if settle:
+            for c in range(m - 1):  # (0, 0) played: the counter moves on
+                out0[:, :, :, 0, c] += np.einsum("a,g,bt,gatj->gabj", exec_a[:, 0], cont[:, 0, 0], TB[:, 0, 0],
+                                                 W1[:, :, :, 0, c + 1], optimize=True)
+                out1[:, :, :, 0, c] += np.einsum("b,g,at,gtbj->gabj", exec_b[:, 0], cont[:, 0, 0], TA[:, 0, 0],
+                                                 W0[:, :, :, 0, c + 1], optimize=True)
+        return np.concatenate([out0.reshape(G, half, J), out1.reshape(G, half, J)], axis=1)
+    return pull
 
 
 def alternating_rewards(Ae, Be, t, m):
