@@ -41,6 +41,7 @@ from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
 from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
 from sim.report.evidence import evidence_markdown, run_evidence  # noqa: E402
+from sim.report.explorer import explorer_markdown, write_explorer  # noqa: E402
 from sim.report.uncertainty import run_uncertainty, uncertainty_markdown  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
@@ -117,6 +118,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
+    if rc.explorer is not None:  # explorer.html: sliders over a grid computed in advance
+        summary["explorer"] = write_explorer(rc, game, out_dir)
+        markdown += "\n\n" + explorer_markdown(summary["explorer"])
     files.atomic_write_text(out_dir / "summary.md", markdown)
     finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"results written to {out_dir}")
