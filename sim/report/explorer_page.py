@@ -261,10 +261,14 @@ def render_explorer(data: Mapping[str, Any]) -> str:
     """The page as one HTML string (pure: no files)."""
     title = "Explorer: " + str(data["title"])
     notes = "".join(f'<p class="note">{html.escape(str(n))}</p>' for n in data.get("notes", []))
+    level = ("Mean rung in equilibrium (over both sides and every equilibrium, a mixed one by its probabilities; "
+             "0 = restrain, 1 = escalate)" if data["stage"]["kind"] == "class" else
+             "Rung played in equilibrium (mean over both sides and over the pure equilibria)")
+    kind = "game class" if data["stage"]["kind"] == "class" else "equilibria"
     stage = ("<h2>The stage game's equilibrium</h2>"
-             '<p>Rung played in equilibrium (mean over both sides and over the pure equilibria): '
-             '<strong id="eq-level"></strong></p>'
-             '<p>Pure equilibria: <span id="eq-count"></span> (<span id="eq-regime"></span>)</p><ul id="eq-list"></ul>')
+             f'<p>{level}: <strong id="eq-level"></strong></p>'
+             f'<p>Pure equilibria: <span id="eq-count"></span> ({kind}: <span id="eq-regime"></span>)</p>'
+             '<ul id="eq-list"></ul>')
     body = (f"<header><h1>{html.escape(title)}</h1>"
             '<p class="note"><strong>Illustrative numbers.</strong> Payoffs follow from the scenario\'s parameters, '
             "chosen for teaching, not measured; probabilities are exact for the model, not forecasts. Every number "
