@@ -39,6 +39,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.dynamic import credibility
+from sim.dynamic.credibility_core import MAX_BYTES, credibility_bytes
 from sim.equilibria import pure_equilibria
 from sim.errors import ConfigError
 from sim.games import build, payoff_matrices
@@ -175,12 +176,18 @@ def _credibility(game_name: str, base, axes, strategies, cs: CrisisSettings, gax
                                 np.broadcast_to(g.war_payoff, tuple(shape) + (2,)).reshape(n, 2).copy())
     a, b = strategies
     sidx = {j: axes[j].credibility for j in saxes}
+    per = credibility_bytes(K, a.n_states, b.n_states, ccs.settle_after or 1, ccs.alternating)
+    step = max(1, MAX_BYTES // per)  # games per call, as sim.sweeps cuts a batch (a loop over chunks, not points)
     t0 = time.perf_counter()
-    res = [credibility(batch, a, b, settings=c, subgame_perfect=False) for c in _by_settings(axes, saxes, sidx, ccs)]
+    keys = ("value_a", "value_b", "best_value_a", "best_value_b", "gain_a", "gain_b")
+    res = []  # per settings combination: {key: (n,)}
+    for c in _by_settings(axes, saxes, sidx, ccs):
+        parts = [credibility(batch[lo:lo + step], a, b, settings=c, subgame_perfect=False) for lo in range(0, n, step)]
+        res.append({k: np.concatenate([np.asarray(getattr(r, k), float).reshape(-1) for r in parts]) for k in keys})
     sshape = [len(axes[j].credibility) for j in saxes]
     out = {}
-    for key in ("value_a", "value_b", "best_value_a", "best_value_b", "gain_a", "gain_b"):
-        x = np.stack([np.asarray(getattr(r, key), float).reshape(n) for r in res]).reshape(tuple(sshape) + tuple(shape))
+    for key in keys:
+        x = np.stack([r[key] for r in res]).reshape(tuple(sshape) + tuple(shape))
         x = np.moveaxis(x, list(range(len(sshape))), list(range(len(shape), len(shape) + len(sshape))))
         x, dims = _order(x, list(gaxes), list(saxes))
         out[key] = [float(v) for v in np.ravel(x)]
