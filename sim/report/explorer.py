@@ -202,7 +202,18 @@ def _credibility(game_name: str, base, axes, strategies, cs: CrisisSettings, gax
 
 def explorer_data(rc, game) -> dict:
     """The explorer's data (JSON-able) for a validated run config ``rc`` (:class:`sim.config.RunConfig`
-    with ``rc.explorer`` set) and its built game (side names and rung labels)."""
+    with ``rc.explorer`` set) and its built game (side names and rung labels).
+
+    Keys: ``axes`` (per slider: ``name``, ``kind``, ``values`` (P,), ``initial`` index,
+    ``credibility`` indices); ``stage`` over the game sliders ``stage["axes"]`` (N points, C order):
+    ``eq_level`` (N,) in rungs (None: no equilibrium listed), ``n_pure`` (N,), ``pure`` (N lists of
+    at most :data:`LISTED_EQUILIBRIA` ``[rung_a, rung_b]``), ``regime`` (N,) names, ``kind``;
+    ``crisis`` (None without a crisis) over ``crisis["axes"]`` (M points): ``p_war_by_round``
+    (M, T) probabilities, ``war``, ``settled``, ``mediated``, ``running`` (M,) at round T;
+    ``credibility`` (None when off or not computed; the reason in ``credibility_note``) over every
+    slider restricted to ``index[name]`` (C points): ``value_a/b``, ``best_value_a/b``, ``gain_a/b``
+    (C,) in payoff units (illustrative), ``credible_a/b`` (C,) bools, ``horizon``, ``discount``;
+    ``title``, ``sides``, ``labels``, ``labels_b``, ``K``, ``strategies``, ``notes``, ``seconds``."""
     ex = rc.explorer
     axes = list(ex.axes)
     game_name = rc.game["name"]
