@@ -41,6 +41,7 @@ from sim.games import classify  # noqa: E402
 from sim.repeated import analyse, simulate  # noqa: E402
 from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
 from sim.report.evidence import evidence_markdown, run_evidence  # noqa: E402
+from sim.report.explorer import explorer_markdown, write_explorer  # noqa: E402
 from sim.report.glossary import with_terms  # noqa: E402
 from sim.report.worksheet import write_worksheet  # noqa: E402
 from sim.report.uncertainty import run_uncertainty, uncertainty_markdown  # noqa: E402
@@ -122,6 +123,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     if rc.models:
         summary["models"] = run_models(rc.models, sides=game.sides, game=game, out_dir=out_dir)
         markdown += "\n\n" + models_markdown(summary["models"], game.sides)
+    if rc.explorer is not None:  # explorer.html: sliders over a grid computed in advance
+        summary["explorer"] = write_explorer(rc, game, out_dir)
+        markdown += "\n\n" + explorer_markdown(summary["explorer"])
     markdown = with_terms(markdown)  # the illustrative-numbers note under the title, the terms explained at the end
     files.atomic_write_text(out_dir / "summary.md", markdown)
     write_worksheet(out_dir, summary)  # worksheet.md + worksheet.html: questions and answer key from this run

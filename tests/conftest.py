@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTALL = {
     "axelrod": 'pip install -e ".[test]"',
     "pygambit": 'pip install -e ".[crosscheck]" (builds Gambit from source: about 20 minutes)',
-    "chromium": "apt-get install chromium (.ci/run installs it)",
+    "chromium": "apt-get install chromium chromium-driver (.ci/run installs both, matching versions)",
+    "chromedriver": "apt-get install chromium chromium-driver (.ci/run installs both, matching versions)",
+    "selenium": 'pip install -e ".[test]" (selenium drives the headless Chromium)',
 }
 
 

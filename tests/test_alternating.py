@@ -273,3 +273,45 @@ def test_credibility_grid_over_war_risk_equals_single_games(timing):
             for field in ("value_a", "value_b", "gain_a", "gain_b"):
                 assert getattr(c, field)[i] == pytest.approx(getattr(one, field), abs=1e-9)
             assert c.is_subgame_perfect[i] == one.is_subgame_perfect
+
+
+@pytest.mark.parametrize("settle", [None, 1, 3])
+@pytest.mark.parametrize("pair", [("tit_for_tat", "conditional_deescalation"), ("grit", "win_stay_lose_shift")])
+def test_sparse_period_chain_equals_the_dense_one(settle, pair):
+    """alternating_sparse_kernel (what credibility uses) has exactly the dense kernel's entries."""
+    from sim.repeated.markov.alternating import alternating_kernel, alternating_sparse_kernel, alternating_tables
+    from sim.repeated.strategies import strategy_pair
+
+    g = sim.games.build("ladder", K=4, war_risk=np.array([0.1, 0.6]), war_cost=50.0)
+    cs = _settings(settle_after=settle, opening=(2, 0), first_mover="b")
+    sa, sb, K = strategy_pair(g, *pair)
+    t = alternating_tables(sa, sb, cs, K)
+    m = settle or 1
+    w, mu = np.asarray(g.war_probability), cs.mediation_table(K)
+    dense, _ = alternating_kernel(w, mu, t, m, settle is not None)
+    sparse = alternating_sparse_kernel(w, mu, t, m, settle is not None)
+    assert len(sparse) == 2
+    for q, s in zip(dense, sparse):
+        assert s.shape == q.shape and np.array_equal(s.toarray(), q)
+        assert s.nnz < q.size
+
+
+@pytest.mark.parametrize("rounds, discount", [(9, 1.0), (None, 0.9)])
+@pytest.mark.parametrize("settle", [None, 3])
+def test_credibility_of_large_chains_equals_the_matrix_path(monkeypatch, rounds, discount, settle):
+    """Large period chains skip the dense matrices (finite horizons: alternating_pull and responder_pull,
+    no matrix; infinite: sparse LU): forced on a small game, every number equals the dense path's."""
+    import sim.dynamic.credibility_turns as turns
+
+    g = sim.games.build("ladder", K=4, war_risk=np.array([0.2, 0.7]), war_cost=np.array([[30.0], [80.0]]))
+    cs = _settings(rounds=rounds, discount=discount, settle_after=settle, opening=(2, 0), first_mover="b")
+    pair = ("tit_for_tat", "conditional_deescalation")
+    dense = sim.dynamic.credibility(g, *pair, settings=cs)
+    monkeypatch.setattr(turns, "SPARSE_STATES", 1)
+    monkeypatch.setattr(turns, "SPARSE_RESPONDER_STATES", 1)
+    fast = sim.dynamic.credibility(g, *pair, settings=cs)
+    for f in ("value_a", "value_b", "best_value_a", "best_value_b", "gain_a", "gain_b", "deviation_gap_a",
+              "deviation_gap_b"):
+        np.testing.assert_allclose(getattr(fast, f), getattr(dense, f), rtol=1e-12, atol=1e-10, err_msg=f)
+    for f in ("best_response_a", "best_response_b", "is_subgame_perfect"):
+        np.testing.assert_array_equal(getattr(fast, f), getattr(dense, f), err_msg=f)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .explorer import ExplorerAxis, ExplorerConfig, validate_explorer
 from .models import MODELS, validate_models
 from .run import (ScenarioConfig, MapConfig, CrisisConfig, DynamicConfig, EvidenceConfig, RunConfig, validate_run,
                   build_game, validate_crisis, validate_dynamic, validate_evidence, check_crisis_size)
@@ -11,7 +12,7 @@ from .scenario import (Phase, StatedPolicy, parse_date, validate_phases, validat
 from .sweep import SweepSpec, SweepConfig, validate_sweep
 from .tournament import TournamentConfig, validate_tournament, TOURNAMENT_KEYS
 
-__all__ = ["MODELS", "validate_models", "ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "EvidenceConfig", "RunConfig", "validate_run",
+__all__ = ["ExplorerAxis", "ExplorerConfig", "validate_explorer", "MODELS", "validate_models", "ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "EvidenceConfig", "RunConfig", "validate_run",
            "validate_dynamic", "validate_evidence",
            "build_game", "validate_crisis", "check_crisis_size", "FORBIDDEN_KEYS", "RULE", "check_data",
            "check_name", "interpolation_problem", "forbidden_key", "Phase", "StatedPolicy", "parse_date",

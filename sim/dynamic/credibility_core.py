@@ -124,13 +124,48 @@ def _policy_iteration(rf, P, d, scale, inv):
     raise RuntimeError("policy iteration did not converge")  # pragma: no cover (finite MDP)
 
 
-def _backward(rf, P, d, T, inv):
+#: Responder kernels with at least this many states and at most :data:`SPARSE_DENSITY` nonzero
+#: entries are applied as sparse matrices in backward induction (alternating timing: 726 states
+#: for 11 rungs and an 11-state automaton, ~9% nonzero).
+SPARSE_RESPONDER_STATES = 300
+SPARSE_DENSITY = 0.25
+
+
+def _sparse_rows(P, groups):
+    """Per war table, ``P[u]`` as one CSR matrix of shape ``(K n, n)``, when large and sparse; else None."""
+    if groups is None or P.shape[-1] < SPARSE_RESPONDER_STATES:
+        return None
+    if np.count_nonzero(P[0]) > SPARSE_DENSITY * P[0].size:
+        return None
+    from scipy.sparse import csr_matrix
+
+    K, n = P.shape[1], P.shape[2]
+    return [csr_matrix(P[u].reshape(K * n, n)) for u in range(P.shape[0])]
+
+
+def _backward(rf, P, d, T, inv, pull=None):
+    """Backward induction over ``T`` rounds on G MDPs: rewards ``rf (G, K, n)``, kernels ``P (U, K,
+    n, n)`` per war table (``inv[g]``), or ``pull(V (G, n)) -> (G, K, n)`` applying each game's
+    kernel without a matrix (``P`` None).  Returns the values ``(G, n)`` and the policy ``(G, T, n)``."""
     G, K, n = rf.shape
-    groups = groups_of(inv, P.shape[0])
+    groups = groups_of(inv, P.shape[0]) if P is not None else None
+    sparse = _sparse_rows(P, groups) if P is not None else None
     V = np.zeros((G, n))
     pol = np.zeros((T, G, n), dtype=np.int16)
+
+    def apply(V):  # P[inv[g]] @ V[g] -> (G, K, n)
+        if pull is not None:
+            return pull(V)
+        if sparse is None:
+            return _apply_chain(P, inv, V, groups)
+        out = np.empty((G, K, n))
+        for u, idx in enumerate(groups):
+            if idx.size:
+                out[idx] = (sparse[u] @ V[idx].T).reshape(K, n, -1).transpose(2, 0, 1)
+        return out
+
     for t in range(T - 1, -1, -1):
-        Qv = rf + d * _apply_chain(P, inv, V, groups)
+        Qv = rf + d * apply(V)
         pol[t] = Qv.argmax(1)
         V = Qv.max(1)
     return V, pol.transpose(1, 0, 2)
@@ -171,9 +206,12 @@ def credibility_bytes(K: int, SA: int, SB: int, m: int, alternating: bool = Fals
     """Bytes of the largest array :func:`credibility` builds *per game* (the responders' MDP
     kernels, the product chain, the one-shot deviation tables); callers cut a batch into
     calls of at most ``MAX_BYTES // credibility_bytes(...)`` games."""
-    if alternating:
-        n, n_r = 2 * SA * SB * K * m, 2 * max(SA, SB) * K * m
-        return 8 * max(n * n, K * n_r * n_r, SA * SB * K * K * K * m)
+    if alternating:  # the period chain is built sparse (alternating_sparse_kernel): ~3 copies of its entries
+        n_r = 2 * max(SA, SB) * K * m
+        n = 2 * SA * SB * K * m
+        entries = 2 * SA * SB * K * m * (max(SA, SB) * K + max(SA, SB))
+        dense = n * n if n <= SPARSE_STATES else 0  # small chains are evaluated dense
+        return 8 * max(3 * entries, dense, K * n_r * n_r, SA * SB * K * K * K * m)
     n = SA * SB * m
     return 8 * max(K * (max(SA, SB) * m) ** 2, n * n, SA * SB * K * K * m)
 
@@ -202,8 +240,8 @@ def _sparse_chain(Q):
 
 
 def _solve_chain(Q, Qs, rew, d):
-    """``(I - d Q)^-1 rew`` per game, sparse LU when :func:`_sparse_chain` made copies."""
-    n = Q.shape[-1]
+    """``(I - d Q)^-1 rew`` per game, sparse LU when :func:`_sparse_chain` made copies (or ``Q`` is None)."""
+    n = Q.shape[-1] if Qs is None else Qs[0].shape[-1]
     if Qs is None:
         return np.linalg.solve(np.eye(n) - d * Q, rew)
     from scipy.sparse import identity
@@ -213,18 +251,33 @@ def _solve_chain(Q, Qs, rew, d):
                      for q, r in zip(Qs, rew)])
 
 
-def _stated_values(Q, inv, groups, rew, d, T, visit):
+def _stated_values(Q, inv, groups, rew, d, T, visit, sparse=None, pull=None):
     """The stated pair's values ``W (G, n, 2)``: ``(I - d Q)^-1 rew`` for ``T=None``, else ``T``
     rounds of ``W <- rew + d Q W``; ``Q (U, n, n)`` per war table (``inv[g]``, ``groups`` from
-    :func:`groups_of`), sparse copies when large.  ``visit(W)`` sees the values from the next
-    round on (once for ``T=None``, before every round otherwise), for the one-shot deviations;
-    None skips it."""
-    n = Q.shape[-1]
-    Qs = _sparse_chain(Q)  # per war table, not per game
+    :func:`groups_of`), sparse copies when large.  ``sparse``: the chains already as one sparse
+    matrix per war table (``Q`` is then None and the games are always grouped by table).
+    ``visit(W)`` sees the values from the next round on (once for ``T=None``, before every
+    round otherwise), for the one-shot deviations; None skips it.  ``pull``: ``W -> Q W`` for
+    every game at once without a matrix (finite horizons; :func:`sim.repeated.markov.alternating.alternating_pull`)."""
+    if pull is not None and T is not None:
+        W = np.zeros_like(rew)
+        for _ in range(T):
+            if visit is not None:
+                visit(W)
+            W = rew + d * pull(W)
+        return W
+    if sparse is not None:
+        Qs, n = sparse, sparse[0].shape[-1]
+        groups = [np.flatnonzero(inv == u) for u in range(len(sparse))]
+    else:
+        n = Q.shape[-1]
+        Qs = _sparse_chain(Q)  # per war table, not per game
 
     def per_table(fn, X):  # fn(u, (n, columns)) on the games of each table at once
         out = np.empty_like(X)
         for u, idx in enumerate(groups):
+            if idx.size == 0:
+                continue
             cols = X[idx].transpose(1, 0, 2).reshape(n, -1)
             out[idx] = fn(u, cols).reshape(n, len(idx), 2).transpose(1, 0, 2)
         return out
@@ -232,6 +285,8 @@ def _stated_values(Q, inv, groups, rew, d, T, visit):
     if T is None:
         if groups is None:  # many war tables: each table's (I - d Q)^-1 once, applied to its games
             W = _apply_chain(np.linalg.inv(np.eye(n) - d * Q), inv, rew)
+        elif sparse is not None:
+            W = per_table(lambda u, x: _solve_chain(None, Qs[u:u + 1], x[None], d)[0], rew)
         else:  # one factorisation per war table, every game a right-hand side
             W = per_table(lambda u, x: _solve_chain(Q[u:u + 1], None if Qs is None else Qs[u:u + 1], x[None], d)[0],
                           rew)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamic.credibility_core import (Credibility, _backward, _chains, _check_size, _policy_iteration, _result,
+from sim.dynamic.credibility_core import (SPARSE_RESPONDER_STATES, SPARSE_STATES, Credibility, _backward, _check_size, _policy_iteration, _result,
                                           _stated_values, _war_tables)
-from sim.repeated.markov.alternating import alternating_rewards
+from sim.repeated.markov.alternating import (alternating_pull, alternating_rewards, alternating_sparse_kernel,
+                                             alternating_tables)
 from sim.repeated.strategies import observe_opening
 
-__all__ = ["responder_mdp", "responder_rewards", "deviation_values", "alternating_credibility"]
+__all__ = ["responder_mdp", "responder_pull", "responder_rewards", "deviation_values", "alternating_credibility"]
 
 
 def responder_mdp(R, cont, E_R, exec_O, T_O, m, settle):
@@ -58,6 +59,34 @@ def responder_mdp(R, cont, E_R, exec_O, T_O, m, settle):
             P[:, :, 1, io, 0, c, 0, io, 0, c + 1] = Y0.T[:, None, :]  # adjacent advanced indices: (G, K, So)
     n = 2 * So * K * m
     return responder_rewards(R, E_R, exec_O, m), P.reshape(G, K, n, n)
+
+
+def responder_pull(cont, E_R, exec_O, T_O, m, settle):
+    """``V (G, n) -> (G, K, n)``: :func:`responder_mdp`'s ``P[g, i] @ V[g]`` for every game and
+    intended rung ``i``, without building ``P`` (``cont (G, K, K)``: each game's continuation
+    probabilities at (R's rung, O's rung)); for backward induction on large MDPs."""
+    G, K = cont.shape[0], cont.shape[-1]
+    So = exec_O.shape[0]
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    half = So * K * m
+
+    def pull(V):
+        V0 = V[:, :half].reshape(G, So, K, m)  # R moves: (o, k, c)
+        V1 = V[:, half:].reshape(G, So, K, m)  # O moves: (o, r, c)
+        out0 = np.empty((G, K, So, K, m))
+        F = np.einsum("okrp,gpr->gokr", T_O, V1[..., 0], optimize=True)
+        out0[...] = np.einsum("ir,grk,gokr->giok", E_R, cont_n, F, optimize=True)[..., None]
+        Y = np.einsum("ok,grk,gok->gor", exec_O, cont_n, V0[..., 0], optimize=True)
+        out1 = np.broadcast_to(Y[:, None, :, :, None], (G, K, So, K, m)).copy()
+        if settle:
+            for c in range(m - 1):  # (0, 0) played: the counter moves on
+                out0[:, :, :, 0, c] += np.einsum("i,g,op,gp->gio", E_R[:, 0], cont[:, 0, 0], T_O[:, 0, 0],
+                                                 V1[:, :, 0, c + 1], optimize=True)
+                out1[:, :, :, 0, c] += (exec_O[None, :, 0] * cont[:, 0, 0, None] * V0[:, :, 0, c + 1])[:, None, :]
+        return np.concatenate([out0.reshape(G, K, half), out1.reshape(G, K, half)], axis=2)
+    return pull
 
 
 def responder_rewards(R, E_R, exec_O, m):
@@ -105,11 +134,16 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
     (EA, EB), (PA, PB) = cs.noise(K)
     TA = np.einsum("yu,axut->axyt", PA, sa.transition)  # A's update on (own x, B's y)
     TB = np.einsum("xv,byvt->byxt", PB, sb.transition)  # B's update on (own y, A's x)
-    pc = _chains(wu, sa, sb, cs)
-    Q = np.asarray(pc.Q, float).reshape(U, n, n)
+    # the stated pair's period chain (the same entries as sim.repeated.product_chain's) is never dense
+    # when large (n is ~8,000 for two 11-state automata on 11 rungs): a sparse matrix per war table for
+    # the infinite horizon, a matrix-free pull (alternating_pull) for a finite one
+    tables = alternating_tables(sa, sb, cs, K)
+    mu = cs.mediation_table(K)[None]
+    if n <= SPARSE_STATES or T is None:  # a matrix: dense when small, else sparse (LU for T = None)
+        Qs = alternating_sparse_kernel(wu, mu, tables, m, settle)
     ex = dict(exec_a=sa.action @ EA, exec_b=sb.action @ EB)
     rew = alternating_rewards(Ae, Be, ex, m)  # (G, n, 2)
-    v0 = np.asarray(pc.initial, float)
+    v0 = np.asarray(tables["v0"], float)
     Bo, co = Be.transpose(0, 2, 1), cont.transpose(0, 2, 1)  # B's payoffs and continuation, own rung first
     gaps = [np.zeros((G, SA, SB, K, m)), np.zeros((G, SB, SA, K, m))]
 
@@ -120,7 +154,14 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
         gaps[0] = np.maximum(gaps[0], DA.max(-1) - np.einsum("ai,gabkci->gabkc", sa.action, DA))
         gaps[1] = np.maximum(gaps[1], DB.max(-1) - np.einsum("bi,gbakci->gbakc", sb.action, DB))
 
-    W = _stated_values(Q, inv, groups, rew, d, T, gaps_from if subgame_perfect else None)
+    if n <= SPARSE_STATES:  # a small chain: dense, as product_chain builds it (the same entries)
+        W = _stated_values(np.stack([q.toarray() for q in Qs]), inv, groups, rew, d, T,
+                           gaps_from if subgame_perfect else None)
+    elif T is None:
+        W = _stated_values(None, inv, groups, rew, d, T, gaps_from if subgame_perfect else None, sparse=Qs)
+    else:  # a finite horizon on a large chain: Q W game by game without a matrix (each game its war table)
+        W = _stated_values(None, inv, groups, rew, d, T, gaps_from if subgame_perfect else None,
+                           pull=alternating_pull(ws, mu, tables, m, settle))
     value = np.einsum("n,gnj->gj", v0, W)
 
     opening = cs.opening_pair(K)
@@ -132,8 +173,13 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
     cu = (1.0 - wu) * (1.0 - cs.mediation_table(K))[None]
     for k, (R, c_u, E, other, T_o) in enumerate(((Ae, cu, EA, sb, TB), (Bo, cu.transpose(0, 2, 1), EB, sa, TA))):
         exec_o = other.action @ (EB if k == 0 else EA)
-        _, P = responder_mdp(np.zeros_like(c_u), c_u, E, exec_o, T_o, m, settle)  # kernels per war table
         rf = responder_rewards(R, E, exec_o, m)                                   # rewards per game
+        n_r = rf.shape[-1]
+        if T is None or n_r < SPARSE_RESPONDER_STATES:
+            _, P = responder_mdp(np.zeros_like(c_u), c_u, E, exec_o, T_o, m, settle)  # kernels per war table
+        else:  # a finite horizon on a large MDP: no kernel, P V game by game from the tables
+            P = None
+            pull = responder_pull(c_u[inv], E, exec_o, T_o, m, settle)
         So = other.n_states
         init = np.zeros((2, So, K, m))
         if cs.first == k:  # the responder moves first, against the other's standing rung
@@ -144,7 +190,7 @@ def alternating_credibility(game, sa, sb, cs, K, Ae, Be, ws, batch, cont, d, T, 
             V, pol = _policy_iteration(rf, P, d, scale, inv)
             pol = pol.reshape(G, 2, So, K, m)[:, 0]
         else:
-            V, pol = _backward(rf, P, d, T, inv)
+            V, pol = _backward(rf, P, d, T, inv, pull=None if P is not None else pull)
             pol = pol.reshape(G, T, 2, So, K, m)[:, :, 0]
         best.append(V @ init.reshape(-1))
         policies.append(pol.reshape(batch + pol.shape[1:]))

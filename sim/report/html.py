@@ -60,8 +60,9 @@ nav h2{border:0;margin:.4rem 0;font-size:1.05rem}nav ol{margin:.2rem 0 .5rem;pad
 .table-wrap{overflow-x:auto;margin:.8rem 0}table{border-collapse:collapse;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}th{background:#f0f2f5}
 td.r,th.r{text-align:right}td.c,th.c{text-align:center}
+table{max-width:100%}td{overflow-wrap:anywhere}td.r,td.c{overflow-wrap:normal;white-space:nowrap}
 figure{margin:1.5rem 0;padding:0;break-inside:avoid;page-break-inside:avoid}
-figure img{display:block;max-width:100%;height:auto;border:1px solid #e3e3e3}
+figure img{display:block;max-width:100%;height:auto;border:1px solid #e3e3e3;box-sizing:border-box}
 figcaption{font-size:.92rem;color:#333;margin-top:.4rem;max-width:48rem}.note{color:#444;font-size:.92rem}
 @media print{body{max-width:none;padding:0;font-size:10.5pt}nav{display:none}a{color:inherit;text-decoration:none}
 h2,h3{break-after:avoid;page-break-after:avoid}tr{break-inside:avoid}figure img{border:0}

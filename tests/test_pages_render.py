@@ -1,0 +1,39 @@
+"""The run's pages in a real headless Chromium at 1280 px: every figure renders, nothing overflows.
+
+``assert_page_fits`` (tests/browser.py) is the one check for every page a run writes:
+report.html, explorer.html (and the worksheet when it exists)."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import assert_page_fits, console_problems, start_chromium
+
+
+@pytest.fixture(scope="module")
+def chrome(tmp_path_factory):
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"), width=1280)
+    yield driver
+    driver.quit()
+
+
+def test_report_renders_every_figure_and_fits_1280_px(chrome, default_run):
+    n_png = len(list((default_run / "figures").glob("*.png")))
+    m = assert_page_fits(chrome, default_run / "report.html", width=1280, images=n_png)
+    assert n_png >= 4 and len(m["imgs"]) == n_png
+    assert console_problems(chrome) == []
+
+
+def test_explorer_fits_1280_px(chrome, default_run):
+    assert_page_fits(chrome, default_run / "explorer.html", width=1280, images=0)
+    assert console_problems(chrome) == []
+
+
+def test_every_page_of_the_run_fits_1280_px(chrome, default_run):
+    """Every HTML page the run writes (report.html, explorer.html, and any page added later, such as
+    a worksheet) renders its figures and fits 1280 px."""
+    pages = sorted(default_run.glob("*.html"))
+    assert {"report.html", "explorer.html"} <= {p.name for p in pages}
+    for path in pages:
+        assert_page_fits(chrome, path, width=1280)
+    assert console_problems(chrome) == []
