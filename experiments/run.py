@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli import main  # noqa: E402
 
 from sim.config.run import validate_figure_formats  # noqa: E402
-from sim.viz.style import figure_formats  # noqa: E402
+from sim.viz.style import figure_formats, pair_display  # noqa: E402
 from sim import files, report, viz  # noqa: E402
 from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
@@ -151,12 +151,15 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     summary = report.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None
+    # figures name the pairs in plain words ("graduated response, opening at rung 4"), not by their keys
+    shown = {k: pair_display(sides, *v["strategies"]) + (" (Monte Carlo)" if k.endswith(" (Monte Carlo)") else "")
+             for k, v in pairs.items()}
     viz.save(viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
-                                             sample_paths=rungs, title=f"How the crisis unfolds: {main}"),
+                                             sample_paths=rungs, title=f"How the crisis unfolds: {shown[main]}"),
                figures.parent / files["trajectory_fan"])
-    viz.save(viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {main}"),
+    viz.save(viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {shown[main]}"),
                figures.parent / files["outcome_curves"])
-    viz.save(viz.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
+    viz.save(viz.compare_outcomes({shown[k]: v["result"] for k, v in pairs.items()}, sides=sides,
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])
     return summary, pairs[main]["result"]
