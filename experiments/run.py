@@ -88,9 +88,6 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         viz.save(viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
                    figures / "equilibrium_map.png")
 
-    if rc.scenario.phases:
-        viz.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
-                   figures / "timeline.png")
     scen = rc.scenario.to_summary()
     if rc.crisis is not None:  # what the crisis actually plays for each side (it may differ from the stated policy)
         for side, st in zip(game.sides, rc.crisis.strategies):
@@ -100,6 +97,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
                                    classification=cls, emap=emap)
     summary["seed"] = rc.seed
     markdown = report.stage_markdown(summary)
+    main_result = None
     if rc.crisis is not None:
         summary["crisis"], main_result = _crisis(rc, game, figures)
         markdown += "\n\n" + report.crisis_markdown(summary["crisis"],
@@ -111,6 +109,11 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         if rc.evidence is not None:
             summary["evidence"] = _evidence(rc, game, keep.get("mpe_strategies"), out_dir)
             markdown += "\n\n" + evidence_markdown(summary["evidence"], game.sides)
+    if rc.scenario.phases:  # the history, with the model's own crisis beside it when there is one
+        viz.save(timeline_figure(rc.scenario, game.labels_a, model=main_result,
+                                 title=f"{title}: the crisis as each side reported it"
+                                       + (", and the model beside it" if main_result is not None else "")),
+                 figures / "timeline.png")
     if rc.uncertainty is not None:
         summary["uncertainty"] = _uncertainty(rc, game, out_dir)
         markdown += "\n\n" + uncertainty_markdown(summary["uncertainty"])
