@@ -50,7 +50,7 @@ from sim.files import atomic_write_bytes
 
 __all__ = ["save", "fit_fonts", "figure_formats", "FIGURE_FORMATS", "Z95", "MIN_FONT", "SLIDE_MIN_FONT", "SLIDE_SIZE",
            "SIDE_COLOURS", "OUTCOME_COLOURS", "SERIES_COLOURS", "wrap_label", "wrap_title", "strategy_display", "pair_display",
-           "enforce_min_font", "slide"]
+           "enforce_min_font", "slide", "mark_scenario"]
 
 #: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
 Z95 = 1.959963984540054
@@ -204,6 +204,35 @@ def enforce_min_font(fig: Figure, floor: float = MIN_FONT) -> Figure:
         if text.get_fontsize() < floor:
             text.set_fontsize(floor)
     return fig
+
+
+def mark_scenario(ax, point, *, size: float = 20, label: str = "this scenario") -> tuple[bool, object]:
+    """The scenario's point on a map ``ax`` (call after the limits and scales are set), always
+    inside the axes: a white star with a black edge (gid ``"scenario-point"``) at the point, or,
+    when the point lies outside the plotted range, a hollow dashed star at the nearest edge with a
+    note giving the point's values.  Returns ``(inside, legend handle)``."""
+    from matplotlib.lines import Line2D
+
+    from sim.wording import fmt_number
+
+    px, py = (float(v) for v in point)
+    to_axes = ax.transScale + ax.transLimits
+    fx, fy = to_axes.transform((px, py))
+    inside = 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0
+    cx, cy = float(np.clip(fx, 0.035, 0.965)), float(np.clip(fy, 0.035, 0.965))
+    x, y = (px, py) if inside else to_axes.inverted().transform((cx, cy))
+    kw = dict(marker="*", markersize=size, markeredgecolor="black", markeredgewidth=1.6, linestyle="none", zorder=10)
+    if inside:
+        ax.plot([x], [y], markerfacecolor="white", gid="scenario-point", label=label, **kw)
+        return True, Line2D([], [], markerfacecolor="white", label=label, **dict(kw, markersize=size * 0.75))
+    ax.plot([x], [y], markerfacecolor="none", gid="scenario-point", label=label, **kw)
+    note = f"{label} ({fmt_number(px)}, {fmt_number(py)}):\noutside the map, shown at its edge"
+    ax.annotate(note, xy=(cx, cy), xycoords="axes fraction", xytext=(-8 if cx > 0.5 else 8, -8 if cy > 0.5 else 8),
+                textcoords="offset points", ha="right" if cx > 0.5 else "left", va="top" if cy > 0.5 else "bottom",
+                fontsize=MIN_FONT, zorder=11, annotation_clip=False,
+                bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="#555555", alpha=0.9))
+    return False, Line2D([], [], markerfacecolor="none", label=f"{label}: outside the map, shown at its edge",
+                         **dict(kw, markersize=size * 0.75))
 
 
 def _game_title(game) -> str:
