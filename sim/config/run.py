@@ -35,7 +35,7 @@ __all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "Evid
            "UncertaintyConfig", "validate_uncertainty", "split_uncertain", "UNCERTAIN_SETTINGS", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
-            "dynamic", "evidence", "figure_formats", "uncertainty")
+            "dynamic", "evidence", "figure_formats", "uncertainty", "slides")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -209,6 +209,7 @@ class RunConfig:
     evidence: EvidenceConfig | None = None  # the fit to the reported sequence (needs a crisis and phases)
     figure_formats: tuple[str, ...] = ("png",)  # figures written as PNG and, optionally, SVG / PDF beside it
     uncertainty: UncertaintyConfig | None = None  # ranges of parameters, propagated (needs ranges in game/crisis)
+    slides: bool = False  # also a 16:9 slide set of the key figures in figures/slides/ (sim.viz.style.slide)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -624,5 +625,8 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
     if unc is not None and crisis is None and any(o not in ("eq_level", "p_top") for o in unc.outcomes):
         unc = dataclasses.replace(unc, outcomes=tuple(o for o in unc.outcomes if o in ("eq_level", "p_top"))) \
             if any(o in ("eq_level", "p_top") for o in unc.outcomes) else None
+    slides = cfg.get("slides", False)
+    if not isinstance(slides, bool):
+        raise ConfigError("slides", f"must be true or false, got {slides!r}")
     return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic,
-                     evidence, formats, unc)
+                     evidence, formats, unc, slides)

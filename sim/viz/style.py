@@ -206,6 +206,37 @@ def enforce_min_font(fig: Figure, floor: float = MIN_FONT) -> Figure:
     return fig
 
 
+def slide(fig: Figure, *, size: tuple[float, float] = SLIDE_SIZE, floor: float = SLIDE_MIN_FONT) -> Figure:
+    """``fig`` made slide-ready, in place: 16:9 at ``size`` inches (13.33 x 7.5, PowerPoint's
+    widescreen), every text scaled up by one factor so that the smallest is ``floor`` points (the
+    order of sizes, title over labels over ticks, is kept), the layout redone.  Meant for figures
+    of a slide's shape (one or two panels); returns ``fig``.  Save it with :func:`save` (the
+    slide set of a run is written to ``figures/slides/``, which the HTML report does not embed)."""
+    texts = list(_texts(fig))
+    ticks = [(axis, which, tk[0].label1.get_fontsize()) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             for which, tk in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())) if tk]
+    sizes = [t.get_fontsize() for t in texts if t.get_text().strip()] + [sz for _, _, sz in ticks]
+    scale = max(1.0, floor / min(sizes)) if sizes else 1.0
+    for t in texts:
+        t.set_fontsize(max(floor, t.get_fontsize() * scale))
+    for axis, which, sz in ticks:
+        axis.set_tick_params(which=which, labelsize=max(floor, sz * scale))
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            line.set_linewidth(line.get_linewidth() * 1.25)
+    from matplotlib.legend import Legend
+
+    for leg in fig.findobj(Legend):  # larger type, same width: entries wrap onto more lines
+        for t in leg.get_texts():
+            longest = max(len(line) for line in t.get_text().split("\n"))
+            t.set_text(wrap_label(" ".join(t.get_text().split()), max(16, int(longest / scale))))
+    title = getattr(fig, "_suptitle", None)
+    if title is not None and title.get_text():
+        title.set_text(wrap_title(" ".join(title.get_text().split()), size[0], title.get_fontsize()))
+    fig.set_size_inches(*size)
+    return fig
+
+
 def mark_scenario(ax, point, *, size: float = 20, label: str = "this scenario") -> tuple[bool, object]:
     """The scenario's point on a map ``ax`` (call after the limits and scales are set), always
     inside the axes: a white star with a black edge (gid ``"scenario-point"``) at the point, or,
