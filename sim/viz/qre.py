@@ -26,10 +26,12 @@ def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
     """
     from matplotlib.figure import Figure
 
+    from sim.viz.style import MIN_FONT, enforce_min_font, wrap_label
+
     if not isinstance(tr, QRETrace):
         raise ConfigError("trace", f"must be a QRETrace, got {type(tr).__name__}")
     keep = tr.lambdas > 0
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     for ax, probs, side, labels in ((axes[0], tr.x, sides[0], labels_a), (axes[1], tr.y, sides[1], labels_b)):
         k = probs.shape[1]
@@ -40,8 +42,9 @@ def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
         ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("precision lambda (1 / payoff unit)")
-        ax.set_title(f"side {side}")
-        ax.legend(fontsize="small")
+        ax.set_title(wrap_label(str(side), 40))
+        ax.legend(labels=[wrap_label(lb, 26) for lb in labels], fontsize=MIN_FONT, loc="upper left",
+                  bbox_to_anchor=(0.0, -0.2), frameon=False, ncol=2)
     axes[0].set_ylabel("probability of rung (logit QRE)")
     fig.suptitle("Logit QRE, principal branch")
-    return fig
+    return enforce_min_font(fig)
