@@ -24,6 +24,7 @@ def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     from sim.viz.style import MIN_FONT, enforce_min_font, wrap_label
@@ -37,8 +38,9 @@ def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
         k = probs.shape[1]
         labels = list(labels) if labels is not None else (
             ["restrain", "escalate"] if k == 2 else [f"rung {r}" for r in range(k)])
-        for r in range(k):
-            ax.plot(tr.lambdas[keep], probs[keep, r], label=labels[r])
+        for r in range(k):  # rungs are ordered: one sequential colour scale (neither a side's nor an outcome's)
+            ax.plot(tr.lambdas[keep], probs[keep, r], label=labels[r], color=colormaps["viridis"](r / max(k - 1, 1)),
+                    linewidth=2)
         ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("precision lambda (1 / payoff unit)")
