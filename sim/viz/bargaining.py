@@ -64,7 +64,7 @@ def tying_hands_figure(curve, *, title: str | None = None, show_posterior: bool 
     """
     res, x = curve.result, np.asarray(curve.values, float)
     codes = res.primary("code")
-    fig = Figure(figsize=(11.0, 6.0), layout="constrained")
+    fig = Figure(figsize=(10.0, 5.4), layout="constrained")
     ax = fig.add_subplot()
     # shaded regions: boundaries at midpoints between grid points of different codes
     edges = np.r_[x[0], (x[1:] + x[:-1]) / 2, x[-1]]

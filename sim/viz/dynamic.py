@@ -52,7 +52,7 @@ def policy_heatmap(rungs: Sequence[np.ndarray], *, sides: Sequence[str], labels:
     to move with the other side standing at ``other`` (rows) and itself at ``own`` (columns);
     NaN cells (states where it does not move) are left blank; each cell shows its rung."""
     K = np.asarray(rungs[0]).shape[0]
-    fig = Figure(figsize=(13.0, 7.0), layout="constrained")
+    fig = Figure(figsize=(12.5, 6.4), layout="constrained")
     axes = fig.subplots(1, 2)
     im = None
     for p, ax in enumerate(axes):
@@ -87,7 +87,7 @@ def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stat
                            pwar_stated: np.ndarray, *, sides: Sequence[str], title: str | None = None) -> Figure:
     """Left: mean rung per round (while the crisis goes on) of each side, equilibrium (solid) and
     stated rules (dashed); right: P(war by round t) of both.  ``mean_*`` are ``(T, 2)``."""
-    fig = Figure(figsize=(13.0, 5.8), layout="constrained")
+    fig = Figure(figsize=(12.5, 5.4), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for name, mean, style in (("mpe", mean_mpe, "-"), ("stated", mean_stated, "--")):
         mean = np.asarray(mean, float)
@@ -117,7 +117,7 @@ def credibility_map(xs: np.ndarray, ys: np.ndarray, gain: np.ndarray, *, point: 
     scenario's point is marked by a star inside the axes (:func:`sim.viz.style.mark_scenario`: at
     the edge, with its values, when it lies outside the map)."""
     gain = np.asarray(gain, float)
-    fig = Figure(figsize=(13.0, 6.2), layout="constrained")
+    fig = Figure(figsize=(12.5, 5.6), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     vmax = max(float(gain.max()), 1e-9)
     for p, ax in enumerate(axes):
@@ -144,7 +144,7 @@ def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np
     the model's mean rung per move (``(T, 2)``), its most likely rung (markers) and, if given,
     the equilibrium's mean rung (dotted)."""
     reported = np.asarray(reported, float)
-    fig = Figure(figsize=(13.0, 6.4), layout="constrained")
+    fig = Figure(figsize=(13.0, 5.8), layout="constrained")
     ax, bx = fig.subplots(1, 2, sharey=True)
     idx = np.arange(len(dates))
     for p in (0, 1):

@@ -37,7 +37,7 @@ def brinkmanship_figure(window, stakes, curve, *, value: float, challenger: str,
     r_min, r_max = float(window.r_min), float(window.r_max)
     blue, orange, green = _CATEGORY[0], _CATEGORY[1], _CATEGORY[2]
 
-    fig = Figure(figsize=(12.5, 5.2), layout="constrained")
+    fig = Figure(figsize=(12.0, 4.6), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     ax.barh(2, 1 - r_min, left=r_min, height=0.6, color=blue, alpha=0.8)
     ax.barh(1, r_max, left=0, height=0.6, color=orange, alpha=0.8)

@@ -146,7 +146,7 @@ def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | N
         raise ValueError(f"rung_labels needs at least two labels, got {K}")
     ticks = _rung_ticks(rung_labels)
     lines = max(t.count("\n") + 1 for t in ticks)
-    fig = Figure(figsize=(12.0, 3.4 + (0.36 if lines == 1 else 0.42) * K + (0.5 if model is not None else 0)),
+    fig = Figure(figsize=(11.5, 3.0 + (0.34 if lines == 1 else 0.4) * K + (0.5 if model is not None else 0)),
                  layout="constrained")
     ax = fig.add_subplot()
     handles = _draw_timeline(ax, scenario, rung_labels)

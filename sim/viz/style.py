@@ -192,18 +192,45 @@ def pair_display(sides: Sequence[str], a, b) -> str:
     return f"{sides[0]}: {strategy_display(a)} / {sides[1]}: {strategy_display(b)}"
 
 
+def _tick_size(axis, which: str) -> float:
+    """Font size (points) of ``axis``'s ``which`` tick labels as configured, without creating ticks."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    size = axis.get_tick_params(which=which).get("labelsize", rcParams[f"{axis.axis_name}tick.labelsize"])
+    return FontProperties(size=size).get_size_in_points()
+
+
 def enforce_min_font(fig: Figure, floor: float = MIN_FONT) -> Figure:
     """Raise every text of ``fig`` smaller than ``floor`` points (tick labels included) to ``floor``.
     Figure functions call it last, so no text is drawn under the projection minimum; returns ``fig``."""
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            for which, ticks in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())):
-                if ticks and ticks[0].label1.get_fontsize() < floor:
+            for which in ("major", "minor"):
+                if _tick_size(axis, which) < floor:
                     axis.set_tick_params(which=which, labelsize=floor)
-    for text in _texts(fig):
+    for text in _texts_without_ticks(fig):
         if text.get_fontsize() < floor:
             text.set_fontsize(floor)
     return fig
+
+
+def _texts_without_ticks(artist):
+    """The texts under ``artist`` except tick labels (which :func:`_tick_size` covers), found without
+    asking an axis for its ticks: that would create them, which costs more than the rest of the figure."""
+    from matplotlib.axis import Axis
+    from matplotlib.table import Table
+    from matplotlib.text import Text
+
+    if isinstance(artist, Axis):
+        yield from (artist.label, artist.offsetText)
+        return
+    if isinstance(artist, Text):
+        yield artist
+    if isinstance(artist, Table):
+        yield from (cell.get_text() for cell in artist.get_celld().values())
+    for child in artist.get_children():
+        yield from _texts_without_ticks(child)
 
 
 def slide(fig: Figure, *, size: tuple[float, float] = SLIDE_SIZE, floor: float = SLIDE_MIN_FONT) -> Figure:
@@ -213,8 +240,8 @@ def slide(fig: Figure, *, size: tuple[float, float] = SLIDE_SIZE, floor: float =
     of a slide's shape (one or two panels); returns ``fig``.  Save it with :func:`save` (the
     slide set of a run is written to ``figures/slides/``, which the HTML report does not embed)."""
     texts = list(_texts(fig))
-    ticks = [(axis, which, tk[0].label1.get_fontsize()) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-             for which, tk in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())) if tk]
+    ticks = [(axis, which, _tick_size(axis, which)) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             for which in ("major", "minor")]
     sizes = [t.get_fontsize() for t in texts if t.get_text().strip()] + [sz for _, _, sz in ticks]
     scale = max(1.0, floor / min(sizes)) if sizes else 1.0
     for t in texts:

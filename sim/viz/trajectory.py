@@ -108,7 +108,7 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     ye = np.arange(K + 1) - 0.5
     label_w = 0.085 * max(len(line) for t in ticks for line in t.split("\n")) + 0.6
     lines = max(t.count("\n") + 1 for t in ticks)
-    panel_h = float(np.clip((0.3 if lines == 1 else 0.38) * K + 0.5, 1.6, 4.8))
+    panel_h = float(np.clip((0.3 if lines == 1 else 0.34) * K + 0.5, 1.6, 4.4))
     width = 9.5 + label_w
     height = 1.0 + 2 * panel_h + 2.0
     fig = Figure(figsize=(width, height), layout="constrained")
