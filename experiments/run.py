@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli import main  # noqa: E402
 
 from sim.config.run import validate_figure_formats  # noqa: E402
-from sim.viz.style import figure_formats  # noqa: E402
+from sim.viz.style import figure_formats, pair_display, slide  # noqa: E402
 from sim import files, report, viz  # noqa: E402
 from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
@@ -88,12 +88,10 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     viz.save(viz.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
                figures / "payoff_matrix.png")
     if emap is not None:
-        viz.save(viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"),
-                   figures / "equilibrium_map.png")
+        fig = viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map")
+        viz.save(fig, figures / "equilibrium_map.png")
+        _slide(rc, fig, figures, "equilibrium_map.png")
 
-    if rc.scenario.phases:
-        viz.save(timeline_figure(rc.scenario, game.labels_a, title=f"{title}: the crisis as each side reported it"),
-                   figures / "timeline.png")
     scen = rc.scenario.to_summary()
     if rc.crisis is not None:  # what the crisis actually plays for each side (it may differ from the stated policy)
         for side, st in zip(game.sides, rc.crisis.strategies):
@@ -106,6 +104,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
                                    classification=cls, emap=emap)
     summary["seed"] = rc.seed
     markdown = report.stage_markdown(summary)
+    main_result = None
     if rc.crisis is not None:
         summary["crisis"], main_result = _crisis(rc, game, figures)
         markdown += "\n\n" + report.crisis_markdown(summary["crisis"],
@@ -117,6 +116,12 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         if rc.evidence is not None:
             summary["evidence"] = _evidence(rc, game, keep.get("mpe_strategies"), out_dir)
             markdown += "\n\n" + evidence_markdown(summary["evidence"], game.sides)
+    if rc.scenario.phases:  # the history, with the model's own crisis beside it when there is one
+        fig = timeline_figure(rc.scenario, game.labels_a, model=main_result,
+                              title=f"{title}: the crisis as each side reported it"
+                                    + (", and the model beside it" if main_result is not None else ""))
+        viz.save(fig, figures / "timeline.png")
+        _slide(rc, fig, figures, "timeline.png")
     if rc.uncertainty is not None:
         summary["uncertainty"] = _uncertainty(rc, game, out_dir)
         markdown += "\n\n" + uncertainty_markdown(summary["uncertainty"])
@@ -132,6 +137,20 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"results written to {out_dir}")
     return summary
+
+
+#: Figures of the slide set (``slides: true``): those of a slide's shape (one panel, short labels).  The
+#: timeline joins them on ladders of up to 6 rungs: 11 long rung labels do not fit a 16:9 slide at 16 pt.
+SLIDE_FIGURES = ("outcome_curves.png", "equilibrium_map.png")
+SLIDE_TIMELINE_MAX_RUNGS = 6
+
+
+def _slide(rc: RunConfig, fig, figures: Path, name: str) -> None:
+    """With ``slides: true``: the figure just saved, again as a 16:9 large-type slide in
+    ``figures/slides/`` (not embedded in report.html, which shows ``figures/*.png`` only)."""
+    K = rc.built_game.n_actions[0]
+    if rc.slides and (name in SLIDE_FIGURES or (name == "timeline.png" and K <= SLIDE_TIMELINE_MAX_RUNGS)):
+        viz.save(slide(fig), figures / "slides" / name, dpi=144)  # 1920 x 1080 px
 
 
 def _label(strategy) -> str:
@@ -162,12 +181,16 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     summary = report.crisis_summary(sides=sides, labels=game.labels_a, pairs=pairs, main=main)
     files = report.REPEATED_FIGURE_FILES
     rungs = mc.rungs[: cc.sample_paths] if cc.sample_paths > 0 else None
+    # figures name the pairs in plain words ("graduated response, opening at rung 4"), not by their keys
+    shown = {k: pair_display(sides, *v["strategies"]) + (" (Monte Carlo)" if k.endswith(" (Monte Carlo)") else "")
+             for k, v in pairs.items()}
     viz.save(viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
-                                             sample_paths=rungs, title=f"How the crisis unfolds: {main}"),
+                                             sample_paths=rungs, title=f"How the crisis unfolds: {shown[main]}"),
                figures.parent / files["trajectory_fan"])
-    viz.save(viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {main}"),
-               figures.parent / files["outcome_curves"])
-    viz.save(viz.compare_outcomes({k: v["result"] for k, v in pairs.items()}, sides=sides,
+    fig = viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {shown[main]}")
+    viz.save(fig, figures.parent / files["outcome_curves"])
+    _slide(rc, fig, figures, Path(files["outcome_curves"]).name)
+    viz.save(viz.compare_outcomes({shown[k]: v["result"] for k, v in pairs.items()}, sides=sides,
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])
     return summary, pairs[main]["result"]

@@ -47,7 +47,8 @@ from sim.config import SweepConfig, validate_sweep  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.report import write_report  # noqa: E402
 from sim.sweeps import GAME_OUTCOMES, SETTING_PARAMETERS, SweepStoreWarning, equilibrium_map, grid_sweep  # noqa: E402
-from sim.viz import outcome_map_figure, sensitivity_curves  # noqa: E402
+from sim.viz import outcome_label, outcome_map_figure, sensitivity_curves  # noqa: E402
+from sim.wording import param_phrase  # noqa: E402
 
 #: At most this many lines (values of the second parameter) in the sensitivity figure.
 MAX_LINES = 6
@@ -117,7 +118,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
             if o in GAME_OUTCOMES and o != "eq_level":
                 continue
             fig = outcome_map_figure(sub, x, y, o, point=point,
-                                     title=f"{sc.scenario.title}: {o.replace('_', ' ')}")
+                                     title=f"{sc.scenario.title}: {outcome_label(o)}")
             plots.save(fig, figures / f"map_{o}.png")
             figure_files.append(f"figures/map_{o}.png")
         if any(o in GAME_OUTCOMES for o in sp.outcomes) and x not in SETTING_PARAMETERS \
@@ -136,7 +137,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
             keep = _even_pick(sp.grid.axes[sp.grid.names.index(y)].values)
             cur = sub[sub[y].isin(keep)]
             fig = sensitivity_curves(cur, x, curve_outcomes, by=y,
-                                     title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
+                                     title=f"{sc.scenario.title}: sensitivity to {param_phrase(x)}")
             plots.save(fig, figures / "sensitivity.png")
             figure_files.append("figures/sensitivity.png")
     elif x and curve_outcomes:  # one swept parameter: curves instead of maps
@@ -145,7 +146,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
             if other.name != x:
                 sub = sub[sub[other.name] == other.values[0]]
         fig = sensitivity_curves(sub, x, curve_outcomes,
-                                 title=f"{sc.scenario.title}: sensitivity to {x.replace('_', ' ')}")
+                                 title=f"{sc.scenario.title}: sensitivity to {param_phrase(x)}")
         plots.save(fig, figures / "sensitivity.png")
         figure_files.append("figures/sensitivity.png")
 

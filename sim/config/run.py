@@ -35,7 +35,7 @@ __all__ = ["ScenarioConfig", "MapConfig", "CrisisConfig", "DynamicConfig", "Evid
            "UncertaintyConfig", "validate_uncertainty", "split_uncertain", "UNCERTAIN_SETTINGS", "build_game", "validate_crisis", "check_crisis_size"]
 
 RUN_KEYS = ("experiment", "seed", "scenario", "game", "map", "method", "crisis", "models", "memory_budget_gb",
-            "dynamic", "evidence", "figure_formats", "uncertainty", "explorer")
+            "dynamic", "evidence", "figure_formats", "uncertainty", "explorer", "slides")
 
 
 def _require_mapping(name: str, value: Any) -> Mapping:
@@ -210,6 +210,7 @@ class RunConfig:
     figure_formats: tuple[str, ...] = ("png",)  # figures written as PNG and, optionally, SVG / PDF beside it
     uncertainty: UncertaintyConfig | None = None  # ranges of parameters, propagated (needs ranges in game/crisis)
     explorer: Any = None  # sim.config.explorer.ExplorerConfig: the sliders of explorer.html (None: no page)
+    slides: bool = False  # also a 16:9 slide set of the key figures in figures/slides/ (sim.viz.style.slide)
 
 
 def _scenario(raw: Any) -> ScenarioConfig:
@@ -629,5 +630,8 @@ def validate_run(cfg: Mapping[str, Any]) -> RunConfig:
 
     explorer = validate_explorer(cfg.get("explorer"), game_cfg, crisis, uncertain,
                                  crisis.settings.rounds if crisis is not None else None)
+    slides = cfg.get("slides", False)
+    if not isinstance(slides, bool):
+        raise ConfigError("slides", f"must be true or false, got {slides!r}")
     return RunConfig(experiment, seed, scenario, game_cfg, mp, method, crisis, models, game, float(budget), dynamic,
-                     evidence, formats, unc, explorer)
+                     evidence, formats, unc, explorer, slides)

@@ -159,7 +159,8 @@ def _tying_hands(p: Mapping[str, Any], sides: Sequence[str], out_dir: Path) -> d
     de = p["defender"]
     params = {k: p["params"].get(k, d) for k, (d, _) in PARAMS.items()}
     curve = tying_hands_curve("audience_cost", **{k: v for k, v in params.items() if k != "audience_cost"})
-    save(tying_hands_figure(curve, title=f"Tying hands: {de}'s public threat and its audience cost"),
+    save(tying_hands_figure(curve, title=f"Tying hands: {de}'s public threat and its audience cost",
+                            point=params["audience_cost"], point_label=f"this scenario ({de}'s audience cost)"),
          out_dir / MODEL_FIGURES["tying_hands"])
     code = int(res.primary("code"))
     out = {"defender": de, "challenger": _other(sides, de), "parameters": params,

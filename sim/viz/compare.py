@@ -8,19 +8,20 @@ with :func:`sim.viz.style.save`).  Nothing here runs a variant or reads files.
 Each figure has one panel per variant (up to three per row) and **all panels share their
 scales** (``sharex``/``sharey`` and one y-range fixed on the first panel), so heights and
 curves can be compared across variants directly.  A variant without a repeated crisis gets
-a panel that says so.  Side colours are the first two of :mod:`sim.viz.style`'s
-colour-blind-safe categorical palette.
+a panel that says so.  Side colours and outcome colours are :mod:`sim.viz.style`'s
+:data:`~sim.viz.style.SIDE_COLOURS` and :data:`~sim.viz.style.OUTCOME_COLOURS` (disjoint sets:
+one meaning per colour).  Panel titles and side names are wrapped, never cut; no text is
+smaller than :data:`~sim.viz.style.MIN_FONT`.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.viz.style import _CATEGORY
+from sim.viz.style import MIN_FONT, OUTCOME_COLOURS, SIDE_COLOURS, _BASE_FONT, enforce_min_font, wrap_label, wrap_title
 from sim.wording import fmt_number, fmt_percent
 
 __all__ = ["OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payoff_figure"]
@@ -28,8 +29,8 @@ __all__ = ["OUTCOMES", "outcome_figure", "curves_figure", "rungs_figure", "payof
 #: The ways a crisis ends, as (key in a row's ``crisis`` dict, label), in table and bar order.
 OUTCOMES = (("p_war", "War"), ("p_settled", "Settled"), ("p_mediated", "Mediated"),
             ("p_still_in_crisis", "Still in crisis"))
-_OUTCOME_COLOURS = ("#D55E00", "#009E73", "#0072B2", "#999999")
-_SIDE_COLOURS = _CATEGORY[:2]
+_OUTCOME_COLOURS = tuple(OUTCOME_COLOURS[k] for k in ("war", "settled", "mediated", "still"))
+_SIDE_COLOURS = SIDE_COLOURS
 
 
 def _panels(rows, title: str, sharex: bool = True):
@@ -38,22 +39,18 @@ def _panels(rows, title: str, sharex: bool = True):
     n = len(rows)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), layout="constrained")
+    fig = Figure(figsize=(4.6 * ncols, 3.8 * nrows + 1.0), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=True, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.suptitle(wrap_title(title, fig.get_figwidth(), 13), fontsize=13, fontweight="bold")
     for ax, r in zip(axes, rows):
-        ax.set_title("\n".join(_title_lines(r["name"], 38)), fontsize=10)
+        ax.set_title(wrap_label(r["name"], 36), fontsize=MIN_FONT + 0.5)
+        ax.tick_params(labelsize=MIN_FONT)
         ax.grid(alpha=0.3)
         if r["crisis"] is None:
             ax.text(0.5, 0.5, "no repeated crisis", ha="center", va="center", transform=ax.transAxes)
     return fig, axes[:n]
-
-
-def _title_lines(text: str, width: int) -> list[str]:
-    """At most three wrapped lines of a panel title (one empty line for an empty name)."""
-    return textwrap.wrap(text, width)[:3] or [""]
 
 
 def outcome_figure(rows) -> Figure:
@@ -64,11 +61,11 @@ def outcome_figure(rows) -> Figure:
         if r["crisis"]:
             vals = [100 * r["crisis"][k] for k, _ in OUTCOMES]
             bars = ax.bar(range(4), vals, color=_OUTCOME_COLOURS)
-            ax.bar_label(bars, labels=[fmt_percent(v / 100) for v in vals], fontsize=8)
-        ax.set_xticks(range(4), [lab for _, lab in OUTCOMES], rotation=20)
+            ax.bar_label(bars, labels=[fmt_percent(v / 100) for v in vals], fontsize=MIN_FONT)
+        ax.set_xticks(range(4), [wrap_label(lab, 9) for _, lab in OUTCOMES])
     axes[0].set_ylim(0, 105)
-    axes[0].set_ylabel("share of runs (%)")
-    return fig
+    axes[0].set_ylabel("share of runs (%)", fontsize=_BASE_FONT)
+    return enforce_min_font(fig)
 
 
 def curves_figure(rows) -> Figure:
@@ -84,9 +81,9 @@ def curves_figure(rows) -> Figure:
                 ax.plot(t, c[key], color=col, label=lab, lw=2)
         ax.set_xlabel("round")
     axes[0].set_ylim(0, 1)
-    axes[0].set_ylabel("probability by this round")
-    axes[0].legend(loc="upper left", fontsize=8)
-    return fig
+    axes[0].set_ylabel("probability by this round", fontsize=_BASE_FONT)
+    axes[0].legend(loc="upper left", fontsize=MIN_FONT)
+    return enforce_min_font(fig)
 
 
 def rungs_figure(rows) -> Figure:
@@ -99,11 +96,11 @@ def rungs_figure(rows) -> Figure:
             for j, (side, col) in enumerate(zip(r["sides"], _SIDE_COLOURS)):
                 y = np.array([np.nan if u is None else u for u in r["crisis"]["curves"]["mean_rung"][side]], float)
                 ax.plot(np.arange(1, len(y) + 1), y, color=col, lw=2, ls=("-", "--")[j], label=side)
-            ax.legend(loc="upper right", fontsize=8)
+            ax.legend(loc="upper left", fontsize=MIN_FONT)
         ax.set_xlabel("round")
-    axes[0].set_ylim(0, top)
-    axes[0].set_ylabel("mean rung (0 = restraint)")
-    return fig
+    axes[0].set_ylim(0, top * 1.35)  # room for the legend above the curves
+    axes[0].set_ylabel("mean rung (0 = restraint)", fontsize=_BASE_FONT)
+    return enforce_min_font(fig)
 
 
 def payoff_figure(rows) -> Figure:
@@ -116,10 +113,10 @@ def payoff_figure(rows) -> Figure:
     for ax, r in zip(axes, rows):
         if r["crisis"]:
             bars = ax.bar([0, 1], r["crisis"]["expected_payoffs"], color=_SIDE_COLOURS)
-            ax.bar_label(bars, labels=[fmt_number(p) for p in r["crisis"]["expected_payoffs"]], fontsize=8)
-            ax.set_xticks([0, 1], r["sides"])
+            ax.bar_label(bars, labels=[fmt_number(p) for p in r["crisis"]["expected_payoffs"]], fontsize=MIN_FONT)
+            ax.set_xticks([0, 1], [wrap_label(sd, 14) for sd in r["sides"]])
         ax.set_xlim(-0.6, 1.6)
         ax.axhline(0, color="black", lw=0.8)
     axes[0].set_ylim(lo - pad, hi + pad)
-    axes[0].set_ylabel("expected payoff (utility)")
-    return fig
+    axes[0].set_ylabel("expected payoff (utility)", fontsize=_BASE_FONT)
+    return enforce_min_font(fig)

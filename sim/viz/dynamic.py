@@ -17,12 +17,19 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.viz.style import _BASE_FONT
+from sim.viz.style import (MIN_FONT, SIDE_COLOURS, _BASE_FONT, enforce_min_font, mark_scenario, wrap_label,
+                           wrap_title)
 from sim.wording import param_label
 
 __all__ = ["policy_heatmap", "equilibrium_trajectory", "credibility_map", "reported_vs_model"]
 
-_SIDE_COLOURS = ("#0072B2", "#D55E00")
+_SIDE_COLOURS = SIDE_COLOURS
+
+
+def _title(fig, title: str | None) -> None:
+    """The figure title, wrapped to the figure's width."""
+    if title:
+        fig.suptitle(wrap_title(title, fig.get_figwidth(), _BASE_FONT + 2), fontsize=_BASE_FONT + 2)
 
 
 def _axes(ax, xlabel: str, ylabel: str, *, percent: bool = False) -> None:
@@ -31,10 +38,10 @@ def _axes(ax, xlabel: str, ylabel: str, *, percent: bool = False) -> None:
         from matplotlib.ticker import PercentFormatter
 
         ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=1))
-    ax.set_xlabel(xlabel, fontsize=_BASE_FONT + 1)
-    ax.set_ylabel(ylabel, fontsize=_BASE_FONT + 1)
+    ax.set_xlabel(wrap_label(xlabel, 50), fontsize=_BASE_FONT + 1)
+    ax.set_ylabel(wrap_label(ylabel, 40), fontsize=_BASE_FONT + 1)
     ax.grid(color="#e0e0e0", linewidth=0.6)
-    ax.tick_params(labelsize=10)
+    ax.tick_params(labelsize=MIN_FONT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
@@ -45,7 +52,7 @@ def policy_heatmap(rungs: Sequence[np.ndarray], *, sides: Sequence[str], labels:
     to move with the other side standing at ``other`` (rows) and itself at ``own`` (columns);
     NaN cells (states where it does not move) are left blank; each cell shows its rung."""
     K = np.asarray(rungs[0]).shape[0]
-    fig = Figure(figsize=(12.5, 6.0), layout="constrained")
+    fig = Figure(figsize=(12.5, 6.4), layout="constrained")
     axes = fig.subplots(1, 2)
     im = None
     for p, ax in enumerate(axes):
@@ -57,29 +64,30 @@ def policy_heatmap(rungs: Sequence[np.ndarray], *, sides: Sequence[str], labels:
                 for j in range(K):
                     if np.isfinite(R[i, j]):
                         ax.text(j, i, f"{int(R[i, j])}", ha="center", va="center",
-                                fontsize=_BASE_FONT - 3, color="white" if R[i, j] < (K - 1) * 0.6 else "black")
+                                fontsize=MIN_FONT if K <= 11 else MIN_FONT - 2,
+                                color="white" if R[i, j] < (K - 1) * 0.6 else "black")
         other = sides[1 - p]
-        ax.set_title(f"{sides[p]} to move", fontsize=_BASE_FONT + 1)
-        ax.set_xlabel(f"{sides[p]}'s standing rung (own)")
-        ax.set_ylabel(f"{other}'s standing rung")
+        ax.set_title(wrap_label(f"{sides[p]} to move", 40), fontsize=_BASE_FONT + 1)
+        ax.set_xlabel(wrap_label(f"{sides[p]}'s standing rung (own)", 40), fontsize=_BASE_FONT)
+        ax.set_ylabel(wrap_label(f"{other}'s standing rung", 36), fontsize=_BASE_FONT)
+        ax.tick_params(labelsize=MIN_FONT)
         ax.set_xticks(range(K))
         ax.set_yticks(range(K))
     cb = fig.colorbar(im, ax=list(axes), shrink=0.8)
-    cb.set_label("rung played (most likely)")
+    cb.set_label("rung played (most likely)", fontsize=_BASE_FONT)
     if labels:
         # a figure-level x label: constrained layout keeps room for it below the axes' labels
         fig.supxlabel(textwrap.fill("Rungs: " + "; ".join(f"{i} {lab}" for i, lab in enumerate(labels)), 150),
-                      fontsize=_BASE_FONT - 4, ha="left", x=0.01)
-    if title:
-        fig.suptitle(title, fontsize=_BASE_FONT + 2)
-    return fig
+                      fontsize=MIN_FONT, ha="left", x=0.01)
+    _title(fig, title)
+    return enforce_min_font(fig)
 
 
 def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stated: np.ndarray,
                            pwar_stated: np.ndarray, *, sides: Sequence[str], title: str | None = None) -> Figure:
     """Left: mean rung per round (while the crisis goes on) of each side, equilibrium (solid) and
     stated rules (dashed); right: P(war by round t) of both.  ``mean_*`` are ``(T, 2)``."""
-    fig = Figure(figsize=(12.5, 5.2), layout="constrained")
+    fig = Figure(figsize=(12.5, 5.4), layout="constrained")
     ax, bx = fig.subplots(1, 2)
     for name, mean, style in (("mpe", mean_mpe, "-"), ("stated", mean_stated, "--")):
         mean = np.asarray(mean, float)
@@ -89,7 +97,7 @@ def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stat
             ax.plot(t, mean[:, p], style, color=_SIDE_COLOURS[p], lw=2, marker="o" if name == "mpe" else None,
                     ms=3, label=f"{sides[p]}, {what}", gid=f"mean-{name}-{'AB'[p]}")
     _axes(ax, "round (one move under alternating timing)", "mean rung while the crisis goes on")
-    ax.legend(fontsize=_BASE_FONT - 2)
+    ax.legend(fontsize=MIN_FONT, labels=[wrap_label(t.get_label(), 30) for t in ax.get_lines()])
     for name, pw, style in (("mpe", pwar_mpe, "-"), ("stated", pwar_stated, "--")):
         pw = 100 * np.asarray(pw, float)
         bx.plot(np.arange(1, pw.size + 1), pw, style, color="#000000", lw=2, gid=f"pwar-{name}",
@@ -97,19 +105,19 @@ def equilibrium_trajectory(mean_mpe: np.ndarray, pwar_mpe: np.ndarray, mean_stat
     _axes(bx, "round", "P(war by round t)", percent=True)
     top = 100 * max(float(np.nanmax(np.asarray(pwar_mpe, float))), float(np.nanmax(np.asarray(pwar_stated, float))))
     bx.set_ylim(0, max(1.0, 1.1 * top))
-    bx.legend(fontsize=_BASE_FONT - 2)
-    if title:
-        fig.suptitle(title, fontsize=_BASE_FONT + 2)
-    return fig
+    bx.legend(fontsize=MIN_FONT)
+    _title(fig, title)
+    return enforce_min_font(fig)
 
 
 def credibility_map(xs: np.ndarray, ys: np.ndarray, gain: np.ndarray, *, point: tuple[float, float], x: str, y: str,
                     sides: Sequence[str], title: str | None = None) -> Figure:
     """One panel per side: its gain from deviating from its stated rule (``gain (2, len(ys), len(xs))``)
-    over the two parameters; 0 (white contour) means the stated rule is a best response.  The
-    scenario's point is marked (a star inside the axes)."""
+    over the two parameters; 0 (green contour) means the stated rule is a best response.  The
+    scenario's point is marked by a star inside the axes (:func:`sim.viz.style.mark_scenario`: at
+    the edge, with its values, when it lies outside the map)."""
     gain = np.asarray(gain, float)
-    fig = Figure(figsize=(12.5, 5.4), layout="constrained")
+    fig = Figure(figsize=(12.5, 5.6), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     vmax = max(float(gain.max()), 1e-9)
     for p, ax in enumerate(axes):
@@ -117,17 +125,16 @@ def credibility_map(xs: np.ndarray, ys: np.ndarray, gain: np.ndarray, *, point: 
                              gid=f"gain-{'AB'[p]}")
         if gain[p].min() <= 1e-6 < gain[p].max() and len(xs) > 1 and len(ys) > 1:
             ax.contour(xs, ys, gain[p], levels=[1e-6], colors="#009E73", linewidths=1.5)
-        ax.plot([point[0]], [point[1]], marker="*", ms=16, color="#56B4E9", mec="black", gid="scenario-point",
-                label="this scenario")
-        ax.set_title(f"{sides[p]}: gain from deviating (illustrative payoffs)", fontsize=_BASE_FONT)
+        ax.set_title(wrap_label(f"{sides[p]}: gain from deviating (illustrative payoffs)", 50), fontsize=_BASE_FONT)
         _axes(ax, param_label(x), param_label(y) if p == 0 else "")
         ax.grid(False)
-        ax.legend(loc="upper right", fontsize=_BASE_FONT - 2)
+        _, handle = mark_scenario(ax, point, size=16)
+    fig.legend(handles=[handle], loc="outside lower center", fontsize=_BASE_FONT - 1, frameon=False)
     cb = fig.colorbar(mesh, ax=list(axes), shrink=0.85)
-    cb.set_label("gain from the best deviation (0 = the stated rule is a best response)")
-    if title:
-        fig.suptitle(title, fontsize=_BASE_FONT + 2)
-    return fig
+    cb.set_label(wrap_label("gain from the best deviation (0 = the stated rule is a best response)", 40),
+                 fontsize=_BASE_FONT)
+    _title(fig, title)
+    return enforce_min_font(fig)
 
 
 def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np.ndarray, model_likely: np.ndarray,
@@ -137,7 +144,7 @@ def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np
     the model's mean rung per move (``(T, 2)``), its most likely rung (markers) and, if given,
     the equilibrium's mean rung (dotted)."""
     reported = np.asarray(reported, float)
-    fig = Figure(figsize=(13.0, 5.4), layout="constrained")
+    fig = Figure(figsize=(13.0, 5.8), layout="constrained")
     ax, bx = fig.subplots(1, 2, sharey=True)
     idx = np.arange(len(dates))
     for p in (0, 1):
@@ -145,10 +152,10 @@ def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np
         ax.step(idx, reported[:, p] + off, where="mid", color=_SIDE_COLOURS[p], lw=2, marker="o",
                 label=sides[p], gid=f"reported-{'AB'[p]}")
     ax.set_xticks(idx)
-    ax.set_xticklabels([d.replace("2025-", "") for d in dates], rotation=45, ha="right", fontsize=_BASE_FONT - 3)
+    ax.set_xticklabels([d.replace("2025-", "") for d in dates], rotation=45, ha="right", fontsize=MIN_FONT)
     _axes(ax, "phase (date as reported)", "rung")
-    ax.set_title("As each side reported its actions (claims where contested)", fontsize=_BASE_FONT)
-    ax.legend(fontsize=_BASE_FONT - 2)
+    ax.set_title("As each side reported its actions\n(claims where contested)", fontsize=_BASE_FONT)
+    ax.legend(fontsize=MIN_FONT)
     mean = np.asarray(model_mean, float)
     t = np.arange(1, mean.shape[0] + 1)
     likely = np.asarray(model_likely)
@@ -163,7 +170,8 @@ def reported_vs_model(dates: Sequence[str], reported: np.ndarray, model_mean: np
     _axes(bx, "move (" + ("one side moves per round" if alternating else "both move each round") + ")",
           "rung while the crisis goes on")
     bx.set_title("The model (illustrative payoffs)", fontsize=_BASE_FONT)
-    bx.legend(fontsize=_BASE_FONT - 3, ncol=2)
-    if title:
-        fig.suptitle(title, fontsize=_BASE_FONT + 2)
-    return fig
+    handles = bx.get_lines()
+    fig.legend(handles=handles, labels=[wrap_label(h.get_label(), 34) for h in handles], loc="outside lower center",
+               ncol=3 if mpe_mean is not None else 2, fontsize=MIN_FONT, frameon=False)
+    _title(fig, title)
+    return enforce_min_font(fig)

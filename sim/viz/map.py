@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 from matplotlib import colormaps
@@ -14,9 +13,9 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sim.viz.style import _BASE_FONT, _GAME_TITLES, _wrap
+from sim.viz.style import MIN_FONT, _BASE_FONT, _GAME_TITLES, enforce_min_font, mark_scenario, wrap_label, wrap_title
 from sim.wording import fmt_number, fmt_percent, param_phrase, class_label, param_label
 
 __all__ = ["CLASS_COLOURS", "CLASS_HATCHES", "equilibrium_map_figure", "outcome_map_figure"]
@@ -150,25 +149,11 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
         cb = fig.colorbar(mesh, ax=ax, pad=0.02, aspect=30)
         step = 1 if K <= 12 else int(math.ceil(K / 12))
         cb.set_ticks(np.arange(0, K, step))
-        cb.set_label(f"Mean rung played in equilibrium (rungs; 0 = restraint, {K - 1} = top)", fontsize=_BASE_FONT)
-        cb.ax.tick_params(labelsize=10)
+        cb.set_label(wrap_label(f"Mean rung played in equilibrium (rungs; 0 = restraint, {K - 1} = top)", 45),
+                     fontsize=_BASE_FONT)
+        cb.ax.tick_params(labelsize=MIN_FONT)
         cb.ax.minorticks_off()
     handles.append(Line2D([], [], color="black", linewidth=1.0, label="boundary where the outcome changes"))
-
-    # ---- the scenario's point
-    px, py = (float(v) for v in emap.point)
-    if math.isfinite(px) and math.isfinite(py):
-        inside = xe[0] <= px <= xe[-1] and ye[0] <= py <= ye[-1]
-        if inside:
-            ax.plot([px], [py], marker="*", markersize=22, markerfacecolor="white", markeredgecolor="black",
-                    markeredgewidth=1.8, linestyle="none", zorder=10, gid="scenario-point", label="this scenario")
-            handles.append(Line2D([], [], marker="*", markersize=16, markerfacecolor="white",
-                                  markeredgecolor="black", markeredgewidth=1.5, linestyle="none",
-                                  label="this scenario"))
-        else:
-            handles.append(Patch(facecolor="none", edgecolor="none",
-                                 label="this scenario: outside the plotted range "
-                                       f"({fmt_number(px)}, {fmt_number(py)})"))
 
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
@@ -176,9 +161,14 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel(param_label(emap.x_name), fontsize=_BASE_FONT + 1)
-    ax.set_ylabel(param_label(emap.y_name), fontsize=_BASE_FONT + 1)
-    ax.tick_params(labelsize=10)
+    ax.set_xlabel(wrap_label(param_label(emap.x_name), 60), fontsize=_BASE_FONT + 1)
+    ax.set_ylabel(wrap_label(param_label(emap.y_name), 45), fontsize=_BASE_FONT + 1)
+    ax.tick_params(labelsize=MIN_FONT)
+
+    # ---- the scenario's point: always inside the axes (at the edge, with its values, when off the map)
+    px, py = (float(v) for v in emap.point)
+    if math.isfinite(px) and math.isfinite(py):
+        handles.append(mark_scenario(ax, (px, py), size=22)[1])
 
     skip = {emap.x_name, emap.y_name, "K", "name"}
     fixed = {k: v for k, v in emap.params.items() if k not in skip and np.ndim(v) == 0
@@ -189,16 +179,18 @@ def equilibrium_map_figure(emap, *, title: str | None = None) -> Figure:
         game_name += f", {int(emap.K)} rungs"
     ny, nx = regime.shape
     subtitle = f"{game_name}; {nx} x {ny} grid" + (f"; other parameters fixed at {sub}" if sub else "")
-    ax.set_title("\n".join(textwrap.wrap(subtitle, 110)), fontsize=_BASE_FONT - 1, loc="left")
+    ax.set_title(wrap_label(subtitle, 80), fontsize=_BASE_FONT - 1, loc="left")
     what = "Game class" if emap.kind == "class" else "Equilibrium rung"
-    fig.suptitle(_wrap(title or f"{what} across {param_phrase(emap.x_name)} and {param_phrase(emap.y_name)}", 70),
-                 fontsize=_BASE_FONT + 3, fontweight="bold")
+    fig.suptitle(wrap_title(title or f"{what} across {param_phrase(emap.x_name)} and {param_phrase(emap.y_name)}",
+                            fig.get_figwidth(), _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    labels = [wrap_label(h.get_label(), 30 if emap.kind == "class" else 55) for h in handles]
     if emap.kind == "class":
-        fig.legend(handles=handles, loc="outside right center", fontsize=_BASE_FONT - 1, frameon=False,
-                   title="Game class (share of grid)", title_fontsize=_BASE_FONT - 1, alignment="left")
+        fig.legend(handles=handles, labels=labels, loc="outside right center", fontsize=_BASE_FONT - 1,
+                   frameon=False, title="Game class (share of grid)", title_fontsize=_BASE_FONT - 1, alignment="left")
     else:
-        fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_BASE_FONT - 1, frameon=False)
-    return fig
+        fig.legend(handles=handles, labels=labels, loc="outside lower center", ncol=2, fontsize=_BASE_FONT - 1,
+                   frameon=False)
+    return enforce_min_font(fig)
 
 
 def _hatch(ax, X, Y, mask: np.ndarray, hatch: str, colour: str) -> None:
@@ -217,8 +209,10 @@ def outcome_map_figure(table, x: str, y: str, outcome: str, *, point: tuple[floa
     Cells coloured by ``outcome`` (``viridis``; [0, 1] for probabilities), contour lines
     at ``levels`` (probability outcomes, labelled in percent; a few round levels inside the
     data range when none of them is crossed, and for other outcomes), the scenario's ``point`` as
-    a star (gid ``"scenario-point"``).  Axes carry the parameter values (log scale when
-    the grid is geometric).  Returns a matplotlib ``Figure``; computes nothing.
+    a star (gid ``"scenario-point"``; at the edge with its values when outside the grid).  The
+    colour bar is labelled in words (:func:`sim.viz.sweep.outcome_label`, e.g. "P(war by round
+    T)", unless ``label`` is given).  Axes carry the parameter values (log scale when the grid
+    is geometric).  Returns a matplotlib ``Figure``; computes nothing.
     """
 
     piv = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="first").sort_index().sort_index(axis=1)
@@ -226,13 +220,17 @@ def outcome_map_figure(table, x: str, y: str, outcome: str, *, point: tuple[floa
     logx, logy = _is_log(xv), _is_log(yv)
     fig = Figure(figsize=(7.5, 5.8), layout="constrained")
     ax = fig.add_subplot()
+    from sim.viz.sweep import outcome_label
+
     prob = outcome.startswith("p_")
     norm = dict(vmin=0.0, vmax=1.0) if prob else {}
     mesh = ax.pcolormesh(_edges(xv, logx) if xv.size > 1 else [xv[0] - .5, xv[0] + .5],
                          _edges(yv, logy) if yv.size > 1 else [yv[0] - .5, yv[0] + .5], Z, cmap="viridis",
                          shading="flat", **norm)
     cb = fig.colorbar(mesh, ax=ax)
-    cb.set_label(label or outcome.replace("_", " "))
+    cb.set_label(wrap_label(label or outcome_label(outcome), 40), fontsize=_BASE_FONT)
+    if prob:
+        cb.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     lo, hi = (float(np.nanmin(Z)), float(np.nanmax(Z))) if np.isfinite(Z).any() else (0.0, 0.0)
     if xv.size > 1 and yv.size > 1 and hi > lo:
         lv = [v for v in (levels if prob else ()) if lo < v < hi]
@@ -240,16 +238,17 @@ def outcome_map_figure(table, x: str, y: str, outcome: str, *, point: tuple[floa
             lv = [v for v in MaxNLocator(5).tick_values(lo, hi) if lo < v < hi]
         if lv:
             cs = ax.contour(xv, yv, Z, levels=lv, colors="white", linewidths=1.2)
-            ax.clabel(cs, fmt=(lambda v: f"{v:.0%}") if prob else (lambda v: f"{v:g}"), fontsize=9)
+            ax.clabel(cs, fmt=(lambda v: f"{v:.0%}") if prob else (lambda v: f"{v:g}"), fontsize=MIN_FONT)
     if logx:
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
+    ax.set_xlabel(wrap_label(param_label(x), 50), fontsize=_BASE_FONT)
+    ax.set_ylabel(wrap_label(param_label(y), 40), fontsize=_BASE_FONT)
+    ax.tick_params(labelsize=MIN_FONT)
     if point is not None and all(np.isfinite(point)):
-        ax.plot([point[0]], [point[1]], marker="*", markersize=16, color="#D55E00", markeredgecolor="white",
-                linestyle="none", gid="scenario-point", label="this scenario")
-        ax.legend(loc="upper right", framealpha=0.9)
-    ax.set_xlabel(param_label(x))
-    ax.set_ylabel(param_label(y))
-    ax.set_title(title or f"{outcome.replace('_', ' ')} over {x} x {y}")
-    return fig
+        inside, handle = mark_scenario(ax, point, size=18)
+        fig.legend(handles=[handle], loc="outside lower center", frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(wrap_title(title or f"{outcome_label(outcome)} over {param_phrase(x)} and {param_phrase(y)}",
+                            fig.get_figwidth(), _BASE_FONT + 2), fontsize=_BASE_FONT + 2, fontweight="bold")
+    return enforce_min_font(fig)

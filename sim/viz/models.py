@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.viz.style import _CATEGORY
+from sim.viz.style import MIN_FONT, SIDE_COLOURS, _BASE_FONT, _CATEGORY, enforce_min_font, wrap_label, wrap_title
 
 __all__ = ["brinkmanship_figure", "richardson_time_figure", "richardson_phase_figure"]
 
@@ -37,7 +37,7 @@ def brinkmanship_figure(window, stakes, curve, *, value: float, challenger: str,
     r_min, r_max = float(window.r_min), float(window.r_max)
     blue, orange, green = _CATEGORY[0], _CATEGORY[1], _CATEGORY[2]
 
-    fig = Figure(figsize=(10.5, 3.8), layout="constrained")
+    fig = Figure(figsize=(12.0, 4.6), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     ax.barh(2, 1 - r_min, left=r_min, height=0.6, color=blue, alpha=0.8)
     ax.barh(1, r_max, left=0, height=0.6, color=orange, alpha=0.8)
@@ -46,11 +46,12 @@ def brinkmanship_figure(window, stakes, curve, *, value: float, challenger: str,
         ax.text(min((r_min + r_max) / 2, 0.9), -0.55, f"window {r_min:.2f} to {r_max:.2f}", ha="center", va="top")
     else:
         ax.text(0.5, 0, "no risk is both effective and acceptable", ha="center", va="center")
-    ax.set_yticks([2, 1, 0], [f"effective: {defender}\nwould concede (r >= {r_min:.2f})",
-                              f"acceptable: {challenger}\nwould run it (r <= {r_max:.2f})", "both (the window)"])
+    ax.set_yticks([2, 1, 0], [wrap_label(f"effective: {defender} would concede (r >= {r_min:.2f})", 26),
+                              wrap_label(f"acceptable: {challenger} would run it (r <= {r_max:.2f})", 26),
+                              "both (the window)"])
     if risk is not None:
         ax.axvline(risk, color="black", ls="--", lw=1.5, label=f"scenario's reading of the risk run: {risk:.2f}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize="small")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, fontsize=MIN_FONT)
     ax.set_xlim(0, 1)
     ax.set_ylim(-1.0, 2.6)
     ax.set_xlabel("risk of war generated (probability)")
@@ -65,27 +66,33 @@ def brinkmanship_figure(window, stakes, curve, *, value: float, challenger: str,
     ax2.set_ylabel("risk of war (probability)")
     ax2.set_ylim(0, 1)
     ax2.set_title("The window against the stake")
-    ax2.legend(fontsize="small", loc="upper left")
-    fig.suptitle(title or f"Brinkmanship: {challenger} challenges, {defender} defends")
-    return fig
+    handles, labels = ax2.get_legend_handles_labels()
+    ax2.legend(handles, [wrap_label(lb, 34) for lb in labels], fontsize=MIN_FONT, loc="upper left",
+               bbox_to_anchor=(1.02, 1.0), frameon=False)
+    ax2.set_xlabel(wrap_label(ax2.get_xlabel(), 40))
+    fig.suptitle(wrap_title(title or f"Brinkmanship: {challenger} challenges, {defender} defends",
+                            fig.get_figwidth(), _BASE_FONT + 2), fontsize=_BASE_FONT + 2)
+    return enforce_min_font(fig)
 
 
 def richardson_time_figure(traj, equilibrium: tuple[float, float] | None, *, sides: Sequence[str],
                            units: str, title: str | None = None) -> Figure:
     """Arms levels ``x(t)`` and ``y(t)`` of both sides from a :class:`RichardsonTrajectory`
     of one start; dashed lines at the equilibrium levels if ``equilibrium`` is given."""
-    fig = Figure(figsize=(7.5, 4.0), layout="constrained")
+    fig = Figure(figsize=(9.0, 5.0), layout="constrained")
     ax = fig.subplots()
     for i, (series, side) in enumerate(((traj.x, sides[0]), (traj.y, sides[1]))):
-        color = _CATEGORY[i]
+        color = SIDE_COLOURS[i]
         ax.plot(traj.t, np.ravel(series), color=color, lw=2, label=side)
         if equilibrium is not None:
             ax.axhline(equilibrium[i], color=color, ls="--", lw=1, label=f"{side}'s equilibrium level")
     ax.set_xlabel("time (model time units)")
-    ax.set_ylabel(units)
-    ax.set_title(title or "Arms levels over time (Richardson model)")
-    ax.legend(fontsize="small")
-    return fig
+    ax.set_ylabel(wrap_label(units, 40))
+    ax.set_title(wrap_title(title or "Arms levels over time (Richardson model)", fig.get_figwidth(), _BASE_FONT + 1))
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, [wrap_label(lb, 40) for lb in labels], fontsize=MIN_FONT, loc="outside lower center",
+               ncol=2, frameon=False)
+    return enforce_min_font(fig)
 
 
 def richardson_phase_figure(phase, *, title: str | None = None, sides=("A", "B"), units: str = "arms") -> Figure:
@@ -98,18 +105,18 @@ def richardson_phase_figure(phase, *, title: str | None = None, sides=("A", "B")
     """
     k, l, a, b, g, h = phase.coefficients  # noqa: E741
     (x_lo, x_hi), (y_lo, y_hi) = phase.xlim, phase.ylim
-    fig = Figure(figsize=(6.0, 5.0))
+    fig = Figure(figsize=(8.0, 7.0), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     ax.quiver(phase.grid_x, phase.grid_y, phase.dir_x, phase.dir_y, color="0.75", angles="xy", width=0.003)
     line = np.linspace(x_lo, x_hi, 200)
     if k > 0:
-        ax.plot(line, (a * line - g) / k, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+        ax.plot(line, (a * line - g) / k, color=SIDE_COLOURS[0], label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
     elif a > 0:
-        ax.axvline(g / a, color="tab:blue", label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
+        ax.axvline(g / a, color=SIDE_COLOURS[0], label=f"dx/dt = 0 ({sides[0]}'s nullcline)")
     if b > 0:
-        ax.plot(line, (l * line + h) / b, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+        ax.plot(line, (l * line + h) / b, color=SIDE_COLOURS[1], label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
     elif l > 0:
-        ax.axvline(-h / l, color="tab:red", label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
+        ax.axvline(-h / l, color=SIDE_COLOURS[1], label=f"dy/dt = 0 ({sides[1]}'s nullcline)")
     traj, starts = phase.trajectory, phase.starts
     for i in range(starts.shape[0]):
         ax.plot(traj.x[i], traj.y[i], color="0.2", lw=0.9, label="trajectories" if i == 0 else None)
@@ -119,10 +126,11 @@ def richardson_phase_figure(phase, *, title: str | None = None, sides=("A", "B")
                 label=f"equilibrium ({'stable' if phase.stable else 'unstable'})", zorder=5)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel(f"x: {units} of {sides[0]}")
-    ax.set_ylabel(f"y: {units} of {sides[1]}")
+    ax.set_xlabel(wrap_label(f"x: {units} of {sides[0]}", 60))
+    ax.set_ylabel(wrap_label(f"y: {units} of {sides[1]}", 45))
     verdict = "stable: ab > kl" if phase.stable else "unstable: ab <= kl"
-    ax.set_title(title or f"Richardson arms race ({verdict})")
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    return fig
+    ax.set_title(wrap_title(title or f"Richardson arms race ({verdict})", fig.get_figwidth(), _BASE_FONT + 1))
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, [wrap_label(lb, 40) for lb in labels], fontsize=MIN_FONT, loc="outside lower center",
+               ncol=2, frameon=False)
+    return enforce_min_font(fig)

@@ -19,14 +19,13 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.repeated import ENDINGS
 from sim.repeated.stats import is_monte_carlo, per_round_arrays
-from sim.viz.style import _BASE_FONT, Z95, _share_axes, _wrap
+from sim.viz.style import OUTCOME_COLOURS, _BASE_FONT, Z95, _share_axes, enforce_min_font, wrap_title
 from sim.wording import fmt_percent
 
 __all__ = ["OUTCOME_COLOURS", "outcome_curves"]
 
-#: Okabe-Ito colours of the ways a crisis ends (and of "still in crisis").
-OUTCOME_COLOURS: dict[str, str] = {"war": "#D55E00", "settled": "#009E73", "mediated": "#0072B2",
-                                   "still": "#B0B0B0"}
+# OUTCOME_COLOURS (the ways a crisis ends, and "still in crisis") are defined in sim.viz.style, apart
+# from the side colours: one meaning per colour.
 _OUTCOME_NAMES = {"war": "War", "settled": "Settled", "mediated": "Ended by a third party",
                   "still": "Still in crisis"}
 _OUTCOME_STYLES = {"war": "-", "settled": "--", "mediated": "-.", "still": ":"}
@@ -78,9 +77,9 @@ def outcome_curves(result, *, title: str | None = None) -> Figure:
         labs.append(handles[-1].get_label())
     fig.legend([handles[i] for i in order], [labs[i] for i in order], loc="outside lower center", ncol=2,
                frameon=False, fontsize=_BASE_FONT - 1)
-    fig.suptitle(_wrap(title or "How the crisis ends: cumulative share of runs, round by round", 80),
-                 fontsize=_BASE_FONT + 3, fontweight="bold")
+    fig.suptitle(wrap_title(title or "How the crisis ends: cumulative share of runs, round by round",
+                            fig.get_figwidth(), _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
     if method:
         ax.set_title(method, fontsize=_BASE_FONT - 1, loc="left")
-    return fig
+    return enforce_min_font(fig)
 

@@ -13,7 +13,6 @@ Artists carry a ``gid``: ``"outcome-<ending>"`` (bars), ``"payoff-<side index>"`
 
 from __future__ import annotations
 
-import textwrap
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -23,7 +22,8 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sim.repeated import ENDINGS
 from sim.repeated.stats import expected_total_payoffs, final_value, is_monte_carlo
 from sim.viz.outcomes import _OUTCOME_HATCH, _OUTCOME_NAMES, OUTCOME_COLOURS
-from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, _MINUS, Z95, _luminance, _short, _wrap
+from sim.viz.style import (MIN_FONT, SERIES_COLOURS, SIDE_COLOURS, _BASE_FONT, _LINESTYLES, _MINUS, Z95, _luminance,
+                           enforce_min_font, wrap_label, wrap_title)
 from sim.wording import fmt_number, fmt_percent
 
 __all__ = ["compare_outcomes"]
@@ -36,7 +36,9 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     Parameters
     ----------
     results : mapping name -> MarkovResult or SimulationResult
-        One crisis per pair (long-run results are allowed: their outcomes are "ever").
+        One crisis per pair (long-run results are allowed: their outcomes are "ever").  The
+        names are shown in full (wrapped, never cut): give plain-language names, e.g. from
+        :func:`sim.viz.style.pair_display`.
     sides : (str, str)
         Names of side A and side B.
 
@@ -67,11 +69,11 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     curves = not any(long_run)
 
     # numbered, so that the curves' legend below can name each pair by its number
-    wrapped = ["\n".join(textwrap.wrap(f"({i + 1}) {nm}", 30)) or nm for i, nm in enumerate(names)]
-    bar_h = 0.5 * sum(w.count("\n") + 1 for w in wrapped) + 1.6
-    height = bar_h + (3.6 if curves else 0) + 1.6
-    label_w = 0.085 * max(max(len(line) for line in w.split("\n")) for w in wrapped)
-    fig = Figure(figsize=(11.5 + label_w * 0.5, height), layout="constrained")
+    wrapped = [wrap_label(f"({i + 1}) {nm}", 34) for i, nm in enumerate(names)]
+    bar_h = 0.36 * sum(w.count("\n") + 1 for w in wrapped) + 0.3 * n + 1.4
+    legend_lines = sum(wrap_label(f"({i + 1}) {nm}", 60).count("\n") + 1 for i, nm in enumerate(names))
+    height = bar_h + (3.6 + 0.2 * (legend_lines + 1) / 2 + 0.5 if curves else 0) + 1.6
+    fig = Figure(figsize=(13.0, height), layout="constrained")
     if curves:
         gs = fig.add_gridspec(2, 2, height_ratios=[bar_h, 3.6], width_ratios=[1.35, 1])
     else:
@@ -94,7 +96,7 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
                           va="center", fontsize=_BASE_FONT - 0.5, fontweight="bold", color="#A33F00")
             elif v >= 0.07:
                 txt_col = "white" if _luminance(_rgb(colour)) < 0.5 else "black"
-                ax_o.text(l0 + v / 2, yc, fmt_percent(v), ha="center", va="center", fontsize=9.5, color=txt_col,
+                ax_o.text(l0 + v / 2, yc, fmt_percent(v), ha="center", va="center", fontsize=MIN_FONT, color=txt_col,
                           bbox=dict(boxstyle="round,pad=0.12", facecolor=colour, edgecolor="none", alpha=0.9)
                           if _OUTCOME_HATCH[key] else None)
         left = left + w
@@ -108,15 +110,15 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     ax_o.set_xlabel(f"Share of runs, {when}", fontsize=_BASE_FONT)
     ax_o.set_title("How the crisis ends", fontsize=_BASE_FONT + 1, fontweight="bold", loc="left")
     ax_o.tick_params(axis="y", length=0, labelsize=_BASE_FONT - 1)
-    ax_o.tick_params(axis="x", labelsize=9.5)
-    ax_o.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=4, frameon=False, fontsize=9,
+    ax_o.tick_params(axis="x", labelsize=MIN_FONT)
+    ax_o.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=2, frameon=False, fontsize=MIN_FONT,
                 handlelength=1.4, columnspacing=1.0)
     for sp in ("top", "right"):
         ax_o.spines[sp].set_visible(False)
 
     # ---- payoffs
     off = (-0.17, 0.17)
-    side_col = ("#0072B2", "#E69F00")
+    side_col = SIDE_COLOURS
     side_hatch = (None, "//")
     span = np.nanmax(np.abs(pays[np.isfinite(pays)])) if np.isfinite(pays).any() else 1.0
     for s in range(2):
@@ -128,17 +130,20 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
             txt = fmt_number(val).replace("-", _MINUS) if fin else "n/a"
             d = er + 0.02 * span
             ax_p.text(val + (d if val >= 0 else -d), yy, txt, va="center", ha="left" if val >= 0 else "right",
-                      fontsize=9)
+                      fontsize=MIN_FONT)
     ax_p.axvline(0, color="black", linewidth=0.8)
     lo, hi = min(0.0, float(np.nanmin(pays[np.isfinite(pays)]))) if np.isfinite(pays).any() else 0.0, \
         max(0.0, float(np.nanmax(pays[np.isfinite(pays)]))) if np.isfinite(pays).any() else 1.0
     pad = 0.22 * max(hi - lo, 1e-9)
     ax_p.set_xlim(lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.05 * pad))
     ax_p.tick_params(axis="y", labelleft=False, length=0)
-    ax_p.tick_params(axis="x", labelsize=9.5)
-    ax_p.set_xlabel("Expected total payoff (utility; higher is better)", fontsize=_BASE_FONT - 1)
+    ax_p.tick_params(axis="x", labelsize=MIN_FONT)
+    ax_p.set_xlabel("Expected total payoff\n(utility; higher is better)", fontsize=_BASE_FONT - 1)
     ax_p.set_title("Expected payoffs", fontsize=_BASE_FONT + 1, fontweight="bold", loc="left")
-    ax_p.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=2, frameon=False, fontsize=9)
+    ax_p.legend(handles=[h for h in ax_p.get_legend_handles_labels()[0]],
+                labels=[wrap_label(sd, 18) for sd in sides], loc="lower center",
+                bbox_to_anchor=(0.5, 1.16 if errs.any() else 1.06),
+                ncol=2, frameon=False, fontsize=MIN_FONT)
     ax_p.grid(axis="x", color="#e6e6e6", linewidth=0.6)
     ax_p.set_axisbelow(True)
     for sp in ("top", "right", "left"):
@@ -150,10 +155,10 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
         ax_s = fig.add_subplot(gs[1, 1])
         Tmax = max(int(np.asarray(r.p_war).size) for r in res)
         for i, (nm, r) in enumerate(zip(names, res)):
-            c, ls = _CATEGORY[i % len(_CATEGORY)], _LINESTYLES[i % len(_LINESTYLES)]
+            c, ls = SERIES_COLOURS[i % len(SERIES_COLOURS)], _LINESTYLES[i % len(_LINESTYLES)]
             t = np.arange(1, np.asarray(r.p_war).size + 1)
             ax_w.plot(t, np.asarray(r.p_war, float), color=c, linestyle=ls, linewidth=1.9, gid="war-curve",
-                      label=f"({i + 1}) " + _short(nm, 44))
+                      label=wrap_label(f"({i + 1}) {nm}", 60))
             ax_s.plot(t, np.asarray(r.p_settled, float), color=c, linestyle=ls, linewidth=1.9,
                       gid="settled-curve")
         for ax, what in ((ax_w, "War by this round"), (ax_s, "Settled by this round")):
@@ -163,21 +168,21 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.grid(color="#e6e6e6", linewidth=0.6)
-            ax.tick_params(labelsize=9.5)
+            ax.tick_params(labelsize=MIN_FONT)
             for sp in ("top", "right"):
                 ax.spines[sp].set_visible(False)
         for ax, key in ((ax_w, "p_war"), (ax_s, "p_settled")):
             peak = max(float(np.max(np.asarray(getattr(r, key), float))) for r in res)
             ax.set_ylim(0, _nice_top(peak))
             ax.set_ylabel("Share of runs", fontsize=_BASE_FONT)
-        fig.legend(*ax_w.get_legend_handles_labels(), loc="outside lower center", ncol=min(n, 3), frameon=False,
+        fig.legend(*ax_w.get_legend_handles_labels(), loc="outside lower center", ncol=min(n, 2), frameon=False,
                    fontsize=_BASE_FONT - 1, title="Strategy pair", title_fontsize=_BASE_FONT - 1)
     if errs.any():
         ax_p.set_title("Expected payoffs\n(error bars: 95% Monte-Carlo intervals)",
                        fontsize=_BASE_FONT, loc="left")
-    fig.suptitle(_wrap(title or f"Strategy pairs compared: how the crisis between {sides[0]} and {sides[1]} ends",
-                       90), fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+    fig.suptitle(wrap_title(title or f"Strategy pairs compared: how the crisis between {sides[0]} and {sides[1]} "
+                            "ends", fig.get_figwidth(), _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)
 
 
 def _nice_top(v: float) -> float:

@@ -24,24 +24,29 @@ def plot_correspondence(tr: QRETrace, *, sides: Sequence[str] = ("A", "B"),
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
+
+    from sim.viz.style import MIN_FONT, enforce_min_font, wrap_label
 
     if not isinstance(tr, QRETrace):
         raise ConfigError("trace", f"must be a QRETrace, got {type(tr).__name__}")
     keep = tr.lambdas > 0
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     for ax, probs, side, labels in ((axes[0], tr.x, sides[0], labels_a), (axes[1], tr.y, sides[1], labels_b)):
         k = probs.shape[1]
         labels = list(labels) if labels is not None else (
             ["restrain", "escalate"] if k == 2 else [f"rung {r}" for r in range(k)])
-        for r in range(k):
-            ax.plot(tr.lambdas[keep], probs[keep, r], label=labels[r])
+        for r in range(k):  # rungs are ordered: one sequential colour scale (neither a side's nor an outcome's)
+            ax.plot(tr.lambdas[keep], probs[keep, r], label=labels[r], color=colormaps["viridis"](r / max(k - 1, 1)),
+                    linewidth=2)
         ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("precision lambda (1 / payoff unit)")
-        ax.set_title(f"side {side}")
-        ax.legend(fontsize="small")
+        ax.set_title(wrap_label(str(side), 40))
+        ax.legend(labels=[wrap_label(lb, 26) for lb in labels], fontsize=MIN_FONT, loc="upper left",
+                  bbox_to_anchor=(0.0, -0.2), frameon=False, ncol=2)
     axes[0].set_ylabel("probability of rung (logit QRE)")
     fig.suptitle("Logit QRE, principal branch")
-    return fig
+    return enforce_min_font(fig)

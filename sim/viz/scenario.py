@@ -10,9 +10,20 @@ values (a phase's ``start`` date, ``rungs`` and ``contested``, by attribute or b
 works on validated configs, raw config mappings and ``summary.json`` alike without importing
 :mod:`sim.config`.
 
+Given a crisis result of the scenario's own strategy pair (``model=``), :func:`timeline_figure`
+also draws the model beside the history (issue 12, item 4): each side's median rung among the
+runs still in crisis and the band between two quantiles, from :func:`sim.repeated.stats.rung_quantiles`
+(the numbers of ``summary.md`` and of the trajectory fan).  Model round 1 sits at the phase the
+modelled exchange opens with (``observed.from``, else the first phase) and round ``t`` at the
+``t``-th reported phase from there: the model is aligned to the reported phases, not to the
+calendar, and it is illustrative (the legend says what is reported and what is model).
+
 Artists carry a ``gid``: ``"timeline-<i>"`` (the step line of side ``i``, 0 or 1),
-``"reported-<i>"`` (filled markers) and ``"contested-<i>"`` (hollow markers), and
-``"phase-number"`` (the row numbers of the phase table along the top).
+``"reported-<i>"`` (filled markers) and ``"contested-<i>"`` (hollow markers),
+``"phase-number"`` (the row numbers of the phase table along the top), and with a model
+``"model-median-<i>"`` (the median's step line; y-data = the median rung of each drawn round,
+the last repeated to close the step, nudged by the reported line's offset, +0.12 for side A and
+-0.12 for side B) and ``"model-band-<i>"`` (the band).
 """
 
 from __future__ import annotations
@@ -23,8 +34,12 @@ from typing import Any, Mapping, Sequence
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _tick_labels, _wrap
+import numpy as np
+
+from sim.viz.style import (MIN_FONT, SIDE_COLOURS, _BASE_FONT, _STROKE, _tick_labels, enforce_min_font, wrap_label,
+                           wrap_title)
 
 __all__ = ["timeline_figure", "timelines_figure", "CONTESTED_LABEL"]
 
@@ -93,8 +108,9 @@ def _positions(phases: Sequence[Mapping[str, Any]]) -> list[float]:
     return xs
 
 
-def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | None = None) -> Figure:
-    """Step plot of each side's reported rung against the date of each phase.
+def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | None = None, model=None,
+                    band: tuple[float, float] = (0.1, 0.9), model_label: str | None = None) -> Figure:
+    """Step plot of each side's reported rung against the date of each phase, and the model beside it.
 
     Parameters
     ----------
@@ -103,9 +119,18 @@ def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | N
         the ``scenario`` dict of ``summary.json``; its ``sides`` and ``phases`` are drawn.
     rung_labels : sequence of str
         The game's rung labels, ``K`` of them (the vertical axis shows the whole ladder,
-        so the distance to the top rung stays visible).
+        so the distance to the top rung stays visible).  Written in full (wrapped).
     title : str, optional
         Figure title (wrapped to the figure width).
+    model : MarkovResult or SimulationResult, optional
+        The scenario's crisis pair analysed with a time axis.  Its median rung per side (dotted
+        step line) and the band between the ``band`` quantiles (shaded) among the runs still in
+        crisis are drawn from the opening phase (``observed.from``) on, model round ``t`` at the
+        ``t``-th phase from there, for as many rounds as there are phases.
+    band : (float, float)
+        Quantile levels of the model's band (default the middle 80%).
+    model_label : str, optional
+        What the model is, for the legend (default "model (illustrative)").
 
     Returns
     -------
@@ -119,13 +144,66 @@ def timeline_figure(scenario: Any, rung_labels: Sequence[str], *, title: str | N
     K = len(rung_labels)
     if K < 2:
         raise ValueError(f"rung_labels needs at least two labels, got {K}")
-    fig = Figure(figsize=(11.0, 3.2 + 0.36 * K), layout="constrained")
-    handles = _draw_timeline(fig.add_subplot(), scenario, rung_labels)
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
-               fontsize=_BASE_FONT - 1)
+    ticks = _rung_ticks(rung_labels)
+    lines = max(t.count("\n") + 1 for t in ticks)
+    fig = Figure(figsize=(11.5, 3.0 + (0.34 if lines == 1 else 0.4) * K + (0.5 if model is not None else 0)),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    handles = _draw_timeline(ax, scenario, rung_labels)
+    if model is not None:
+        handles += _draw_model(ax, scenario, model, K, band, model_label or "model (illustrative)")
+    width = fig.get_figwidth()
+    ncol = 2 if model is not None else min(len(handles), 3)
+    chars = int(width * 72 / ((_BASE_FONT - 1) * 0.55) / ncol) - 8
+    fig.legend(handles=handles, labels=[wrap_label(h.get_label(), chars) for h in handles],
+               loc="outside lower center", ncol=ncol, frameon=False, fontsize=_BASE_FONT - 1)
     if title:
-        fig.suptitle(_wrap(title, 90), fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+        fig.suptitle(wrap_title(title, width, _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)
+
+
+def _rung_ticks(rung_labels: Sequence[str]) -> list[str]:
+    """Rung labels in full: "4: strikes on declared non-state targets", wrapped at 40 characters."""
+    return [wrap_label(t, 40) for t in _tick_labels(list(rung_labels), 10_000, ladder=len(rung_labels) > 2)]
+
+
+def _opening(scenario: Any, phases: Sequence[Mapping[str, Any]]) -> int:
+    """Index of the phase the modelled exchange opens with: the first phase starting on the
+    scenario's ``observed.from`` date, else 0."""
+    observed = _field(scenario, "observed", {})
+    start = _field(observed, "from") if observed else None
+    if start is None:
+        return 0
+    day = _start_date("scenario.observed.from", start)
+    return next((i for i, ph in enumerate(phases) if ph["start"] == day), 0)
+
+
+def _draw_model(ax, scenario: Any, model, K: int, band: tuple[float, float], label: str) -> list:
+    """The model's median rung and quantile band of each side, round t at the t-th phase from the opening."""
+    from sim.repeated.stats import rung_quantiles
+
+    sides, phases = _phases(scenario)
+    xs = _positions(phases)
+    first = _opening(scenario, phases)
+    med = rung_quantiles(model, 0.5)
+    lo, hi = rung_quantiles(model, band[0]), rung_quantiles(model, band[1])
+    n = min(med.shape[0], len(xs) - first)
+    x = np.asarray(xs[first:first + n] + [max(xs) + max(1.0, 0.04 * (max(xs) - min(xs)))])[: n + 1]
+    if x.size == n:  # no phase after the last drawn round: hold it for one more phase gap
+        x = np.r_[x, x[-1] + 1.0]
+    handles = []
+    for i, side in enumerate(sides):
+        colour, offset = SIDE_COLOURS[i], (_OFFSET if i == 0 else -_OFFSET)  # as the reported lines
+        y = np.r_[med[:n, i], med[n - 1, i]] + offset
+        ax.fill_between(x, np.r_[lo[:n, i], lo[n - 1, i]] - 0.3, np.r_[hi[:n, i], hi[n - 1, i]] + 0.3, step="post",
+                        color=colour, alpha=0.13, linewidth=0, zorder=2, gid=f"model-band-{i}")
+        ax.step(x, y, where="post", color=colour, linestyle=":", linewidth=2.6, zorder=2.5, gid=f"model-median-{i}")
+        handles.append(Line2D([], [], color=colour, linestyle=":", linewidth=2.6,
+                              label=f"{side}: {label}, median rung"))
+    handles.append(Patch(facecolor="#888888", alpha=0.3, linewidth=0,
+                         label=f"{label}: middle {100 * (band[1] - band[0]):.0f}% of the runs still in crisis; "
+                               f"round 1 at phase {first + 1}, one round per reported phase"))
+    return handles
 
 
 def _draw_timeline(ax, scenario: Any, rung_labels: Sequence[str]) -> list:
@@ -138,7 +216,7 @@ def _draw_timeline(ax, scenario: Any, rung_labels: Sequence[str]) -> list:
 
     handles = []
     for i, side in enumerate(sides):
-        colour, offset = _CATEGORY[i], (_OFFSET if i == 0 else -_OFFSET)
+        colour, offset = SIDE_COLOURS[i], (_OFFSET if i == 0 else -_OFFSET)
         pts = [(x, int(ph["rungs"][side]), side in ph["contested"]) for x, ph in zip(xs, phases)
                if ph["rungs"].get(side) is not None]
         for x, r, _ in pts:
@@ -166,11 +244,11 @@ def _draw_timeline(ax, scenario: Any, rung_labels: Sequence[str]) -> list:
 
     for n, x in enumerate(xs, start=1):
         ax.axvline(x, color="#d0d0d0", linewidth=0.8, zorder=1)
-        ax.text(x, K - 0.45, str(n), ha="center", va="bottom", fontsize=_BASE_FONT - 2, color="#555555",
+        ax.text(x, K - 0.45, str(n), ha="center", va="bottom", fontsize=MIN_FONT, color="#555555",
                 gid="phase-number", clip_on=False)
     ax.set_ylim(-0.5, K - 0.5)
     ax.set_yticks(range(K))
-    ax.set_yticklabels(_tick_labels(list(rung_labels), 46, ladder=K > 2), fontsize=_BASE_FONT - 1)
+    ax.set_yticklabels(_rung_ticks(rung_labels), fontsize=_BASE_FONT - 1, linespacing=0.95)
     ax.set_ylabel("Rung (reported)", fontsize=_BASE_FONT + 1)
     ax.set_xlim(min(xs) - pad, max(xs) + pad)
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
@@ -200,15 +278,18 @@ def timelines_figure(scenarios: Sequence[tuple[str, Any]], rung_labels: Sequence
     if K < 2 or not scenarios:
         raise ValueError("timelines_figure needs at least one scenario and two rung labels")
     n = len(scenarios)
-    fig = Figure(figsize=(11.0, n * (1.6 + 0.3 * K) + 1.2), layout="constrained")
+    lines = max(t.count("\n") + 1 for t in _rung_ticks(rung_labels))
+    fig = Figure(figsize=(12.0, n * (1.8 + (0.3 if lines == 1 else 0.4) * K) + 1.4), layout="constrained")
     axes = fig.subplots(n, 1, squeeze=False)[:, 0]
     handles: dict[str, Any] = {}
     for ax, (name, sc) in zip(axes, scenarios):
         for h in _draw_timeline(ax, sc, rung_labels):
             handles.setdefault(h.get_label(), h)
-        ax.set_title(_wrap(str(name), 100), fontsize=_BASE_FONT + 1, fontweight="bold", loc="left", pad=16)
-    fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 3),
-               frameon=False, fontsize=_BASE_FONT - 1)
-    fig.suptitle(_wrap(title or "The crises as each side reported them, side by side", 90),
-                 fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+        ax.set_title(wrap_title(str(name), 8.0, _BASE_FONT + 1), fontsize=_BASE_FONT + 1, fontweight="bold",
+                     loc="left", pad=16)
+    chars = int(fig.get_figwidth() * 72 / ((_BASE_FONT - 1) * 0.55) / 3) - 8
+    fig.legend(handles=list(handles.values()), labels=[wrap_label(k, chars) for k in handles],
+               loc="outside lower center", ncol=min(len(handles), 3), frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(wrap_title(title or "The crises as each side reported them, side by side", fig.get_figwidth(),
+                            _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)

@@ -35,7 +35,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from sim.viz.style import _BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _cell_borders, _decimals, _fmt, _game_title, _luminance, _short, _tick_labels, _wrap
+from sim.viz.style import (MIN_FONT, _BASE_FONT, _MINUS, _STROKE, _THIN_STROKE, _cell_borders, _decimals, _fmt,
+                           _game_title, _luminance, _tick_labels, enforce_min_font, wrap_label, wrap_title)
 from sim.wording import sentence_case, fmt_number, fmt_percent
 from sim.games import payoff_matrices
 
@@ -52,7 +53,7 @@ def _mix_text(p: np.ndarray, labels: Sequence[str], ladder: bool, limit: int = 4
         i = support[0]
         if labels[i] == f"rung {i}" or not ladder:
             return labels[i]
-        return f"rung {i} ({_short(labels[i], 60)})"
+        return f"rung {i} ({labels[i]})"
     parts = []
     for i in support[:limit]:
         name = f"rung {i}" if (ladder or labels[i] == f"rung {i}") else labels[i]
@@ -105,30 +106,37 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
     listed = eqs[:max_listed]
     mixed = [(k, e) for k, e in enumerate(listed) if not e.is_pure][:max_mixed_panels]
 
-    # ---- sizes (inches): cells shrink with K, fonts with cells
-    cell = float(np.clip(7.0 / n, 0.72, 1.9))
+    # ---- sizes (inches): cells shrink with K down to 0.86 in, so that two lines of payoffs fit at
+    # the projection minimum (MIN_FONT); rung labels are written in full (wrapped), on the rows; on a
+    # ladder whose columns have the same labels the columns show the rung numbers only
+    cell = float(np.clip(7.0 / n, 0.8, 1.9))
     two_lines = n >= 6
-    ann_fs = float(np.clip(15.5 - 1.0 * n, 7.5, 14)) if two_lines else float(np.clip(18 - 1.6 * n, 9, 16))
-    tick_fs = _BASE_FONT if n <= 5 else 9.5
+    ann_fs = max(MIN_FONT, float(np.clip(15.5 - 1.0 * n, 7.5, 14)) if two_lines else float(np.clip(18 - 1.6 * n, 9, 16)))
+    tick_fs = _BASE_FONT if n <= 5 else MIN_FONT
     dec = _decimals(np.concatenate([A.ravel(), B.ravel()]))
-    xt, yt = _tick_labels(lb, 26, n > 2), _tick_labels(la, 26, n > 2)
+    same = n > 2 and la == lb
+    yt = [wrap_label(t, 30) for t in _tick_labels(la, 10_000, n > 2)]
+    xt = [str(j) for j in range(kb)] if same else [wrap_label(t, 22) for t in _tick_labels(lb, 10_000, n > 2)]
     long_b = max(len(t) for t in xt) > 12
     heat_w, heat_h = cell * kb, cell * ka
-    row_label_w = 0.085 * max(len(t) for t in yt) * tick_fs / 10 + 0.75
+    row_label_w = 0.1 * max(len(line) for t in yt for line in t.split("\n")) * tick_fs / 10 + 1.0
     panel_w = 0.0
     if mixed:
         panel_cell = min(cell * 0.5, (heat_h / len(mixed) - 0.7) / ka) if len(mixed) > 1 else cell * 0.55
-        panel_cell = max(panel_cell, 0.22)
+        panel_cell = max(panel_cell, 0.3)
         panel_w = panel_cell * kb + (0.9 if n > 2 else 0.6 + 0.08 * max(len(t) for t in yt))
         panel_w = max(panel_w, 2.0)
-    width = max(7.5, heat_w + row_label_w + 1.6 + panel_w)
-    top_h = 0.95 + (min(1.7, 0.07 * max(len(t) for t in xt)) if long_b else 0.35)
-    chars = int((width - 0.6) * 72 / ((_BASE_FONT - 1) * 0.56))
+    width = max(7.5, heat_w + row_label_w + 1.8 + panel_w)
+    top_h = 0.95 + (min(2.2, 0.075 * max(len(line) for t in xt for line in t.split("\n")) + 0.3) if long_b else 0.35)
+    chars = int((width - 0.6) * 72 / (MIN_FONT * 0.56))
     cap_lines = _caption_lines(eqs, listed, side_a, side_b, la, lb, getattr(equilibria, "degenerate", None),
                                chars, n > 2)
-    leg_h = 0.45
-    cap_h = 0.205 * len(cap_lines) + 0.3
-    main_h = max(heat_h, 2.4 if mixed else 0) + top_h + 0.35
+    leg_h = 0.5
+    cap_h = 0.215 * len(cap_lines) + 0.3
+    title_text = wrap_title(title or f"{_game_title(game)}: payoffs to {side_a} and {side_b}, and Nash equilibria",
+                            width, _BASE_FONT + 3)
+    title_h = 0.3 * (title_text.count("\n") + 1)
+    main_h = max(heat_h, 2.4 if mixed else 0) + top_h + 0.35 + title_h
     height = main_h + leg_h + cap_h
     bottom = (leg_h + cap_h) / height
     fig = Figure(figsize=(width, height))
@@ -156,7 +164,8 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
                     fontsize=ann_fs, color=colour, linespacing=1.1)
     _matrix_axes(ax, xt, yt, ka, kb, tick_fs, long_b)
     what = "rung" if n > 2 else "choice"
-    ax.set_xlabel(sentence_case(f"{side_b}'s {what} (columns)"), fontsize=_BASE_FONT + 1)
+    ax.set_xlabel(sentence_case(f"{side_b}'s {what} (columns)" + ("; the rungs are those of the rows" if same else "")),
+                  fontsize=_BASE_FONT + 1)
     ax.set_ylabel(sentence_case(f"{side_a}'s {what} (rows)"), fontsize=_BASE_FONT + 1)
     cb = fig.colorbar(im, ax=ax, shrink=0.9 if ka > 2 else 1.0, pad=0.03, aspect=max(12, 8 * ka))
     cb.set_label(f"Sum of payoffs, {side_a} + {side_b}\n(utility per round)", fontsize=_BASE_FONT)
@@ -164,7 +173,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
 
     # ---- pure equilibria
     star_ms = float(np.clip(24 - 1.4 * n, 9, 20))
-    label_fs = float(np.clip(13 - 0.5 * n, 7, 11))
+    label_fs = max(MIN_FONT, float(np.clip(13 - 0.5 * n, 7, 11)))
     label_box = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
     for k, e in enumerate(eqs):
         if not e.is_pure:
@@ -183,7 +192,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
     for (k, e), p in zip(mixed, pax):
         joint = np.outer(e.x, e.y)
         p.imshow(np.zeros((ka, kb)), cmap=ListedColormap(["#f4f4f4"]), aspect="equal")
-        pfs = float(np.clip(11 - 0.6 * n, 6, 10))
+        pfs = MIN_FONT
         for i, j in zip(*np.nonzero(joint > 1e-7)):
             r = 0.47 * math.sqrt(joint[i, j])
             p.add_patch(Circle((j, i), r, facecolor=_MIXED_COLOUR, edgecolor="black", linewidth=0.8, zorder=3,
@@ -193,7 +202,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
                    va="center" if inside else "top", fontsize=pfs, zorder=4,
                    color="white" if inside else "black")
         _matrix_axes(p, [str(j) for j in range(kb)] if n > 2 else list(xt),
-                     [str(i) for i in range(ka)] if n > 2 else list(yt), ka, kb, 8.5, False)
+                     [str(i) for i in range(ka)] if n > 2 else list(yt), ka, kb, MIN_FONT, False)
         p.set_title(f"E{k + 1} (mixed):\nprobability of each cell", fontsize=_BASE_FONT - 1)
         p.set_xlabel(sentence_case(side_b), fontsize=9)
         p.set_ylabel(sentence_case(side_a), fontsize=9)
@@ -208,18 +217,17 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
                               markeredgecolor="black", linestyle="none",
                               label="mixed equilibrium: circle area = probability"))
     handles.append(Patch(facecolor="none", edgecolor="none", label=f"cell text: {side_a}'s payoff, {side_b}'s payoff"))
+    per_row = max(1, min(len(handles), int(width // 4.2)))
     leg = fig.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, (cap_h + leg_h / 2) / height),
-                     ncol=len(handles), frameon=False, fontsize=_BASE_FONT - 1, handlelength=1.2,
+                     ncol=per_row, frameon=False, fontsize=_BASE_FONT - 1, handlelength=1.2,
                      columnspacing=1.5)
     leg.set_in_layout(False)
     cap = fig.text(0.3 / width, (cap_h - 0.12) / height, "\n".join(cap_lines), ha="left", va="top",
                    fontsize=_BASE_FONT - 1, linespacing=1.4,
                    bbox=dict(boxstyle="round,pad=0.45", facecolor="#f4f4f4", edgecolor="#bbbbbb"))
     cap.set_in_layout(False)
-    fig.suptitle(_wrap(title or f"{_game_title(game)}: payoffs to {side_a} and {side_b}, and Nash equilibria",
-                       int(width * 72 / ((_BASE_FONT + 3) * 0.62))),
-                 fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+    fig.suptitle(title_text, fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)
 
 
 def _matrix_axes(ax, xt, yt, ka, kb, fs, rotate) -> None:

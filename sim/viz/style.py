@@ -10,6 +10,22 @@ font that has the glyphs (Noto fonts first; matplotlib falls back glyph by glyph
 is installed, emits one ``UserWarning`` naming the text and the font package to install.
 Figures whose texts DejaVu Sans can draw are written exactly as before.
 
+Figures that project (issue 12, item 3)
+    :data:`MIN_FONT` is the smallest font size any text of a report figure may have (points
+    at the saved size), :data:`SLIDE_MIN_FONT` that of a slide (:func:`slide`, 16:9 at
+    :data:`SLIDE_SIZE`).  :func:`wrap_label` wraps long labels and legend entries (never cuts
+    them), :func:`strategy_display` and :func:`pair_display` give strategies and strategy pairs
+    plain-language names (``graduated_response(start=4)`` -> "graduated response, opening at
+    rung 4"), :func:`enforce_min_font` raises any smaller text to the floor.
+
+One meaning per colour
+    Sides and outcomes draw their colours from disjoint sets, so a colour never means both a
+    side and a way a crisis ends: :data:`SIDE_COLOURS` (side A blue ``#0072B2``, side B reddish
+    purple ``#CC79A7``), :data:`OUTCOME_COLOURS` (war vermillion ``#D55E00``, settled bluish green
+    ``#009E73``, ended by a third party gold ``#C7A600``, still in crisis grey ``#B0B0B0``) and
+    :data:`SERIES_COLOURS` for anything else drawn as several series (strategy pairs, sample runs:
+    black, sky blue, orange, brown, with line styles), all from or near the Okabe-Ito palette.
+
 Used by every figure module of :mod:`sim.viz`; nothing here imports pyplot.
 """
 
@@ -32,7 +48,9 @@ from matplotlib.figure import Figure
 
 from sim.files import atomic_write_bytes
 
-__all__ = ["save", "fit_fonts", "figure_formats", "FIGURE_FORMATS", "Z95"]
+__all__ = ["save", "fit_fonts", "figure_formats", "FIGURE_FORMATS", "Z95", "MIN_FONT", "SLIDE_MIN_FONT", "SLIDE_SIZE",
+           "SIDE_COLOURS", "OUTCOME_COLOURS", "SERIES_COLOURS", "wrap_label", "wrap_title", "strategy_display", "pair_display",
+           "enforce_min_font", "slide", "mark_scenario"]
 
 #: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
 Z95 = 1.959963984540054
@@ -48,11 +66,29 @@ _GAME_TITLES = {
     "symmetric": "Symmetric 2x2 game",
     "matrix": "Game",
 }
+#: Smallest font size (points at the saved size) of any text in a report figure.  Report figures
+#: are 7.5-13 in wide and saved at 150 dpi (1100-2000 px); a projector or a laptop shows them about
+#: 1000-1900 px wide, so a 10 pt text is 12-21 px high on screen: readable from the back of a
+#: classroom, as slide body text of 10-12 pt on a 10 in slide is.  Below ~9 pt digits blur
+#: (the issue's 6-point payoff numbers).
+MIN_FONT = 10.0
+#: Slides (:func:`slide`): 16:9 at 13.33 x 7.5 in (PowerPoint's widescreen size), and no text under
+#: 16 pt, the usual floor for slide text.
+SLIDE_SIZE = (13.333, 7.5)
+SLIDE_MIN_FONT = 16.0
 _BASE_FONT = 11
 _MINUS = "\u2212"
 _STROKE = [pe.withStroke(linewidth=5.5, foreground="white")]
 _THIN_STROKE = [pe.withStroke(linewidth=3.5, foreground="white")]
 
+
+#: Colours of side A and side B (never used for an outcome).
+SIDE_COLOURS = ("#0072B2", "#CC79A7")
+#: Colours of the ways a crisis ends (never used for a side).
+OUTCOME_COLOURS: dict[str, str] = {"war": "#D55E00", "settled": "#009E73", "mediated": "#C7A600",
+                                   "still": "#B0B0B0"}
+#: Colours of other series (strategy pairs, sample runs): neither a side's nor an outcome's.
+SERIES_COLOURS = ("#000000", "#56B4E9", "#E69F00", "#8C564B", "#7F7F7F")
 
 _CATEGORY = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 _LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)), (0, (3, 1, 1, 1)))
@@ -92,6 +128,169 @@ def _tick_labels(labels: Sequence[str], n: int, ladder: bool) -> list[str]:
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), max(20, width)))
+
+
+def wrap_label(text: str, width: int = 40) -> str:
+    """``text`` wrapped onto lines of at most ``width`` characters (existing line breaks kept;
+    words longer than ``width`` are not broken).  Labels and legend entries are wrapped, never
+    cut: every character of ``text`` is kept."""
+    return "\n".join(line for part in str(text).split("\n")
+                     for line in (textwrap.wrap(part, max(8, int(width)), break_long_words=False,
+                                                break_on_hyphens=False) or [""]))
+
+
+def wrap_title(text: str, width_in: float, fontsize: float) -> str:
+    """``text`` wrapped to fit a figure ``width_in`` inches wide at ``fontsize`` points (bold
+    sans-serif averages ~0.62 em per character; a quarter inch margin on each side)."""
+    return wrap_label(text, int((width_in - 0.5) * 72 / (fontsize * 0.62)))
+
+
+def _param_phrase(key: str, value) -> str:
+    """A strategy parameter in words (``start=4`` -> "opening at rung 4")."""
+    phrases = {"start": "opening at rung {}", "step": "{} rungs above the rung seen", "rung": "at rung {}",
+               "period": "a step down every {} rounds", "ratio": "ratio {}", "g": "forgiving {}"}
+    if key == "step_down":
+        return "full step-down" if value == "full" else "step down to the rung seen"
+    if key == "step" and value == 1:
+        return "one rung above the rung seen"
+    if key == "probabilities":
+        return "fixed probabilities"
+    if key in phrases:
+        return phrases[key].format(value)
+    return f"{key.replace('_', ' ')} {value}"
+
+
+def strategy_display(strategy, params=None) -> str:
+    """Plain-language name of a strategy: a :class:`~sim.repeated.strategies.Strategy`, a registry
+    name with ``params``, or a config mapping ``{"name": ..., **params}``.
+
+    ``graduated_response`` with ``start=4`` -> "graduated response, opening at rung 4"; names come
+    from :data:`sim.wording.STRATEGY_LABELS` (as in the reports); parameters left at their
+    builder's default (or None) are not mentioned.
+    """
+    import inspect
+
+    from sim.repeated.strategies import REGISTRY
+    from sim.wording import strategy_label
+
+    if isinstance(strategy, dict):
+        params = {k: v for k, v in strategy.items() if k not in ("name", "K")}
+        strategy = strategy["name"]
+    elif params is None:
+        params = dict(getattr(strategy, "params", {}) or {})
+    name = str(getattr(strategy, "name", strategy))
+    defaults = ({k: p.default for k, p in inspect.signature(REGISTRY[name]).parameters.items()}
+                if name in REGISTRY else {})
+    extra = [_param_phrase(k, v) for k, v in (params or {}).items()
+             if k != "kind" and v is not None and not (k in defaults and defaults[k] == v)]
+    return ", ".join([strategy_label(name)] + extra)
+
+
+def pair_display(sides: Sequence[str], a, b) -> str:
+    """Plain-language name of a strategy pair: "India: graduated response, opening at rung 4 /
+    Pakistan: conditional de-escalation" (see :func:`strategy_display`)."""
+    return f"{sides[0]}: {strategy_display(a)} / {sides[1]}: {strategy_display(b)}"
+
+
+def _tick_size(axis, which: str) -> float:
+    """Font size (points) of ``axis``'s ``which`` tick labels as configured, without creating ticks."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    size = axis.get_tick_params(which=which).get("labelsize", rcParams[f"{axis.axis_name}tick.labelsize"])
+    return FontProperties(size=size).get_size_in_points()
+
+
+def enforce_min_font(fig: Figure, floor: float = MIN_FONT) -> Figure:
+    """Raise every text of ``fig`` smaller than ``floor`` points (tick labels included) to ``floor``.
+    Figure functions call it last, so no text is drawn under the projection minimum; returns ``fig``."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for which in ("major", "minor"):
+                if _tick_size(axis, which) < floor:
+                    axis.set_tick_params(which=which, labelsize=floor)
+    for text in _texts_without_ticks(fig):
+        if text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+    return fig
+
+
+def _texts_without_ticks(artist):
+    """The texts under ``artist`` except tick labels (which :func:`_tick_size` covers), found without
+    asking an axis for its ticks: that would create them, which costs more than the rest of the figure."""
+    from matplotlib.axis import Axis
+    from matplotlib.table import Table
+    from matplotlib.text import Text
+
+    if isinstance(artist, Axis):
+        yield from (artist.label, artist.offsetText)
+        return
+    if isinstance(artist, Text):
+        yield artist
+    if isinstance(artist, Table):
+        yield from (cell.get_text() for cell in artist.get_celld().values())
+    for child in artist.get_children():
+        yield from _texts_without_ticks(child)
+
+
+def slide(fig: Figure, *, size: tuple[float, float] = SLIDE_SIZE, floor: float = SLIDE_MIN_FONT) -> Figure:
+    """``fig`` made slide-ready, in place: 16:9 at ``size`` inches (13.33 x 7.5, PowerPoint's
+    widescreen), every text scaled up by one factor so that the smallest is ``floor`` points (the
+    order of sizes, title over labels over ticks, is kept), the layout redone.  Meant for figures
+    of a slide's shape (one or two panels); returns ``fig``.  Save it with :func:`save` (the
+    slide set of a run is written to ``figures/slides/``, which the HTML report does not embed)."""
+    texts = list(_texts(fig))
+    ticks = [(axis, which, _tick_size(axis, which)) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             for which in ("major", "minor")]
+    sizes = [t.get_fontsize() for t in texts if t.get_text().strip()] + [sz for _, _, sz in ticks]
+    scale = max(1.0, floor / min(sizes)) if sizes else 1.0
+    for t in texts:
+        t.set_fontsize(max(floor, t.get_fontsize() * scale))
+    for axis, which, sz in ticks:
+        axis.set_tick_params(which=which, labelsize=max(floor, sz * scale))
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            line.set_linewidth(line.get_linewidth() * 1.25)
+    from matplotlib.legend import Legend
+
+    for leg in fig.findobj(Legend):  # larger type, same width: entries wrap onto more lines
+        for t in leg.get_texts():
+            longest = max(len(line) for line in t.get_text().split("\n"))
+            t.set_text(wrap_label(" ".join(t.get_text().split()), max(16, int(longest / scale))))
+    title = getattr(fig, "_suptitle", None)
+    if title is not None and title.get_text():
+        title.set_text(wrap_title(" ".join(title.get_text().split()), size[0], title.get_fontsize()))
+    fig.set_size_inches(*size)
+    return fig
+
+
+def mark_scenario(ax, point, *, size: float = 20, label: str = "this scenario") -> tuple[bool, object]:
+    """The scenario's point on a map ``ax`` (call after the limits and scales are set), always
+    inside the axes: a white star with a black edge (gid ``"scenario-point"``) at the point, or,
+    when the point lies outside the plotted range, a hollow dashed star at the nearest edge with a
+    note giving the point's values.  Returns ``(inside, legend handle)``."""
+    from matplotlib.lines import Line2D
+
+    from sim.wording import fmt_number
+
+    px, py = (float(v) for v in point)
+    to_axes = ax.transScale + ax.transLimits
+    fx, fy = to_axes.transform((px, py))
+    inside = 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0
+    cx, cy = float(np.clip(fx, 0.035, 0.965)), float(np.clip(fy, 0.035, 0.965))
+    x, y = (px, py) if inside else to_axes.inverted().transform((cx, cy))
+    kw = dict(marker="*", markersize=size, markeredgecolor="black", markeredgewidth=1.6, linestyle="none", zorder=10)
+    if inside:
+        ax.plot([x], [y], markerfacecolor="white", gid="scenario-point", label=label, **kw)
+        return True, Line2D([], [], markerfacecolor="white", label=label, **dict(kw, markersize=size * 0.75))
+    ax.plot([x], [y], markerfacecolor="none", gid="scenario-point", label=label, **kw)
+    note = f"{label} ({fmt_number(px)}, {fmt_number(py)}):\noutside the map, shown at its edge"
+    ax.annotate(note, xy=(cx, cy), xycoords="axes fraction", xytext=(-8 if cx > 0.5 else 8, -8 if cy > 0.5 else 8),
+                textcoords="offset points", ha="right" if cx > 0.5 else "left", va="top" if cy > 0.5 else "bottom",
+                fontsize=MIN_FONT, zorder=11, annotation_clip=False,
+                bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="#555555", alpha=0.9))
+    return False, Line2D([], [], markerfacecolor="none", label=f"{label}: outside the map, shown at its edge",
+                         **dict(kw, markersize=size * 0.75))
 
 
 def _game_title(game) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.viz.style import _BASE_FONT, _CATEGORY, _LINESTYLES, Z95, _wrap
+from sim.viz.style import MIN_FONT, _BASE_FONT, _LINESTYLES, SERIES_COLOURS, Z95, enforce_min_font, wrap_label, wrap_title
 from sim.viz.map import _edges, _is_log
 from sim.wording import fmt_number, param_phrase, param_label
 
@@ -123,7 +123,7 @@ def sensitivity_curves(table, x: str, outcomes: Sequence[str] | str, *, by: str 
     n = len(outcomes)
     ncols = 1 if n <= 3 else 2
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(6.2 * ncols + (1.8 if by else 0), 2.5 * nrows + 1.2), layout="constrained")
+    fig = Figure(figsize=(6.4 * ncols + (2.6 if by else 0), 2.6 * nrows + 1.4), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     xs_all = np.unique(table[x].to_numpy(float))
     logx = _is_log(xs_all)
@@ -137,7 +137,7 @@ def sensitivity_curves(table, x: str, outcomes: Sequence[str] | str, *, by: str 
             sub = sub.sort_values(x)
             xv = sub[x].to_numpy(float)
             yv = sub[o].to_numpy(float)
-            colour = _CATEGORY[j % len(_CATEGORY)]
+            colour = SERIES_COLOURS[j % len(SERIES_COLOURS)]
             style = _LINESTYLES[j % len(_LINESTYLES)] if by else "-"
             label = None if by is None else _value_label(g)
             (line,) = ax.plot(xv, yv, color=colour, linestyle=style, linewidth=1.8,
@@ -150,11 +150,11 @@ def sensitivity_curves(table, x: str, outcomes: Sequence[str] | str, *, by: str 
                 band = ax.fill_between(xv, yv - Z95 * s, yv + Z95 * s, color=colour, alpha=0.2, linewidth=0)
                 band.set_gid(f"band:{o}" if by is None else f"band:{o}|{label}")
                 any_band = True
-        ax.set_ylabel(_wrap(outcome_label(o), 28), fontsize=_BASE_FONT - 1)
+        ax.set_ylabel(wrap_label(outcome_label(o), 24), fontsize=_BASE_FONT - 1)
         if _is_prob(o):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
         ax.grid(True, color="#DDDDDD", linewidth=0.6)
-        ax.tick_params(labelsize=9)
+        ax.tick_params(labelsize=MIN_FONT)
         if logx:
             ax.set_xscale("log")
     for ax in axes[n:]:
@@ -163,12 +163,13 @@ def sensitivity_curves(table, x: str, outcomes: Sequence[str] | str, *, by: str 
         ax.set_xlabel(param_label(x), fontsize=_BASE_FONT)
         ax.tick_params(labelbottom=True)
     if by is not None:
-        fig.legend(handles=handles, loc="outside right center", title=_wrap(param_label(by), 24),
-                   fontsize=_BASE_FONT - 2, title_fontsize=_BASE_FONT - 1, frameon=False)
+        fig.legend(handles=handles, labels=[wrap_label(h.get_label(), 26) for h in handles],
+                   loc="outside right center", title=wrap_label(param_label(by), 24),
+                   fontsize=_BASE_FONT - 1, title_fontsize=_BASE_FONT - 1, frameon=False)
     note = "shaded: 95% confidence band (Monte Carlo)" if any_band else None
-    fig.suptitle(_wrap(title or f"Sensitivity to {param_phrase(x)}", 80) + (f"\n{note}" if note else ""),
-                 fontsize=_BASE_FONT + 2, fontweight="bold")
-    return fig
+    fig.suptitle(wrap_title(title or f"Sensitivity to {param_phrase(x)}", fig.get_figwidth(), _BASE_FONT + 2)
+                 + (f"\n{note}" if note else ""), fontsize=_BASE_FONT + 2, fontweight="bold")
+    return enforce_min_font(fig)
 
 
 def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str | None = None) -> Figure:
@@ -197,7 +198,7 @@ def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str 
     n = len(groups)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(4.2 * ncols + 1.2, 3.6 * nrows + 1.0), layout="constrained")
+    fig = Figure(figsize=(4.4 * ncols + 1.6, 3.8 * nrows + 1.2), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     flat = axes.ravel()
     mesh = None
@@ -215,14 +216,14 @@ def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str 
             lv = [v for v in (0.1, 0.5, 0.9) if lo < v < hi]
             if lv:
                 cs = ax.contour(xv, yv, Z, levels=lv, colors="white", linewidths=1.0)
-                ax.clabel(cs, fmt=lambda v: f"{v:.0%}", fontsize=8)
+                ax.clabel(cs, fmt=lambda v: f"{v:.0%}", fontsize=MIN_FONT)
         if logx:
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_title(_wrap(f"{param_phrase(by)} = {_value_label(g)}" if by not in ("pair", "variant", "scenario")
-                           else _value_label(g), 40), fontsize=_BASE_FONT - 1)
-        ax.tick_params(labelsize=9)
+        ax.set_title(wrap_label(f"{param_phrase(by)} = {_value_label(g)}" if by not in ("pair", "variant", "scenario")
+                                else _value_label(g), 32), fontsize=_BASE_FONT - 1)
+        ax.tick_params(labelsize=MIN_FONT)
     for ax in flat[n:]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -230,9 +231,9 @@ def small_multiples(table, x: str, y: str, outcome: str, *, by: str, title: str 
     for ax in axes[:, 0]:
         ax.set_ylabel(param_label(y), fontsize=_BASE_FONT - 1)
     cb = fig.colorbar(mesh, ax=flat[:n].tolist(), pad=0.02, aspect=30)
-    cb.set_label(outcome_label(outcome), fontsize=_BASE_FONT - 1)
+    cb.set_label(wrap_label(outcome_label(outcome), 40), fontsize=_BASE_FONT - 1)
     if prob:
         cb.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    fig.suptitle(_wrap(title or f"{outcome_label(outcome)} by {param_phrase(by)}: shared colour scale", 80),
-                 fontsize=_BASE_FONT + 2, fontweight="bold")
-    return fig
+    fig.suptitle(wrap_title(title or f"{outcome_label(outcome)} by {param_phrase(by)}: shared colour scale",
+                            fig.get_figwidth(), _BASE_FONT + 2), fontsize=_BASE_FONT + 2, fontweight="bold")
+    return enforce_min_font(fig)

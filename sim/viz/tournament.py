@@ -15,9 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from sim.viz.style import (_BASE_FONT, _CATEGORY, _LINESTYLES, _STROKE, _cell_borders, _decimals, _fmt, _luminance,
-                           _share_axes, _short,
-                         _wrap)
+from sim.viz.style import (MIN_FONT, SERIES_COLOURS, _BASE_FONT, _LINESTYLES, _STROKE, _cell_borders, _decimals,
+                           _fmt, _luminance, _share_axes, enforce_min_font, wrap_label, wrap_title)
 from sim.wording import fmt_percent, strategy_label
 
 __all__ = ["tournament_heatmap", "replicator_plot"]
@@ -44,7 +43,7 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
     survivors = set(tresult.survivors)
 
     cell = float(np.clip(7.5 / N, 0.48, 1.25))
-    ann_fs = float(np.clip(15 - 0.75 * N, 6.5, 12.5))
+    ann_fs = float(np.clip(15 - 0.75 * N, MIN_FONT, 12.5))
     row_labels = [f"{k + 1}. {lab}" + ("  [ESS]" if ess[k] else "") for k, lab in enumerate(labs)]
     label_w = 0.085 * max(len(t) for t in row_labels) + 0.4
     col_h = 0.075 * max(len(t) for t in labs) + 0.3
@@ -85,7 +84,7 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
         t.set_rotation(40)
         t.set_ha("left")
         t.set_rotation_mode("anchor")
-    fs = _BASE_FONT - 1 if N <= 8 else 9
+    fs = _BASE_FONT - 1 if N <= 8 else MIN_FONT
     ax.tick_params(axis="both", labelsize=fs, length=0)
     _cell_borders(ax, N, N)
     ax.set_xlabel("Opponent (column)", fontsize=_BASE_FONT)
@@ -95,13 +94,13 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
              height=0.62, gid="score")
     for k, v in enumerate(scores):
         sax.text(v, k, f" {_fmt(v, _decimals(scores))} ", va="center", ha="left" if v >= 0 else "right",
-                 fontsize=max(ann_fs - 1, 7.5))
+                 fontsize=max(ann_fs - 1, MIN_FONT))
     slo, shi = min(0.0, float(scores.min())), max(0.0, float(scores.max()))
     pad = 0.45 * max(shi - slo, 1e-9)
     sax.set_xlim(slo - (pad if slo < 0 else 0.08 * pad), shi + (pad if shi > 0 else 0.08 * pad))  # room for the 0 tick
     sax.axvline(0, color="black", linewidth=0.8)
     sax.tick_params(axis="y", labelleft=False, length=0)
-    sax.tick_params(axis="x", labelsize=8.5)
+    sax.tick_params(axis="x", labelsize=MIN_FONT)
     sax.set_title("Mean score", fontsize=_BASE_FONT - 1)
     for sp in ("top", "right", "left"):
         sax.spines[sp].set_visible(False)
@@ -109,20 +108,22 @@ def tournament_heatmap(tresult, *, title: str | None = None) -> Figure:
 
     unit = "long-run payoff per round" if tresult.score_kind == "per_round" else "expected total payoff"
     cb = fig.colorbar(im, ax=[ax, sax], location="bottom", shrink=0.6, aspect=35, pad=0.02)
-    cb.set_label(f"Row strategy's {unit} against the column strategy (utility)", fontsize=_BASE_FONT - 1)
-    cb.ax.tick_params(labelsize=9)
+    cb.set_label(wrap_label(f"Row strategy's {unit} against the column strategy (utility)", 60), fontsize=_BASE_FONT - 1)
+    cb.ax.tick_params(labelsize=MIN_FONT)
     surv = [strategy_label(nm) for nm in names if nm in survivors]
     handles = [Patch(facecolor="none", edgecolor="black", linewidth=2.2, label="evolutionarily stable (ESS)"),
                Line2D([], [], marker="*", markersize=12, markerfacecolor="white", markeredgecolor="black",
                       linestyle="none", label="pure equilibrium of the meta-game"),
                Patch(facecolor="none", edgecolor="none",
-                     label="survive replicator dynamics: " + _short(", ".join(surv) or "none", 70))]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3 if width > 11 else 1, frameon=False,
-               fontsize=_BASE_FONT - 1)
+                     label="survive replicator dynamics: " + (", ".join(surv) or "none"))]
+    ncol = 3 if width > 11 else 1
+    chars = int(width * 72 / ((_BASE_FONT - 1) * 0.55) / ncol) - 8
+    fig.legend(handles=handles, labels=[wrap_label(h.get_label(), chars) for h in handles], loc="outside lower center",
+               ncol=ncol, frameon=False, fontsize=_BASE_FONT - 1)
     rounds = "long run" if tresult.rounds is None else f"{tresult.rounds} rounds per match"
-    fig.suptitle(_wrap(title or f"Tournament of {N} strategies ({rounds}): the meta-game", 80),
+    fig.suptitle(wrap_title(title or f"Tournament of {N} strategies ({rounds}): the meta-game", width, _BASE_FONT + 3),
                  fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+    return enforce_min_font(fig)
 
 
 def replicator_plot(rresult, names: Sequence[str], *, title: str | None = None) -> Figure:
@@ -145,7 +146,7 @@ def replicator_plot(rresult, names: Sequence[str], *, title: str | None = None) 
     label_pos = []
     for i, nm in enumerate(names):
         if surv[i]:
-            c, ls = _CATEGORY[k % len(_CATEGORY)], _LINESTYLES[k % len(_LINESTYLES)]
+            c, ls = SERIES_COLOURS[k % len(SERIES_COLOURS)], _LINESTYLES[k % len(_LINESTYLES)]
             k += 1
             ax.plot(t, x[:, i], color=c, linestyle=ls, linewidth=2.4, gid="share", label=nm, zorder=3)
             label_pos.append([float(x[-1, i]), i, c])
@@ -171,10 +172,10 @@ def replicator_plot(rresult, names: Sequence[str], *, title: str | None = None) 
     ax.set_xlim(t[0], t[-1])
     _share_axes(ax, "Time (replicator dynamics; arbitrary units)", "Share of the population", grid="#e6e6e6")
     dead = [strategy_label(n) for n, s in zip(names, surv) if not s]
-    handles = [Line2D([], [], color="#9a9a9a", linewidth=1.0,
-                      label="die out: " + _short(", ".join(dead), 110))] if dead else []
+    handles = [Line2D([], [], color="#9a9a9a", linewidth=1.0, label="die out: " + ", ".join(dead))] if dead else []
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", frameon=False, fontsize=_BASE_FONT - 1)
-    fig.suptitle(_wrap(title or "Replicator dynamics: which strategies take over the population", 80),
-                 fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+        fig.legend(handles=handles, labels=[wrap_label(h.get_label(), 110) for h in handles],
+                   loc="outside lower center", frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(wrap_title(title or "Replicator dynamics: which strategies take over the population",
+                            fig.get_figwidth(), _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)

@@ -27,20 +27,24 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.repeated.stats import mean_rungs, per_round_arrays, rung_quantiles, rung_shares
 from sim.viz.outcomes import _method_note
-from sim.viz.style import _BASE_FONT, _STROKE, _THIN_STROKE, _tick_labels, _wrap
+from sim.viz.style import (MIN_FONT, SERIES_COLOURS, _BASE_FONT, _STROKE, _THIN_STROKE, _tick_labels, enforce_min_font,
+                           wrap_label, wrap_title)
 from sim.wording import fmt_number
 
 __all__ = ["trajectory_fan"]
 
-#: Colours of the sample runs (Okabe-Ito).
-_PATH_COLOURS = ("#E69F00", "#D55E00", "#CC79A7", "#009E73", "#F0E442", "#56B4E9")
+#: Colours of the sample runs: the series colours (neither a side's nor an outcome's), black left for the mean.
+_PATH_COLOURS = SERIES_COLOURS[1:]
+#: Below this share of runs still in crisis a round's column is called out as resting on few runs.
+FEW_RUNS = 0.05
 
 
-def _rung_ticks(labels: Sequence[str] | None, K: int, width: int = 30) -> list[str]:
+def _rung_ticks(labels: Sequence[str] | None, K: int, width: int = 34) -> list[str]:
+    """Rung labels in full, wrapped onto lines of ``width`` characters."""
     labels = list(labels) if labels is not None else [f"rung {i}" for i in range(K)]
     if len(labels) != K:
         raise ValueError(f"labels has {len(labels)} entries but the result has K={K} rungs")
-    return _tick_labels(labels, width, K > 2)
+    return [wrap_label(t, width) for t in _tick_labels(labels, 10_000, K > 2)]
 
 
 def _step_xy(values: np.ndarray, x0: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +86,10 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
         Top strip: share of runs still in crisis in each round (gid ``"p-active"``).  Side
         panels: x = round, y = rung; each column is coloured by the share of the runs still
         in crisis that are at each rung (``Blues``; a column sums to 100%, gid
-        ``"rung-share"``; grey where no run is in crisis), with the mean rung (black line,
+        ``"rung-share"``; grey where no run is in crisis).  The colour of a column **fades with
+        the share of runs still in crisis** (its opacity is that share, at least 6%), so rounds
+        that few crises reach do not look as if they mattered; the legend says so, and rounds
+        with under 5% of runs still in crisis are named there.  With the mean rung (black line,
         gid ``"mean-rung"``), the band between the ``band`` quantiles (dashed outline, gid
         ``"rung-band"``) and the sample runs (gid ``"sample-path"``, x where a run ends).
     """
@@ -99,8 +106,9 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     x = np.arange(1, T + 1)
     xe = np.arange(T + 1) + 0.5
     ye = np.arange(K + 1) - 0.5
-    label_w = 0.075 * max(len(t) for t in ticks) + 0.6
-    panel_h = float(np.clip(0.3 * K + 0.5, 1.6, 4.2))
+    label_w = 0.085 * max(len(line) for t in ticks for line in t.split("\n")) + 0.6
+    lines = max(t.count("\n") + 1 for t in ticks)
+    panel_h = float(np.clip((0.3 if lines == 1 else 0.34) * K + 0.5, 1.6, 4.4))
     width = 9.5 + label_w
     height = 1.0 + 2 * panel_h + 2.0
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -114,20 +122,23 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     top.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     top.set_yticks([0, 0.5, 1])
     top.set_ylabel("Still in\ncrisis", fontsize=_BASE_FONT - 1)
-    top.tick_params(labelbottom=False, labelsize=9)
+    top.tick_params(labelbottom=False, labelsize=MIN_FONT)
     top.grid(axis="y", color="#dddddd", linewidth=0.6)
     method = _method_note(result)
-    top.set_title("Share of runs still in crisis at the start of each round" + (f" {method}" if method else ""),
+    top.set_title(wrap_label("Share of runs still in crisis at the start of each round" +
+                             (f" {method}" if method else ""), int(width * 72 / (_BASE_FONT * 0.55)) - 10),
                   fontsize=_BASE_FONT - 1, loc="left")
 
     base = colormaps["Blues"]
     cmap = ListedColormap(base(np.linspace(0.03, 1.0, 256))).with_extremes(bad="#e4e4e4")
     norm = Normalize(0.0, 1.0)
-    tick_fs = _BASE_FONT - 1 if K <= 6 else 9
+    tick_fs = _BASE_FONT - 1 if K <= 6 else MIN_FONT
+    fade = np.clip(np.asarray(pa, float), 0.06, 1.0)  # opacity of each round's column: the share still in crisis
     mesh = None
     for s, ax in enumerate(axes):
         mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(shares[:, s, :].T), cmap=cmap, norm=norm,
                              shading="flat", gid="rung-share", rasterized=T * K > 4000)
+        mesh.set_alpha(np.broadcast_to(fade, (K, T)).copy())
         for q, ls in ((lo_q[:, s] - 0.5, "--"), (hi_q[:, s] + 0.5, "--")) if show_band else ():
             bx, by = _step_xy(q)
             ax.plot(bx, by, color="#3a3a3a", linestyle=ls, linewidth=1.0, gid="rung-band", zorder=3)
@@ -153,7 +164,9 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
         step = 1 if K <= 14 else int(np.ceil(K / 14))
         ax.set_yticks(np.arange(0, K, step), [ticks[i] for i in range(0, K, step)])
         ax.tick_params(axis="y", labelsize=tick_fs, length=0)
-        ax.tick_params(axis="x", labelsize=10)
+        for lab in ax.get_yticklabels():
+            lab.set_linespacing(0.95)
+        ax.tick_params(axis="x", labelsize=MIN_FONT)
         ax.set_ylabel(f"{sides[s]}'s rung", fontsize=_BASE_FONT)
         ax.set_title(sides[s], fontsize=_BASE_FONT + 1, fontweight="bold", loc="left")
         for sp in ("top", "right"):
@@ -164,7 +177,7 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     top.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(T, 15)))
     cb = fig.colorbar(mesh, ax=axes, pad=0.015, aspect=30, format=PercentFormatter(1.0, decimals=0))
     cb.set_label("Share of the runs still in crisis\nthat are at this rung", fontsize=_BASE_FONT - 1)
-    cb.ax.tick_params(labelsize=9)
+    cb.ax.tick_params(labelsize=MIN_FONT)
 
     lo_txt, hi_txt = f"{100 * band[0]:g}", f"{100 * band[1]:g}"
     handles = [Line2D([], [], color="black", linewidth=2.2, marker="o" if T <= 40 else None, markersize=3.5,
@@ -179,13 +192,19 @@ def trajectory_fan(result, *, sides: Sequence[str] = ("A", "B"), labels: Sequenc
     if observed is not None:
         handles.append(Line2D([], [], color=_OBSERVED, linewidth=2.6, marker="s", markersize=6,
                               markeredgecolor="white", label=observed_label))
+    few = np.flatnonzero((pa > 0) & (pa < FEW_RUNS)) + 1
+    note = "colours fade with the share of runs still in crisis (opacity = that share)"
+    if few.size:
+        note += f"; under {fmt_number(100 * FEW_RUNS)}% of runs from round {few[0]}"
+    handles.append(Patch(facecolor=cmap(0.6), alpha=0.35, edgecolor="none", label=note))
     if np.any(pa <= 0):
         handles.append(Patch(facecolor="#e4e4e4", edgecolor="none", label="no run still in crisis"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 2), frameon=False,
-               fontsize=_BASE_FONT - 1)
-    fig.suptitle(_wrap(title or f"How the crisis unfolds: the rungs of {sides[0]} and {sides[1]}, round by round",
-                       int(width * 72 / ((_BASE_FONT + 3) * 0.62))), fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+    chars = int(width * 72 / ((_BASE_FONT - 1) * 0.55) / 2) - 8
+    fig.legend(handles=handles, labels=[wrap_label(h.get_label(), chars) for h in handles], loc="outside lower center",
+               ncol=min(len(handles), 2), frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(wrap_title(title or f"How the crisis unfolds: the rungs of {sides[0]} and {sides[1]}, round by round",
+                            width, _BASE_FONT + 3), fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)
 
 #: Colour of an observed sequence over a model's fan (used for nothing else).
 _OBSERVED = "#c2185b"

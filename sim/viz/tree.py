@@ -20,7 +20,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.viz.style import _BASE_FONT, _CATEGORY, _STROKE, _THIN_STROKE, _decimals, _fmt
+from sim.viz.style import (MIN_FONT, SIDE_COLOURS, _BASE_FONT, _CATEGORY, _STROKE, _THIN_STROKE, _decimals, _fmt,
+                           enforce_min_font, wrap_title)
 from sim.crisis import Chance, Decision, Terminal
 from sim.crisis.trees import Tree, TreeSolution
 
@@ -114,7 +115,7 @@ def tree_figure(tree: Tree, solution_point: TreeSolution, *, title: str | None =
     for h in hist:
         nd, x, y = nodes[h["node"]], h["depth"], -h["y"]
         if isinstance(nd, Decision):
-            color = _CATEGORY[nd.player % len(_CATEGORY)]
+            color = (SIDE_COLOURS + _CATEGORY[2:])[nd.player % len(_CATEGORY)]
             ax.plot([x], [y], "o", ms=11, color=color, mec="white", zorder=6)
             ax.text(x, y + 0.22, names[nd.player], ha="center", va="bottom", fontsize=_BASE_FONT - 1, color=color,
                     fontweight="bold", path_effects=_STROKE, zorder=7)
@@ -135,10 +136,10 @@ def tree_figure(tree: Tree, solution_point: TreeSolution, *, title: str | None =
     handles = [Line2D([], [], lw=PATH_WIDTH, color=_PATH_COLOR, label="equilibrium path"),
                Line2D([], [], lw=CHOICE_WIDTH, ls="--", color=_PATH_COLOR, label="chosen off the path"),
                Line2D([], [], lw=EDGE_WIDTH, color=_EDGE_COLOR, label="not chosen")]
-    handles += [Line2D([], [], ls="", marker="o", ms=9, color=_CATEGORY[i % len(_CATEGORY)], label=n)
-                for i, n in enumerate(names)]
-    ax.legend(handles=handles, loc="lower left", fontsize=_BASE_FONT - 2, frameon=False)
-    fig.suptitle(title or "Game tree and subgame-perfect path", fontsize=_BASE_FONT + 1)
-    fig.text(0.99, 0.005, "payoffs in player order: " + ", ".join(names), ha="right", va="bottom", fontsize=_BASE_FONT - 3,
-             color="#555555")
-    return fig
+    handles += [Line2D([], [], ls="", marker="o", ms=9, color=(SIDE_COLOURS + _CATEGORY[2:])[i % len(_CATEGORY)],
+                       label=n) for i, n in enumerate(names)]
+    handles.append(Line2D([], [], ls="", label="payoffs in player order: " + ", ".join(names)))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=MIN_FONT, frameon=False)
+    fig.suptitle(wrap_title(title or "Game tree and subgame-perfect path", fig.get_figwidth(), _BASE_FONT + 1),
+                 fontsize=_BASE_FONT + 1)
+    return enforce_min_font(fig)

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.viz.style import _BASE_FONT
+from sim.viz.style import _BASE_FONT, enforce_min_font, wrap_label, wrap_title
 from sim.wording import param_label
 
 __all__ = ["sensitivity_bars"]
@@ -25,6 +25,8 @@ _TOTAL = "#0072B2"
 
 def sensitivity_bars(table, *, outcome_labels: Mapping[str, str] | None = None, title: str | None = None) -> Figure:
     """Ranked Sobol indices, one panel per outcome (``table``: outcome, parameter, ST, ST_conf, S1)."""
+    from sim.viz.sweep import outcome_label
+
     outcome_labels = dict(outcome_labels or {})
     outcomes = list(dict.fromkeys(table["outcome"]))
     n_par = table["parameter"].nunique()
@@ -41,12 +43,15 @@ def sensitivity_bars(table, *, outcome_labels: Mapping[str, str] | None = None, 
         ax.set_yticks(y, [param_label(p, units=False) for p in t["parameter"]], fontsize=_BASE_FONT)
         ax.set_xlim(0, max(1.0, float(np.nanmax(st + np.nan_to_num(conf))) * 1.05))
         ax.set_xlabel("share of the answer's variance", fontsize=_BASE_FONT)
-        ax.set_title(outcome_labels.get(o, o), fontsize=_BASE_FONT + 1, loc="left", fontweight="bold")
+        ax.set_title(wrap_label(outcome_labels.get(o, outcome_label(o)), 80), fontsize=_BASE_FONT + 1, loc="left",
+                     fontweight="bold")
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     handles = [Patch(facecolor=_TOTAL, alpha=0.85, label="share of the answer's variance that involves the parameter "
                                                        "(total-order Sobol index; whisker: 95% bootstrap interval)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False, fontsize=_BASE_FONT - 1)
-    fig.suptitle(title or "Which uncertain parameter drives each answer", fontsize=_BASE_FONT + 3, fontweight="bold")
-    return fig
+    fig.legend(handles=handles, labels=[wrap_label(h.get_label(), 90) for h in handles], loc="outside lower center",
+               ncol=1, frameon=False, fontsize=_BASE_FONT - 1)
+    fig.suptitle(wrap_title(title or "Which uncertain parameter drives each answer", fig.get_figwidth(), _BASE_FONT + 3),
+                 fontsize=_BASE_FONT + 3, fontweight="bold")
+    return enforce_min_font(fig)
