@@ -38,7 +38,8 @@ import numpy as np
 from sim.repeated import ENDINGS
 from sim.repeated.stats import expected_total_payoffs, final_value, half_time, is_monte_carlo, mean_rungs, per_round_arrays
 from sim.files import to_jsonable
-from sim.wording import strategy_description, strategy_display, strategy_label
+from sim.viz.style import strategy_display
+from sim.wording import strategy_description, strategy_label
 
 
 __all__ = ["crisis_summary"]
