@@ -331,7 +331,8 @@ def crisis_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | 
             "trajectory_fan": f"for {a} and {b}, each column is one round; the colour shows how the runs still in "
                               "crisis are spread over the rungs (darker = more runs), the black line is the average "
                               "rung, thin coloured lines are single example runs, and the strip on top is the share "
-                              "of runs still in crisis.",
+                              "of runs still in crisis; a round's column fades as that share falls, so rounds that few "
+                              "crises reach do not look as if they mattered as much.",
             "outcome_curves": "how the chances of war, settlement and mediation build up round by round, and the "
                               "share of runs still in crisis.",
             "compare_outcomes": "the strategy pairs side by side on the same scales: how the crisis ends and the "
