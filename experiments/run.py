@@ -184,9 +184,9 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     # figures name the pairs in plain words ("graduated response, opening at rung 4"), not by their keys
     shown = {k: pair_display(sides, *v["strategies"]) + (" (Monte Carlo)" if k.endswith(" (Monte Carlo)") else "")
              for k, v in pairs.items()}
-    viz.save(viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a,
-                                             sample_paths=rungs, title=f"How the crisis unfolds: {shown[main]}"),
-               figures.parent / files["trajectory_fan"])
+    fig = viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a, sample_paths=rungs,
+                             title=f"How the crisis unfolds: {shown[main]}")
+    viz.save(fig, figures.parent / files["trajectory_fan"])
     fig = viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {shown[main]}")
     viz.save(fig, figures.parent / files["outcome_curves"])
     _slide(rc, fig, figures, Path(files["outcome_curves"]).name)
