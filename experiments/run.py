@@ -42,6 +42,8 @@ from sim.repeated import analyse, simulate  # noqa: E402
 from sim.report import dynamic_markdown, finish_run, models_markdown, run_dynamic, run_models  # noqa: E402
 from sim.report.evidence import evidence_markdown, run_evidence  # noqa: E402
 from sim.report.explorer import explorer_markdown, write_explorer  # noqa: E402
+from sim.report.glossary import with_terms  # noqa: E402
+from sim.report.worksheet import write_worksheet  # noqa: E402
 from sim.report.uncertainty import run_uncertainty, uncertainty_markdown  # noqa: E402
 from sim.sweeps import equilibrium_map  # noqa: E402
 from sim.viz import timeline_figure  # noqa: E402
@@ -97,6 +99,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
         for side, st in zip(game.sides, rc.crisis.strategies):
             if side in scen["stated_policies"]:
                 scen["stated_policies"][side]["played"] = st.to_config()
+                if scen["stated_policies"][side].get("strategy") != st.name:  # visible: the text says so too
+                    print(f"warning: {side}'s stated policy is {scen['stated_policies'][side].get('strategy')}, but "
+                          f"this run plays {st.name} for {side} (an override); the report says so", file=sys.stderr)
     summary = report.stage_summary(scenario=scen, game=game, equilibria=eqs,
                                    classification=cls, emap=emap)
     summary["seed"] = rc.seed
@@ -121,7 +126,9 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     if rc.explorer is not None:  # explorer.html: sliders over a grid computed in advance
         summary["explorer"] = write_explorer(rc, game, out_dir)
         markdown += "\n\n" + explorer_markdown(summary["explorer"])
+    markdown = with_terms(markdown)  # the illustrative-numbers note under the title, the terms explained at the end
     files.atomic_write_text(out_dir / "summary.md", markdown)
+    write_worksheet(out_dir, summary)  # worksheet.md + worksheet.html: questions and answer key from this run
     finish_run(out_dir, summary)  # report.html, then summary.json last: marks the run finished
     print(f"results written to {out_dir}")
     return summary

@@ -244,6 +244,29 @@ def join_words(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
+#: Plain words for a strategy's parameters in labels ({value} is the parameter's value).
+_PARAM_WORDS = {"start": "opening at rung {value}", "period": "a step down after {value} moves of holding",
+                "step": "answering {value} rungs higher", "ratio": "ratio {value}", "rung": "rung {value}"}
+_STEP_DOWN_WORDS = {"full": "all the way down once the other steps down", "match": "down to the other's rung"}
+
+
+def strategy_display(name: Any, params: Any = None) -> str:
+    """A strategy's label with its non-default parameters in words, for tables and legends:
+    ``strategy_display("graduated_response", {"start": 4})`` -> ``"graduated response, opening at
+    rung 4"``; ``("conditional_deescalation", {"step_down": "full"})`` -> ``"conditional
+    de-escalation, all the way down once the other steps down"``."""
+    params = {k: v for k, v in dict(params or {}).items() if k not in ("kind", "K", "name")}
+    words = []
+    for k, v in params.items():
+        if k == "step_down":
+            words.append(_STEP_DOWN_WORDS.get(str(v), f"step down {v}"))
+        elif k in _PARAM_WORDS:
+            words.append(_PARAM_WORDS[k].format(value=fmt_number(v) if isinstance(v, (int, float)) else v))
+        else:
+            words.append(f"{k.replace('_', ' ')} {v}")
+    return ", ".join([strategy_label(name)] + words)
+
+
 def strategy_description(name: str, params: Any = None) -> str | None:
     """:data:`STRATEGY_DESCRIPTIONS` of ``name``, adjusted for an opening rung ``params["start"]``
     and for conditional de-escalation's reading of "step down" (``params["step_down"]``)."""

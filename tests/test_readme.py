@@ -77,6 +77,25 @@ def test_classroom_walkthrough_numbers():
     assert f"about {round(100 * p_war(india, pakistan))}% of these crises end in war" in text
     assert f"rises to about {round(100 * p_war(india, {'name': 'graduated_response'}))}%" in text
     assert f"falls to about {round(100 * p_war({'name': 'grit', 'period': 2}, pakistan))}%" in text
+    full = {"name": "conditional_deescalation", "step_down": "full"}
+    assert f"(`step_down: full`),\n   it is about {round(100 * p_war(full, full))}%" in text
+    # credibility and the dynamic game's equilibrium (issue 7), as the lesson's step 4 quotes them
+    from sim.dynamic import credibility, escalation_game, markov_path, markov_perfect
+
+    a, b = load(india, K=K), load(pakistan, K=K)
+    cred = credibility(game, a, b, settings=rc.crisis.settings)
+    assert not cred.is_subgame_perfect and cred.gain_a > 0 and cred.gain_b > 0
+    assert f"India would gain about {round(float(cred.gain_a))}" in text
+    assert f"Pakistan about {round(float(cred.gain_b))} against" in text
+    import dataclasses
+
+    quiet = dataclasses.replace(rc.crisis.settings, perception_noise=0.0, discount=cfg["dynamic"]["discount"])
+    esc = escalation_game(game, quiet)
+    eq = markov_perfect(esc)
+    path = markov_path(esc, eq.policy_a, eq.policy_b, rc.crisis.settings.rounds)
+    assert f"war\n   comes in about {round(100 * float(path['p_war']))}% of crises" in text
+    v = np.asarray(eq.values)[esc.opening_state]
+    assert v[1] > v[0] and "the side that moves first (Pakistan here) does far better" in text
     th = tying_hands_from_params({k: v for k, v in cfg["models"]["tying_hands"].items() if k != "defender"})
     assert abs(float(th.primary("bluff")) - 2 / 3) < 1e-12 and "two times in three" in text
     assert f"probability {100 * float(th.primary('press')):.1f}%" in text

@@ -239,7 +239,43 @@ def test_india_pakistan_compare_config_composes_and_validates():
     assert [v.overrides for v in variants] == [{"scenario": s} for s in expected]
     assert [v.cfg["scenario"]["name"] for v in variants] == expected
     assert cfg["experiment"] == "compare_india_pakistan"
-    assert len(default_variants) == 3 and default["experiment"] == "compare"
+    assert len(default_variants) == 4 and default["experiment"] == "compare"
+
+
+def _differences(a, b, prefix=""):
+    """Dotted keys where two resolved config dicts differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            out += _differences(a.get(k), b.get(k), f"{prefix}{k}.")
+        return out
+    return [] if a == b else [prefix[:-1]]
+
+
+def test_default_compare_changes_one_thing_at_a_time():
+    """Issue 12: each variant of the default compare changes one thing against the first (one side's rule,
+    or the shared rule's reading for both sides alike); the crisis opens the same way in every variant, so
+    GRIT opens where the policy it replaces opens (India at rung 4, Pakistan answering first)."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import compare
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        variants = compare.validate_compare(OmegaConf.to_container(compose(config_name="compare"), resolve=True))
+    GlobalHydra.instance().clear()
+    base = variants[0].cfg
+    assert variants[0].overrides == {}
+    for v in variants[1:]:
+        diff = _differences(base, v.cfg)
+        sides = {d.split(".")[1] for d in diff}
+        assert diff and all(d.startswith(("crisis.side_a", "crisis.side_b")) for d in diff), (v.name, diff)
+        if sides == {"side_a", "side_b"}:  # both sides: the same change to the same rule
+            assert v.cfg["crisis"]["side_a"] == v.cfg["crisis"]["side_b"], v.name
+            assert base["crisis"]["side_a"] == base["crisis"]["side_b"], v.name
+        else:
+            assert len(sides) == 1, (v.name, diff)
+        rc = validate_run(v.cfg)
+        assert rc.crisis.settings.opening == validate_run(base).crisis.settings.opening == (4, 0)
 
 
 def test_a_comparison_file_is_data_like_any_config_file(tmp_path):
@@ -374,6 +410,12 @@ def test_every_scenario_runs_end_to_end_and_writes_its_report(tmp_path, default_
             assert model in ("brinkmanship", "richardson", "deterrence", "escalation", "tree", "qre", "tying_hands")
         if summary["scenario"].get("phases"):
             assert (run / "figures" / "timeline.png").exists()
+        # every run has its worksheet: as many answers as questions, and no figure it names is missing
+        sheet = (run / "worksheet.md").read_text(encoding="utf-8")
+        questions, key = sheet.split("## Answer key (for the teacher)")
+        assert 0 < len(re.findall(r"^\d+\. ", questions, re.M)) == len(re.findall(r"^\d+\. ", key, re.M)), run
+        assert all((run / "figures" / f).exists() for f in re.findall(r"figures/([\w.]+\.png)", questions)), run
+        assert (run / "worksheet.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 # --------------------------------------------------------------------------- summary.md and the figure
@@ -468,3 +510,16 @@ def test_model_blocks_take_the_war_cost_from_the_game(name, war_cost):
     for cfg, expected in ((default, war_cost), (changed, 50.0)):
         block = validate_run(cfg).models["brinkmanship"]
         assert block["war_cost_challenger"] == block["war_cost_defender"] == expected
+
+
+def test_a_stated_policy_the_run_does_not_play_is_a_visible_warning(tmp_path):
+    """Issue 12: a stated policy that names a strategy the crisis does not play is flagged, on the
+    console (one line) and in summary.md, and the run still finishes."""
+    proc = _run(["strategy@crisis.side_a=grit_period_2", "uncertainty=null", "evidence=null", "dynamic=null",
+                 "models=null", "map.points=6", "crisis.paths=200", "crisis.sample_paths=0"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: India's stated policy is conditional_deescalation, but this run plays grit for "
+                        "India (an override); the report says so"]
+    (run,) = finished_runs(tmp_path)
+    assert "but **this run plays *GRIT (period 2)* for India** (an override)" in (run / "summary.md").read_text()

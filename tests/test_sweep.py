@@ -592,3 +592,19 @@ def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():
                                                        "p_settled_by_T_sem"], method="monte_carlo", paths=4000, **kw)
     for o in ("p_war_by_T", "p_settled_by_T"):
         assert (abs(mc[o] - exact[o]) <= 4 * mc[o + "_sem"] + 1e-12).all()
+
+
+def test_unique_rows_equals_numpy_unique_along_rows():
+    """sim.sweeps.grid.unique_rows (a lexsort, so Ctrl-C stays a KeyboardInterrupt) gives np.unique(axis=0)'s
+    rows and inverse on random integer-valued and real-valued arrays."""
+    from sim.sweeps.grid import unique_rows
+
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        a = rng.integers(0, 3, (rng.integers(1, 40), rng.integers(1, 4))).astype(float)
+        if rng.random() < 0.3:
+            a = a + rng.random(a.shape)  # all rows distinct
+        u, inv = unique_rows(a)
+        ref, ref_inv = np.unique(a, axis=0, return_inverse=True)
+        assert np.array_equal(u, ref) and np.array_equal(inv, ref_inv.reshape(-1))
+        assert np.array_equal(u[inv], a)

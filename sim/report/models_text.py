@@ -58,11 +58,13 @@ def _brinkmanship_md(s: Mapping[str, Any]) -> list[str]:
                      "both works and is worth running: a knife-edge.")
     elif s["window_exists"]:
         lines.append(f"So risks between {fmt_percent(s['r_min'])} and {fmt_percent(s['r_max'])} both work and "
-                     f"are worth running: with these stakes the Challenger ({ch}) has the greater resolve, and in "
-                     "this model brinkmanship favours the side with the greater resolve.")
+                     f"are worth running. With these stakes, which are assumed for illustration and not measured, "
+                     f"the Challenger ({ch}) has the greater resolve (it would accept a larger risk of war than "
+                     f"{de}), and in this model brinkmanship favours the side with the greater resolve.")
     else:
-        lines.append(f"No risk is both effective and acceptable: with these stakes the Defender ({de}) has the "
-                     f"greater resolve, so any risk large enough to move {de} costs {ch} more than backing down.")
+        lines.append(f"No risk is both effective and acceptable. With these stakes, which are assumed for illustration "
+                     f"and not measured, the Defender ({de}) has the greater resolve, so any risk large enough to "
+                     f"move {de} costs {ch} more than backing down.")
     if s.get("risk") is not None:
         verdict = "inside" if s["risk_in_window"] else "outside"
         lines.append(f"The scenario's reading of the risk actually run, {fmt_percent(s['risk'])}, lies {verdict} "
@@ -157,6 +159,18 @@ def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     return lines + [""]
 
 
+#: One plain sentence per equilibrium type of the tying-hands game (sim.crisis.bargaining.CODES).
+_TYING_HANDS_PLAIN = {
+    "separating": "only a resolved {de} threatens, so a threat reveals that it would fight and {ch} backs down.",
+    "semi_separating": "a resolved {de} always threatens and an unresolved one sometimes bluffs, so a threat makes "
+                       "{ch} more wary without settling its doubt, and {ch} presses only some of the time.",
+    "pooling_deterred": "both kinds of {de} threaten, so a threat tells {ch} nothing, and {ch} backs down: bluffs succeed.",
+    "pooling_pressed": "both kinds of {de} threaten, so a threat tells {ch} nothing, and {ch} presses anyway.",
+    "committed": "the audience cost makes even an unresolved {de} fight rather than back down, so every threat is "
+                 "real and {ch} backs down.",
+}
+
+
 def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
     de, ch = s["defender"], s["challenger"]
     p = s["parameters"]
@@ -165,7 +179,8 @@ def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
              f"{de} can make a public threat; backing down after it costs an audience cost of "
              f"{fmt_number(p['audience_cost'])} (in units where prevailing is worth 1). {ch} then presses or "
              "backs down.",
-             f"Equilibrium: {s['equilibrium_label']}."]
+             f"The equilibrium (perfect Bayesian) is of the *{s['equilibrium_label'].split(':')[0]}* type. In plain words: "
+             + _TYING_HANDS_PLAIN.get(s["equilibrium"], "").format(de=de, ch=ch)]
     if s["p_threat"] is not None:
         lines.append(f"{de} threatens with probability {fmt_percent(s['p_threat'])}; an unresolved {de} bluffs with "
                      f"probability {fmt_percent(s['bluff'] or 0.0)}; after a threat {ch} presses with probability "

@@ -38,7 +38,7 @@ import numpy as np
 from sim.repeated import ENDINGS
 from sim.repeated.stats import expected_total_payoffs, final_value, half_time, is_monte_carlo, mean_rungs, per_round_arrays
 from sim.files import to_jsonable
-from sim.wording import strategy_description, strategy_label
+from sim.wording import strategy_description, strategy_display, strategy_label
 
 
 __all__ = ["crisis_summary"]
@@ -78,7 +78,8 @@ def _pair_summary(name: str, entry: Mapping[str, Any], sides: Sequence[str]) -> 
     out: dict[str, Any] = {
         "name": name,
         "strategies": dict(zip(sides, keys)),
-        "strategy_labels": {side: strategy_label(k) for side, k in zip(sides, keys)},
+        "strategy_labels": {side: strategy_display(k, getattr(st, "params", None))
+                            for side, k, st in zip(sides, keys, strats)},
         "strategy_descriptions": {side: desc_override.get(side, strategy_description(k, getattr(st, "params", None)))
                                   for side, k, st in zip(sides, keys, strats)},
         "strategy_configs": {side: (s.to_config() if hasattr(s, "to_config") else {"name": k})
