@@ -70,7 +70,7 @@ h1{font-size:1.6rem;margin:.8rem 0 .4rem}h2{font-size:1.2rem;margin:1.6rem 0 .5r
 .q{break-inside:avoid;page-break-inside:avoid}
 .lines{border-bottom:1px solid #999;height:1.7rem}
 figure{margin:.5rem 0 1rem;break-inside:avoid;page-break-inside:avoid}
-figure img{display:block;max-width:100%;height:auto;border:1px solid #ddd}
+figure img{display:block;max-width:100%;height:auto;border:1px solid #ddd;box-sizing:border-box}
 figcaption{font-size:.85rem;color:#444}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 .key{break-before:page;page-break-before:always}
