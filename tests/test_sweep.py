@@ -597,7 +597,7 @@ def test_monte_carlo_sweep_within_its_standard_errors_of_the_exact_sweep():
 def test_unique_rows_equals_numpy_unique_along_rows():
     """sim.sweeps.grid.unique_rows (a lexsort, so Ctrl-C stays a KeyboardInterrupt) gives np.unique(axis=0)'s
     rows and inverse on random integer-valued and real-valued arrays."""
-    from sim.sweeps.grid import unique_rows
+    from sim.arrays import unique_rows
 
     rng = np.random.default_rng(3)
     for _ in range(100):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import unique_rows
 from sim.errors import ConfigError
 from sim.games import Game
 from sim.repeated import product_chain
@@ -311,7 +312,7 @@ def _war_tables(ws):
     if np.all(flat == flat[:1]):  # the common case of a map over payoff parameters: one war table
         wu, inv = ws[:1].copy(), np.zeros(G, dtype=np.intp)
     else:
-        wu, inv = np.unique(flat, axis=0, return_inverse=True)
+        wu, inv = unique_rows(flat)
         wu, inv = wu.reshape((-1,) + ws.shape[1:]), inv.reshape(-1)
     return wu, inv, groups_of(inv, wu.shape[0])
 

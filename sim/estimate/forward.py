@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import unique_rows
+
 __all__ = ["forward_loglik", "round_candidates", "transition_classes"]
 
 #: Codes of how a record ends (``sim.estimate.sequence_data.ENDING_CODES``).
@@ -156,7 +158,7 @@ def transition_classes(trans: np.ndarray, possible: np.ndarray | None = None):
         if live.size == 0:  # no state executes x: any class will do
             groups.append((np.zeros((1, K * S)), np.zeros(S, dtype=int)))
             continue
-        uniq, inv = np.unique(trans[live, x].reshape(len(live), -1), axis=0, return_inverse=True)
+        uniq, inv = unique_rows(trans[live, x].reshape(len(live), -1))
         cls = np.zeros(S, dtype=int)
         cls[live] = inv.reshape(-1)
         groups.append((uniq, cls))

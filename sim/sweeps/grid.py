@@ -39,6 +39,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+
+from sim.arrays import unique_rows
 from sim import limits
 from sim.errors import ConfigError
 from sim.games import build, payoff_matrices
@@ -172,25 +174,6 @@ def _by_chains(gb, idx: np.ndarray, chains: int | None) -> list[np.ndarray]:
         return [idx]
     _, cid = unique_rows(np.asarray(wp)[idx].reshape(idx.size, -1))
     return [idx[(cid >= a) & (cid < a + chains)] for a in range(0, int(cid.max()) + 1, chains)]
-
-
-def unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a 2-d array in lexicographic order and, for each row, the index of
-    its distinct row: ``np.unique(a, axis=0, return_inverse=True)`` without its structured view.
-
-    That view compares rows as structured scalars, and numpy turns any exception raised during
-    the comparison (a KeyboardInterrupt from Ctrl-C included) into ``TypeError: Cannot compare
-    structured arrays``; a sort with :func:`numpy.lexsort` keeps Ctrl-C a KeyboardInterrupt."""
-    a = np.asarray(a)
-    if a.shape[0] == 0:
-        return a, np.zeros(0, dtype=np.intp)
-    order = np.lexsort(a.T[::-1])
-    s = a[order]
-    new = np.ones(a.shape[0], dtype=bool)
-    new[1:] = np.any(s[1:] != s[:-1], axis=1)
-    inv = np.empty(a.shape[0], dtype=np.intp)
-    inv[order] = np.cumsum(new) - 1
-    return s[new], inv
 
 
 def _batch(g, n: int):

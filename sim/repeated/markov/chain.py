@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import unique_rows
 from sim import limits
 from sim.repeated.markov.alternating import (alternating_exits, alternating_kernel, alternating_step,
                                              alternating_readout, alternating_rewards, alternating_tables,
@@ -323,7 +324,7 @@ def analyse(game, strategy_a: Strategy, strategy_b: Strategy, *, rounds: int | N
     batch, K, shape = d["batch"], d["K"], d["shape"]
     N = d["ws"].shape[0]
     # one chain per distinct war-risk table
-    wu, inv = np.unique(d["ws"].reshape(N, -1), axis=0, return_inverse=True)
+    wu, inv = unique_rows(d["ws"].reshape(N, -1))
     inv = inv.reshape(-1)
     wu = wu.reshape(-1, K, K)
     limits.check_markov(wu.shape[0], n_states, N, rounds, K, automaton_states=states, budget=budget,

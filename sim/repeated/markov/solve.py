@@ -16,6 +16,8 @@ calls these and assembles the :class:`~sim.repeated.markov.MarkovResult`.
 from __future__ import annotations
 
 import numpy as np
+
+from sim.arrays import unique_rows
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -128,7 +130,7 @@ def _long_run(Q, exits, v0, ws, discount):
     G, n = Q.shape[0], Q.shape[-1]
     # the zero pattern of the chain depends on the game only through (w > 0, w < 1)
     keys = np.concatenate([(ws > 0).reshape(G, -1), (ws < 1).reshape(G, -1)], -1)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
+    _, group = unique_rows(keys)
     group = group.reshape(-1)
     limit = np.zeros((G, n + 3))
     occ_disc = np.full((G, n), np.nan)

@@ -37,6 +37,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.arrays import unique_rows
 from sim.repeated.strategies.automaton import Strategy
 
 __all__ = ["observe_opening", "alternating_automaton", "timed_pair"]
@@ -62,7 +63,7 @@ def alternating_automaton(strategy: Strategy, E: np.ndarray, *, moves_first: boo
     groups, hold_of = [], np.zeros((S, K), dtype=int)
     for k in range(K):
         rows = tr[:, k].reshape(S, -1)
-        uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+        uniq, inv = unique_rows(rows)
         hold_of[:, k] = len(groups) + inv.reshape(-1)
         groups.extend((k, u.reshape(K, S)) for u in uniq)
     H = len(groups)
