@@ -69,6 +69,10 @@ def test_classroom_walkthrough_numbers():
     assert len(eq) == 1 and eq[0].x.argmax() == eq[0].y.argmax() == 5 and "rung 5" in text
     eq300 = nash_equilibria(build_game(validate_run(dearer).game))
     assert len(eq300) == 1 and eq300[0].x.argmax() == 3 and "from rung 5 to rung 3" in text
+    # the explorer's war-cost slider ends at the top of the scenario's range (uncertainty: [50, 200])
+    assert cfg["game"]["war_cost"]["high"] == 200 and cfg["game"]["war_cost"]["low"] == 50
+    eq200 = nash_equilibria(build_game(validate_run(dict(cfg, game=dict(cfg["game"], war_cost=200.0))).game))
+    assert len(eq200) == 1 and eq200[0].x.argmax() == 4 and "war costs, 50 to 200: rung 4 at 200" in text
 
     def p_war(a, b):
         return float(analyse(game, load(a, K=K), load(b, K=K), settings=rc.crisis.settings).p_war[-1])
