@@ -118,5 +118,5 @@ def payoff_figure(rows) -> Figure:
         ax.set_xlim(-0.6, 1.6)
         ax.axhline(0, color="black", lw=0.8)
     axes[0].set_ylim(lo - pad, hi + pad)
-    axes[0].set_ylabel("expected payoff (utility)", fontsize=_BASE_FONT)
+    axes[0].set_ylabel("expected payoff (utility, illustrative)", fontsize=_BASE_FONT)
     return enforce_min_font(fig)

@@ -138,7 +138,7 @@ def compare_outcomes(results: Mapping[str, object], *, sides: Sequence[str] = ("
     ax_p.set_xlim(lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.05 * pad))
     ax_p.tick_params(axis="y", labelleft=False, length=0)
     ax_p.tick_params(axis="x", labelsize=MIN_FONT)
-    ax_p.set_xlabel("Expected total payoff\n(utility; higher is better)", fontsize=_BASE_FONT - 1)
+    ax_p.set_xlabel("Expected total payoff\n(utility, illustrative; higher is better)", fontsize=_BASE_FONT - 1)
     ax_p.set_title("Expected payoffs", fontsize=_BASE_FONT + 1, fontweight="bold", loc="left")
     ax_p.legend(handles=[h for h in ax_p.get_legend_handles_labels()[0]],
                 labels=[wrap_label(sd, 18) for sd in sides], loc="lower center",

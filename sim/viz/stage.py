@@ -168,7 +168,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
                   fontsize=_BASE_FONT + 1)
     ax.set_ylabel(sentence_case(f"{side_a}'s {what} (rows)"), fontsize=_BASE_FONT + 1)
     cb = fig.colorbar(im, ax=ax, shrink=0.9 if ka > 2 else 1.0, pad=0.03, aspect=max(12, 8 * ka))
-    cb.set_label(f"Sum of payoffs, {side_a} + {side_b}\n(utility per round)", fontsize=_BASE_FONT)
+    cb.set_label(f"Sum of payoffs, {side_a} + {side_b}\n(utility per round, illustrative)", fontsize=_BASE_FONT)
     cb.ax.tick_params(labelsize=9.5)
 
     # ---- pure equilibria
@@ -216,7 +216,7 @@ def payoff_heatmap(game, equilibria, *, title: str | None = None, max_listed: in
         handles.append(Line2D([], [], marker="o", markersize=11, markerfacecolor=_MIXED_COLOUR,
                               markeredgecolor="black", linestyle="none",
                               label="mixed equilibrium: circle area = probability"))
-    handles.append(Patch(facecolor="none", edgecolor="none", label=f"cell text: {side_a}'s payoff, {side_b}'s payoff"))
+    handles.append(Patch(facecolor="none", edgecolor="none", label=f"cell text: {side_a}'s payoff, {side_b}'s payoff (illustrative)"))
     per_row = max(1, min(len(handles), int(width // 4.2)))
     leg = fig.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, (cap_h + leg_h / 2) / height),
                      ncol=per_row, frameon=False, fontsize=_BASE_FONT - 1, handlelength=1.2,
