@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli import main  # noqa: E402
 
 from sim.config.run import validate_figure_formats  # noqa: E402
-from sim.viz.style import figure_formats, pair_display, slide  # noqa: E402
+from sim.viz.style import figure_formats, pair_display, slide_set  # noqa: E402
 from sim import files, report, viz  # noqa: E402
 from sim.config import RunConfig, validate_run  # noqa: E402
 from sim.equilibria import nash_equilibria  # noqa: E402
@@ -68,6 +68,11 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     Returns the summary dict (also written to ``summary.json``).
     """
     rc: RunConfig = validate_run(cfg)
+    with slide_set(_slide_names(rc)):  # viz.save writes these figures again as slides, wherever drawn
+        return _analyse(rc, cfg, out_dir)
+
+
+def _analyse(rc: RunConfig, cfg: dict, out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -88,9 +93,7 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     viz.save(viz.payoff_heatmap(game, eqs, title=f"{title}: stage game and equilibria"),
                figures / "payoff_matrix.png")
     if emap is not None:
-        fig = viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map")
-        viz.save(fig, figures / "equilibrium_map.png")
-        _slide(rc, fig, figures, "equilibrium_map.png")
+        viz.save(viz.equilibrium_map_figure(emap, title=f"{title}: equilibrium map"), figures / "equilibrium_map.png")
 
     scen = rc.scenario.to_summary()
     if rc.crisis is not None:  # what the crisis actually plays for each side (it may differ from the stated policy)
@@ -117,11 +120,10 @@ def _run(cfg: dict, out_dir: Path) -> dict:
             summary["evidence"] = _evidence(rc, game, keep.get("mpe_strategies"), out_dir)
             markdown += "\n\n" + evidence_markdown(summary["evidence"], game.sides)
     if rc.scenario.phases:  # the history, with the model's own crisis beside it when there is one
-        fig = timeline_figure(rc.scenario, game.labels_a, model=main_result,
-                              title=f"{title}: the crisis as each side reported it"
-                                    + (", and the model beside it" if main_result is not None else ""))
-        viz.save(fig, figures / "timeline.png")
-        _slide(rc, fig, figures, "timeline.png")
+        viz.save(timeline_figure(rc.scenario, game.labels_a, model=main_result,
+                                 title=f"{title}: the crisis as each side reported it"
+                                       + (", and the model beside it" if main_result is not None else "")),
+                 figures / "timeline.png")
     if rc.uncertainty is not None:
         summary["uncertainty"] = _uncertainty(rc, game, out_dir)
         markdown += "\n\n" + uncertainty_markdown(summary["uncertainty"])
@@ -139,18 +141,19 @@ def _run(cfg: dict, out_dir: Path) -> dict:
     return summary
 
 
-#: Figures of the slide set (``slides: true``): those of a slide's shape (one panel, short labels).  The
-#: timeline joins them on ladders of up to 6 rungs: 11 long rung labels do not fit a 16:9 slide at 16 pt.
-SLIDE_FIGURES = ("outcome_curves.png", "equilibrium_map.png")
+#: Figures of the slide set (``slides: true``): those of a slide's shape (one or two panels, short
+#: labels; tests/test_figures_fit.py checks them at 16:9 and 16 pt).  The timeline joins them on
+#: ladders of up to 6 rungs: 11 long rung labels do not fit a 16:9 slide at 16 pt.
+SLIDE_FIGURES = ("outcome_curves.png", "equilibrium_map.png", "credibility_map.png", "tying_hands.png")
 SLIDE_TIMELINE_MAX_RUNGS = 6
 
 
-def _slide(rc: RunConfig, fig, figures: Path, name: str) -> None:
-    """With ``slides: true``: the figure just saved, again as a 16:9 large-type slide in
-    ``figures/slides/`` (not embedded in report.html, which shows ``figures/*.png`` only)."""
-    K = rc.built_game.n_actions[0]
-    if rc.slides and (name in SLIDE_FIGURES or (name == "timeline.png" and K <= SLIDE_TIMELINE_MAX_RUNGS)):
-        viz.save(slide(fig), figures / "slides" / name, dpi=144)  # 1920 x 1080 px
+def _slide_names(rc: RunConfig) -> tuple[str, ...]:
+    """The file names of the run's slide set (none without ``slides: true``)."""
+    if not rc.slides:
+        return ()
+    small = rc.built_game.n_actions[0] <= SLIDE_TIMELINE_MAX_RUNGS
+    return SLIDE_FIGURES + (("timeline.png",) if small else ())
 
 
 def _label(strategy) -> str:
@@ -187,9 +190,8 @@ def _crisis(rc: RunConfig, game, figures: Path) -> dict:
     fig = viz.trajectory_fan(pairs[main]["result"], sides=sides, labels=game.labels_a, sample_paths=rungs,
                              title=f"How the crisis unfolds: {shown[main]}")
     viz.save(fig, figures.parent / files["trajectory_fan"])
-    fig = viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {shown[main]}")
-    viz.save(fig, figures.parent / files["outcome_curves"])
-    _slide(rc, fig, figures, Path(files["outcome_curves"]).name)
+    viz.save(viz.outcome_curves(pairs[main]["result"], title=f"How the crisis ends: {shown[main]}"),
+             figures.parent / files["outcome_curves"])
     viz.save(viz.compare_outcomes({shown[k]: v["result"] for k, v in pairs.items()}, sides=sides,
                                                title="Policy pairs compared"),
                figures.parent / files["compare_outcomes"])

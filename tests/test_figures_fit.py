@@ -366,7 +366,8 @@ def test_side_and_outcome_colours_are_disjoint():
     assert not sides & outcomes and len(outcomes) == 4 and len(sides) == 2
 
 
-SLIDES = ["outcome_curves", "equilibrium_map_figure(class)", "equilibrium_map_figure(equilibrium)"]
+SLIDES = ["outcome_curves", "equilibrium_map_figure(class)", "equilibrium_map_figure(equilibrium)", "credibility_map",
+          "tying_hands_figure"]
 
 
 @pytest.mark.parametrize("name", SLIDES)
@@ -391,3 +392,20 @@ def test_the_html_report_embeds_report_figures_but_not_slides(tmp_path):
     (tmp_path / "figures" / "slides" / "outcome_curves.png").write_bytes(body)
     html = write_report(tmp_path).read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 1
+
+
+@pytest.mark.parametrize("point, inside", [((100.0, 20.0), True), ((400.0, 20.0), False), ((0.0, 0.0), True)])
+def test_the_credibility_map_marks_the_scenario_where_it_is(point, inside):
+    """The star sits at the scenario's own values when they lie on the map (pcolormesh autoscales
+    lazily: the marker must read the settled limits), at the edge with a note only when they do not."""
+    from sim.viz import dynamic as dyn
+
+    xs, ys = np.linspace(0, 300, 4), np.linspace(0, 40, 4)
+    fig = dyn.credibility_map(xs, ys, np.ones((2, 4, 4)), point=point, x="war_cost", y="advantage", sides=SIDES)
+    stars = [a for a in fig.findobj() if getattr(a, "get_gid", lambda: None)() == "scenario-point"]
+    assert len(stars) == 2
+    for star in stars:
+        (sx,), (sy,) = star.get_data()
+        assert ((sx, sy) == point) is inside
+    notes = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if "outside the map" in t.get_text()]
+    assert bool(notes) is (not inside)

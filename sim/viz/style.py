@@ -49,7 +49,7 @@ from matplotlib.figure import Figure
 from sim.files import atomic_write_bytes
 
 __all__ = ["save", "fit_fonts", "figure_formats", "FIGURE_FORMATS", "Z95", "MIN_FONT", "SLIDE_MIN_FONT", "SLIDE_SIZE",
-           "SIDE_COLOURS", "OUTCOME_COLOURS", "SERIES_COLOURS", "wrap_label", "wrap_title", "strategy_display", "pair_display",
+           "SIDE_COLOURS", "OUTCOME_COLOURS", "SERIES_COLOURS", "wrap_label", "wrap_title", "strategy_display", "pair_display", "slide_set",
            "enforce_min_font", "slide", "mark_scenario"]
 
 #: Two-sided 95% normal quantile: bands and error bars are ``mean +- Z95 * sem``.
@@ -274,6 +274,7 @@ def mark_scenario(ax, point, *, size: float = 20, label: str = "this scenario") 
     from sim.wording import fmt_number
 
     px, py = (float(v) for v in point)
+    ax.get_xlim(), ax.get_ylim()  # settle a pending autoscale (after pcolormesh, say): transLimits reads viewLim
     to_axes = ax.transScale + ax.transLimits
     fx, fy = to_axes.transform((px, py))
     inside = 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0
@@ -456,13 +457,31 @@ def figure_formats(formats):
         _EXTRA_FORMATS.reset(token)
 
 
+_SLIDE_NAMES: contextvars.ContextVar[frozenset] = contextvars.ContextVar("slide_set", default=frozenset())
+
+
+@contextlib.contextmanager
+def slide_set(names):
+    """Within this block, :func:`save` writes each figure whose file name is in ``names`` (e.g.
+    ``"outcome_curves.png"``) a second time, made a slide by :func:`slide` (16:9, 1920 x 1080 px,
+    type >= :data:`SLIDE_MIN_FONT`), to ``slides/<name>`` beside it.  A run's slide set, wherever
+    its figures are drawn; the HTML report embeds ``figures/*.png`` only, so never a slide."""
+    token = _SLIDE_NAMES.set(frozenset(names or ()))
+    try:
+        yield
+    finally:
+        _SLIDE_NAMES.reset(token)
+
+
 def save(fig: Figure, path, *, dpi: int = 150, formats=None) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same directory + ``os.replace``).
 
     Parent directories are created; returns the path.  Texts in scripts the default font lacks
     are drawn with an installed font that has them (see :func:`fit_fonts`).  ``formats`` (or,
     when None, those set by :func:`figure_formats`): further formats written beside the PNG,
-    e.g. ``("svg",)`` writes ``path`` with the suffix ``.svg`` too.
+    e.g. ``("svg",)`` writes ``path`` with the suffix ``.svg`` too.  Within :func:`slide_set`,
+    a figure of the set is also written as a slide to ``slides/`` beside ``path`` (after the
+    figure itself: :func:`slide` changes ``fig``).
     """
     def write(fh) -> None:
         missing = _render(fig, fh, dpi)
@@ -478,6 +497,9 @@ def save(fig: Figure, path, *, dpi: int = 150, formats=None) -> Path:
     for fmt in (_EXTRA_FORMATS.get() if formats is None else tuple(f for f in formats if f != "png")):
         atomic_write_bytes(Path(path).with_suffix("." + fmt),
                            lambda fh, fmt=fmt: fig.savefig(fh, format=fmt, facecolor="white"))
+    if Path(path).name in _SLIDE_NAMES.get():
+        with slide_set(()):  # the slide itself is not a member of the set
+            save(slide(fig), Path(path).parent / "slides" / Path(path).name, dpi=144, formats=())
     return out
 
 
