@@ -409,3 +409,24 @@ def test_the_credibility_map_marks_the_scenario_where_it_is(point, inside):
         assert ((sx, sy) == point) is inside
     notes = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if "outside the map" in t.get_text()]
     assert bool(notes) is (not inside)
+
+
+def test_compare_panels_label_their_own_axes_and_outcomes_keep_their_colours():
+    """Four variants on a 3-column grid: the panels of the top row with nothing below them still show
+    what their bars are; the curves use the outcome colours (mediated is never a side's blue)."""
+    from matplotlib.colors import to_hex
+
+    from sim import viz
+
+    crisis = {"p_war": 0.3, "p_settled": 0.1, "p_mediated": 0.5, "p_still_in_crisis": 0.1,
+              "curves": {"p_war": [0.1, 0.3], "p_settled": [0.0, 0.1], "p_mediated": [0.2, 0.5]}}
+    rows = [{"name": f"variant {i}", "crisis": crisis} for i in range(4)]
+    fig = viz.outcome_figure(rows)
+    fig.canvas.draw()
+    for ax in [a for a in fig.axes if a.get_visible()]:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        assert [lab.replace("\n", " ") for lab in labels] == ["War", "Settled", "Mediated", "Still in crisis"]
+    fig = viz.curves_figure(rows)
+    colours = {line.get_label(): to_hex(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
+    assert colours["mediated"] == to_hex(style.OUTCOME_COLOURS["mediated"])
+    assert not {colours[k] for k in ("war", "settled", "mediated")} & {to_hex(c) for c in style.SIDE_COLOURS}

@@ -46,7 +46,7 @@ def _panels(rows, title: str, sharex: bool = True):
     fig.suptitle(wrap_title(title, fig.get_figwidth(), 13), fontsize=13, fontweight="bold")
     for ax, r in zip(axes, rows):
         ax.set_title(wrap_label(r["name"], 36), fontsize=MIN_FONT + 0.5)
-        ax.tick_params(labelsize=MIN_FONT)
+        ax.tick_params(labelsize=MIN_FONT, labelbottom=True)  # every panel labels its own x axis
         ax.grid(alpha=0.3)
         if r["crisis"] is None:
             ax.text(0.5, 0.5, "no repeated crisis", ha="center", va="center", transform=ax.transAxes)
@@ -76,8 +76,9 @@ def curves_figure(rows) -> Figure:
         if r["crisis"]:
             c = r["crisis"]["curves"]
             t = np.arange(1, len(c["p_war"]) + 1)
-            for key, lab, col in (("p_war", "war", "#D55E00"), ("p_settled", "settled", "#009E73"),
-                                  ("p_mediated", "mediated", "#0072B2")):
+            for key, lab, col in (("p_war", "war", OUTCOME_COLOURS["war"]),
+                                  ("p_settled", "settled", OUTCOME_COLOURS["settled"]),
+                                  ("p_mediated", "mediated", OUTCOME_COLOURS["mediated"])):
                 ax.plot(t, c[key], color=col, label=lab, lw=2)
         ax.set_xlabel("round")
     axes[0].set_ylim(0, 1)
