@@ -356,7 +356,9 @@ def stage_markdown(summary: Mapping[str, Any], *, figures: Mapping[str, str] | N
         lines += [f"- `{figures['timeline']}`: the crisis as each side reported it: dates on the horizontal axis, "
                   "the rung of the ladder each side reached on the vertical (one line per side, numbers match the "
                   "rows of the phase table). Hollow markers are contested: a rung claimed by one side and disputed "
-                  "by the other."]
+                  "by the other. When the run models the crisis, dotted lines show each side's median rung in the "
+                  "model and a shaded band its middle 80% (illustrative), from the phase where the modelled "
+                  "exchange opens, one model round per reported phase."]
     lines += ["",
               "*These are results of a stylised model under the stated assumptions, not predictions of what "
               "any government will do.*", ""]
