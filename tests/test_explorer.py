@@ -24,7 +24,7 @@ from sim.games import build, payoff_matrices
 from sim.repeated import analyse
 from sim.report.explorer import explorer_data
 from sim.report.explorer_page import SCRIPT, embed_json, render_explorer
-from sim.report.models_text import _TYING_HANDS_PLAIN
+from sim.report.models_text import TYING_HANDS_PLAIN
 
 from browser import console_problems, start_chromium
 from conftest import ROOT
@@ -159,7 +159,7 @@ def audience_library_at(rc, cost: float) -> dict:
     de = block["defender"]
     ch = next(s for s in rc.built_game.sides if s != de)
     out = {"code": CODES[code], "name": LABELS[code].split(":")[0],
-           "plain": _TYING_HANDS_PLAIN[CODES[code]].format(de=de, ch=ch), "tie": bool(res.tie),
+           "plain": TYING_HANDS_PLAIN[CODES[code]].format(de=de, ch=ch), "tie": bool(res.tie),
            "threshold": float(res.commitment_threshold)}
     for k in ("p_threat", "bluff", "press", "p_war"):
         out[k] = float(res.primary(k))

@@ -222,11 +222,11 @@ def audience_panel(block: Mapping[str, Any] | None, sides: Sequence[str]) -> dic
     ``initial`` (index of ``a``); per point, of the primary equilibrium: ``type`` (index into
     ``types``), ``p_threat``, ``bluff``, ``press``, ``p_war`` (None where undefined), ``tie``;
     ``types``: per equilibrium type met, ``code``, ``name`` and ``plain`` (the sentence of
-    :data:`sim.report.models_text._TYING_HANDS_PLAIN` with the side names); ``commitment_threshold``."""
+    :data:`sim.report.models_text.TYING_HANDS_PLAIN` with the side names); ``commitment_threshold``."""
     if not block:
         return None
     from sim.crisis.bargaining import CODES, LABELS, PARAMS, tying_hands_curve
-    from sim.report.models_text import _TYING_HANDS_PLAIN
+    from sim.report.models_text import TYING_HANDS_PLAIN
 
     de = block["defender"]
     ch = sides[1] if de == sides[0] else sides[0]
@@ -243,7 +243,7 @@ def audience_panel(block: Mapping[str, Any] | None, sides: Sequence[str]) -> dic
     return {"defender": de, "challenger": ch, "params": params, "values": [float(v) for v in curve.values],
             "initial": initial, "type": [met.index(c) for c in codes],
             "types": [{"code": CODES[c], "name": LABELS[c].split(":")[0],
-                       "plain": _TYING_HANDS_PLAIN[CODES[c]].format(de=de, ch=ch)} for c in met],
+                       "plain": TYING_HANDS_PLAIN[CODES[c]].format(de=de, ch=ch)} for c in met],
             **{k: _finite(res.primary(k)) for k in ("p_threat", "bluff", "press", "p_war")},
             "tie": [bool(t) for t in np.ravel(res.tie)],
             "commitment_threshold": float(res.commitment_threshold[0])}
