@@ -17,12 +17,14 @@ import numpy as np
 import pytest
 
 from sim.config import validate_run
+from sim.crisis.bargaining import CODES, LABELS, tying_hands_from_params
 from sim.dynamic import credibility
 from sim.errors import ConfigError
 from sim.games import build, payoff_matrices
 from sim.repeated import analyse
 from sim.report.explorer import explorer_data
 from sim.report.explorer_page import SCRIPT, embed_json, render_explorer
+from sim.report.models_text import TYING_HANDS_PLAIN
 
 from browser import console_problems, start_chromium
 from conftest import ROOT
@@ -147,6 +149,68 @@ def test_the_scenarios_credibility_is_the_run_sections(data, default_run):
     assert summary["explorer"]["file"] == "explorer.html" and summary["explorer"]["bytes"] < 4e6
 
 
+# --------------------------------------------------------------------------- unit: the audience-cost panel
+def audience_library_at(rc, cost: float) -> dict:
+    """The tying-hands model at audience cost ``cost``, from the run config's block by the library's
+    own entry point (not the explorer's curve call)."""
+    block = rc.models["tying_hands"]
+    res = tying_hands_from_params({**block["params"], "audience_cost": cost})
+    code = int(res.primary("code"))
+    de = block["defender"]
+    ch = next(s for s in rc.built_game.sides if s != de)
+    out = {"code": CODES[code], "name": LABELS[code].split(":")[0],
+           "plain": TYING_HANDS_PLAIN[CODES[code]].format(de=de, ch=ch), "tie": bool(res.tie),
+           "threshold": float(res.commitment_threshold)}
+    for k in ("p_threat", "bluff", "press", "p_war"):
+        out[k] = float(res.primary(k))
+    return out
+
+
+def test_audience_panel_grid_holds_the_scenarios_cost(data, run_config, default_run):
+    A = data["audience"]
+    a0 = run_config.models["tying_hands"]["params"]["audience_cost"]
+    assert len(A["values"]) == 41 and A["values"][0] == 0.0 and A["values"][-1] == pytest.approx(max(2.0, 2 * a0))
+    assert A["values"][A["initial"]] == a0  # exactly, and the slider starts there
+    assert np.all(np.diff(A["values"]) > 0)
+    summary = json.loads((default_run / "summary.json").read_text())
+    th = summary["models"]["tying_hands"]
+    assert (A["defender"], A["challenger"]) == (th["defender"], th["challenger"])
+    assert A["types"][A["type"][A["initial"]]]["code"] == th["equilibrium"]
+    assert A["p_war"][A["initial"]] == pytest.approx(th["p_war"], abs=1e-12)
+    assert A["commitment_threshold"] == th["commitment_threshold"]
+    assert summary["explorer"]["audience_cost"] == {"values": 41, "initial": a0}
+    # kept apart from the ladder's grid: no audience-cost axis among the sliders
+    assert "audience_cost" not in [a["name"] for a in data["axes"]]
+
+
+@pytest.mark.parametrize("where", ["scenario", "zero", "last", "threshold", "middle", "between"])
+def test_audience_panel_numbers_equal_the_library(data, run_config, where):
+    A = data["audience"]
+    n = len(A["values"])
+    i = {"scenario": A["initial"], "zero": 0, "last": n - 1, "middle": n // 2,
+         "threshold": int(np.argmin(np.abs(np.array(A["values"]) - A["commitment_threshold"]))),
+         "between": (A["initial"] + n - 1) // 2 + 1}[where]
+    lib = audience_library_at(run_config, A["values"][i])
+    t = A["types"][A["type"][i]]
+    assert (t["code"], t["name"], t["plain"]) == (lib["code"], lib["name"], lib["plain"])
+    assert A["tie"][i] == lib["tie"] and A["commitment_threshold"] == lib["threshold"]
+    for k in ("p_threat", "bluff", "press", "p_war"):
+        assert A[k][i] == pytest.approx(lib[k], abs=1e-14), k
+    page = render_explorer(data)
+    assert 'id="audience-slider"' in page and "Audience costs: the tying-hands model (illustrative)" in page
+
+
+def test_audience_panel_spans_every_type_it_reaches(data, run_config):
+    """Across the slider the types differ (semi-separating below the threshold, committed above it
+    in the default scenario), and every point is the library's."""
+    A = data["audience"]
+    for i, v in enumerate(A["values"]):
+        lib = audience_library_at(run_config, v)
+        assert A["types"][A["type"][i]]["code"] == lib["code"]
+        assert A["p_war"][i] == pytest.approx(lib["p_war"], abs=1e-14)
+    assert len(A["types"]) >= 2
+
+
 # --------------------------------------------------------------------------- unit: the page
 class Tags(HTMLParser):
     def __init__(self):
@@ -264,6 +328,8 @@ def test_two_by_two_and_no_crisis(overrides):
     d = explorer_data(rc, rc.built_game)
     page = render_explorer(d)
     assert d["stage"]["kind"] == "class" and d["axes"]
+    assert not rc.models.get("tying_hands") and d["audience"] is None  # no tying hands: no panel
+    assert 'id="audience-slider"' not in page and "tying-hands" not in page  # (the fixed script names its ids)
     if rc.crisis is None:
         assert d["crisis"] is None and d["credibility"] is None and "no repeated crisis" in page
     else:
@@ -381,6 +447,65 @@ def _js_number(v: float) -> str:
     """How JavaScript's String(number) writes these grid values (shortest round-trip repr)."""
     r = repr(float(v))
     return r[:-2] if r.endswith(".0") else r
+
+
+def _shown_audience(driver) -> dict:
+    from selenium.webdriver.common.by import By
+
+    t = lambda i: driver.find_element(By.ID, i).get_attribute("textContent")  # noqa: E731
+    out = {k: t(f"audience-{k}") for k in ("value", "type", "plain", "tied", "tie")}
+    for k, key in (("threat", "p_threat"), ("bluff", "bluff"), ("press", "press"), ("war", "p_war")):
+        out[key] = _num(t(f"audience-{k}")) / 100
+    return out
+
+
+def test_audience_slider_in_headless_chromium_shows_the_librarys_numbers(chrome, default_run, run_config):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    page = default_run / "explorer.html"
+    chrome.get(page.as_uri())
+    assert chrome.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    html = page.read_text(encoding="utf-8")
+    A = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html,
+                             re.S).group(1))["audience"]
+    slider = chrome.find_element(By.ID, "audience-slider")
+    ladder = {e.get_attribute("id"): e.get_attribute("value")
+              for e in chrome.find_elements(By.CSS_SELECTOR, "input[id^=slider-]")}
+    half_pct = 0.0005 + 1e-12  # one decimal of a percentage
+
+    def check(i: int) -> dict:
+        assert int(slider.get_attribute("value")) == i
+        v = A["values"][i]
+        lib = audience_library_at(run_config, v)
+        shown = _shown_audience(chrome)
+        assert shown["value"] == _js_number(float(f"{v:.4g}")) + (" (the scenario's value)" if i == A["initial"] else "")
+        assert shown["type"] == lib["name"] and shown["plain"] == lib["plain"]
+        for k in ("p_threat", "bluff", "press", "p_war"):
+            assert abs(shown[k] - lib[k]) <= half_pct, (i, k, shown[k], lib[k])
+        assert shown["tied"].startswith("Above" if v > lib["threshold"] else "Below" if v < lib["threshold"]
+                                        else "Exactly")
+        assert bool(shown["tie"]) == lib["tie"]
+        return shown
+
+    first = check(A["initial"])
+    assert first["value"].endswith("(the scenario's value)")
+    # a user moves the audience-cost slider with the keyboard: to 0, then step by step past the threshold
+    slider.send_keys(Keys.HOME)
+    check(0)
+    above = int(np.searchsorted(A["values"], A["commitment_threshold"], side="right"))
+    for _ in range(above):
+        slider.send_keys(Keys.ARROW_RIGHT)
+    moved = check(above)
+    assert moved["type"] != first["type"]  # past the threshold: committed
+    slider.send_keys(Keys.ARROW_LEFT)
+    check(above - 1)
+    slider.send_keys(Keys.END)
+    check(len(A["values"]) - 1)
+    # the ladder's sliders did not move, and the panel does not move them
+    assert {e.get_attribute("id"): e.get_attribute("value")
+            for e in chrome.find_elements(By.CSS_SELECTOR, "input[id^=slider-]")} == ladder
+    assert console_problems(chrome) == []
 
 
 def test_hostile_page_in_chromium_runs_no_injected_script(chrome, data, tmp_path):

@@ -67,12 +67,13 @@ class ExplorerConfig:
 
 
 def explorer_bytes(n_axes: int, points: int, rounds: int, credibility_points: int) -> int:
-    """An upper bound on the bytes of ``explorer.html``: ~40 kB of page and script, and ~25
+    """An upper bound on the bytes of ``explorer.html``: ~50 kB of page and script (with the tying-hands
+    audience-cost panel, ~6 kB), and ~25
     bytes per stored number, every quantity stored over the whole grid (P(war) by round:
     ``rounds`` numbers per point; 8 numbers of credibility per sub-grid point)."""
     full = points ** n_axes
     per_point = 4 + rounds + 4 + 4  # stage (level, n_pure, 2 listed pairs), P(war) by round, shares
-    return 40_000 + 25 * (full * per_point + credibility_points ** n_axes * 8)
+    return 50_000 + 25 * (full * per_point + credibility_points ** n_axes * 8)
 
 
 def _num(name: str, v: Any) -> float:

@@ -17,7 +17,13 @@ Every run writes ``explorer.html`` (:func:`write_explorer`): sliders over the ax
   ``max(1, |best|)``; by :func:`sim.dynamic.credibility` (``subgame_perfect=False``: values
   and best responses only), on a coarser sub-grid (``explorer.credibility_points`` values per
   slider) because it is the costly part.  The page says which points these are and never
-  shows a credibility number at a point where it was not computed as if it were.
+  shows a credibility number at a point where it was not computed as if it were;
+- when the run's config has ``models.tying_hands``, an **audience-cost panel**, separate from the
+  grid above (its numbers depend only on the tying-hands parameters): over :data:`AUDIENCE_POINTS`
+  audience costs from 0 to ``max(2, 2 a)`` (the scenario's ``a`` exactly among them), the
+  equilibrium type in plain words and the probabilities that the defender threatens, that an
+  unresolved defender bluffs, that the challenger presses after a threat and of war, by one array
+  call of :func:`sim.crisis.bargaining.tying_hands_curve` (:func:`audience_panel`).
 
 No Python loop over grid points.  Each quantity is stored over the axes it depends on (the
 stage game: the game parameters; the crisis outcomes: the settings and the game parameters
@@ -47,12 +53,14 @@ from sim.repeated import CrisisSettings, analyse
 from sim.report.dynamic import BEST_RESPONSE_TOL
 from sim.sweeps import equilibrium_outcomes
 
-__all__ = ["explorer_data", "write_explorer", "explorer_markdown", "credibility_settings", "LISTED_EQUILIBRIA",
-           "EXPLORER_FILE"]
+__all__ = ["explorer_data", "write_explorer", "explorer_markdown", "credibility_settings", "audience_panel",
+           "LISTED_EQUILIBRIA", "AUDIENCE_POINTS", "EXPLORER_FILE"]
 
 #: Pure equilibria listed per point (the count is always given).
 LISTED_EQUILIBRIA = 3
 EXPLORER_FILE = "explorer.html"
+#: Values of the audience-cost slider (the tying-hands panel).
+AUDIENCE_POINTS = 41
 
 
 def credibility_settings(cs: CrisisSettings) -> CrisisSettings:
@@ -200,6 +208,47 @@ def _credibility(game_name: str, base, axes, strategies, cs: CrisisSettings, gax
                 seconds=time.perf_counter() - t0)
 
 
+def _finite(x) -> list:
+    return [float(v) if np.isfinite(v) else None for v in np.ravel(np.asarray(x, float))]
+
+
+def audience_panel(block: Mapping[str, Any] | None, sides: Sequence[str]) -> dict | None:
+    """The audience-cost panel of the tying-hands model (None without ``block``, the validated
+    ``models.tying_hands`` block: ``defender`` and ``params``; ``sides``: the run's two sides).
+
+    Keys: ``defender``, ``challenger``; ``params`` (every keyword of the model, the scenario's
+    values); ``values`` (P,) audience costs, :data:`AUDIENCE_POINTS` evenly spaced from 0 to
+    ``max(2, 2 a)`` with the grid point nearest the scenario's ``a`` replaced by ``a`` itself;
+    ``initial`` (index of ``a``); per point, of the primary equilibrium: ``type`` (index into
+    ``types``), ``p_threat``, ``bluff``, ``press``, ``p_war`` (None where undefined), ``tie``;
+    ``types``: per equilibrium type met, ``code``, ``name`` and ``plain`` (the sentence of
+    :data:`sim.report.models_text.TYING_HANDS_PLAIN` with the side names); ``commitment_threshold``."""
+    if not block:
+        return None
+    from sim.crisis.bargaining import CODES, LABELS, PARAMS, tying_hands_curve
+    from sim.report.models_text import TYING_HANDS_PLAIN
+
+    de = block["defender"]
+    ch = sides[1] if de == sides[0] else sides[0]
+    params = {k: float(block["params"].get(k, d)) for k, (d, _) in PARAMS.items()}
+    a0 = params["audience_cost"]
+    values = np.linspace(0.0, max(2.0, 2.0 * a0), AUDIENCE_POINTS)
+    initial = int(np.argmin(np.abs(values - a0)))
+    values[initial] = a0  # the scenario's value exactly (within half a step of its neighbour: order kept)
+    curve = tying_hands_curve("audience_cost", values=values,  # one array call over every slider value
+                              **{k: v for k, v in params.items() if k != "audience_cost"})
+    res = curve.result
+    codes = [int(c) for c in res.primary("code")]
+    met = sorted(set(codes))
+    return {"defender": de, "challenger": ch, "params": params, "values": [float(v) for v in curve.values],
+            "initial": initial, "type": [met.index(c) for c in codes],
+            "types": [{"code": CODES[c], "name": LABELS[c].split(":")[0],
+                       "plain": TYING_HANDS_PLAIN[CODES[c]].format(de=de, ch=ch)} for c in met],
+            **{k: _finite(res.primary(k)) for k in ("p_threat", "bluff", "press", "p_war")},
+            "tie": [bool(t) for t in np.ravel(res.tie)],
+            "commitment_threshold": float(res.commitment_threshold[0])}
+
+
 def explorer_data(rc, game) -> dict:
     """The explorer's data (JSON-able) for a validated run config ``rc`` (:class:`sim.config.RunConfig`
     with ``rc.explorer`` set) and its built game (side names and rung labels).
@@ -213,6 +262,7 @@ def explorer_data(rc, game) -> dict:
     ``credibility`` (None when off or not computed; the reason in ``credibility_note``) over every
     slider restricted to ``index[name]`` (C points): ``value_a/b``, ``best_value_a/b``, ``gain_a/b``
     (C,) in payoff units (illustrative), ``credible_a/b`` (C,) bools, ``horizon``, ``discount``;
+    ``audience`` (None without ``models.tying_hands``): the audience-cost panel, :func:`audience_panel`;
     ``title``, ``sides``, ``labels``, ``labels_b``, ``K``, ``strategies``, ``notes``, ``seconds``."""
     ex = rc.explorer
     axes = list(ex.axes)
@@ -243,6 +293,7 @@ def explorer_data(rc, game) -> dict:
                 if err.field != "credibility":
                     raise
                 data["credibility_note"] = f"Credibility was not computed: {err.message}."
+    data["audience"] = audience_panel((rc.models or {}).get("tying_hands"), game.sides)
     data["seconds"] = time.perf_counter() - t0
     return data
 
@@ -266,6 +317,8 @@ def write_explorer(rc, game, out_dir) -> dict:
             "points": int(np.prod([len(ax["values"]) for ax in data["axes"]], dtype=int)),
             "credibility_points": None if cred is None else {k: [data["axes"][i]["values"][j] for j in v]
                                                              for i, (k, v) in enumerate(cred["index"].items())},
+            "audience_cost": None if data["audience"] is None else
+            {"values": len(data["audience"]["values"]), "initial": data["audience"]["values"][data["audience"]["initial"]]},
             "bytes": size, "seconds": time.perf_counter() - t0, "notes": data["notes"]
             + [data[k] for k in ("crisis_note", "credibility_note") if k in data]}
 
@@ -280,6 +333,9 @@ def explorer_markdown(s: Mapping[str, Any]) -> str:
              "stage game's equilibrium, how the crisis of the stated policies ends and whether each stated policy is "
              f"credible, all computed in advance at {s['points']} grid points "
              f"({s['bytes'] / 1e6:.2f} MB)."]
+    if s.get("audience_cost"):
+        lines[-1] += (f" A separate slider moves the audience cost of the tying-hands model ({s['audience_cost']['values']} "
+                      "values) and shows its equilibrium and the chances of a threat, a bluff, pressing and war.")
     if s.get("credibility_points"):
         lines[-1] += (" Credibility is computed on a coarser grid (the page marks where); the other numbers at "
                       "every point.")

@@ -168,10 +168,31 @@ SCRIPT = r"""
     if (D.crisis) { crisis(); }
     if (D.credibility) { credibility(); }
   }
+  function audience() {
+    var A = D.audience, i = parseInt($("audience-slider").value, 10), t = A.types[A.type[i]], v = A.values[i];
+    text("audience-value", num(v) + (i === A.initial ? " (the scenario's value)" : ""));
+    text("audience-type", t.name);
+    text("audience-plain", t.plain);
+    text("audience-threat", pct(A.p_threat[i]));
+    text("audience-bluff", pct(A.bluff[i]));
+    text("audience-press", pct(A.press[i]));
+    text("audience-war", pct(A.p_war[i]));
+    text("audience-tied", v > A.commitment_threshold ? "Above the commitment threshold: an unresolved " + A.defender +
+         " would fight rather than back down, so its threats are real." : v < A.commitment_threshold ?
+         "Below the commitment threshold: an unresolved " + A.defender + " would back down if pressed." :
+         "Exactly at the commitment threshold: an unresolved " + A.defender + " is indifferent between fighting " +
+         "and backing down.");
+    text("audience-tie", A.tie[i] ? "This value sits on a boundary between equilibrium types: more than one " +
+         "outcome is consistent with rational play (the numbers are those of the equilibrium the run's summary reports)." : "");
+  }
   D.axes.forEach(function (a, j) {
     $("slider-" + a.name).addEventListener("input", function () { pos[j] = parseInt(this.value, 10); update(); });
   });
   update();
+  if (D.audience) {
+    $("audience-slider").addEventListener("input", audience);
+    audience();
+  }
   document.body.setAttribute("data-ready", "1");
 }());
 """
@@ -257,6 +278,35 @@ def _cred_html(data) -> str:
             " Elsewhere the page says so instead of showing a number.</p>")
 
 
+def _audience_html(data) -> str:
+    """The tying-hands model's audience-cost panel ('' without one)."""
+    A = data.get("audience")
+    if not A:
+        return ""
+    de, ch = html.escape(A["defender"]), html.escape(A["challenger"])
+    p = A["params"]
+    rows = "".join(f'<tr><th scope="row">{label}</th><td class="r" id="audience-{k}"></td></tr>' for k, label in (
+        ("threat", f"{de} threatens"), ("bluff", f"an unresolved {de} bluffs (threatens anyway)"),
+        ("press", f"{ch} presses after a threat"), ("war", "war")))
+    return ("<h2>Audience costs: the tying-hands model (illustrative)</h2>"
+            f"<p>A separate model (Fearon 1994, 1997): {ch} does not know whether {de} is resolved (prepared to "
+            f"fight; prior {100 * p['prior']:.4g}%). {de} can make a public threat; backing down after it costs "
+            f"{de} the audience cost. {ch} then presses or backs down. Payoffs are in units where prevailing is "
+            "worth 1, chosen for illustration, not measured; the ladder's sliders above do not change this "
+            "model.</p>"
+            f'<div class="sliders"><label for="audience-slider">Audience cost ({de})</label>'
+            f'<input type="range" id="audience-slider" min="0" max="{len(A["values"]) - 1}" step="1" '
+            f'value="{A["initial"]}" aria-describedby="audience-value">'
+            '<span><output id="audience-value" for="audience-slider"></output></span></div>'
+            '<p>Equilibrium (perfect Bayesian): <strong id="audience-type"></strong>. In plain words: '
+            '<span id="audience-plain"></span></p>'
+            '<table><thead><tr><th scope="col">probability that</th><th scope="col">at this audience cost'
+            f'</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<p>Commitment threshold: an audience cost above <strong>{A["commitment_threshold"]:.4g}</strong> '
+            f'commits even an unresolved {de} to fight. <span id="audience-tied"></span></p>'
+            '<p class="note" id="audience-tie"></p>')
+
+
 def render_explorer(data: Mapping[str, Any]) -> str:
     """The page as one HTML string (pure: no files)."""
     title = "Explorer: " + str(data["title"])
@@ -276,7 +326,7 @@ def render_explorer(data: Mapping[str, Any]) -> str:
             "interpolated.</p>" + notes + "</header><main>"
             f"<h2>Parameters</h2>{_sliders(data)}"
             '<p class="note">Grid point shown: <code id="point"></code></p>'
-            + stage + _crisis_html(data) + _cred_html(data) + "</main>")
+            + stage + _crisis_html(data) + _cred_html(data) + _audience_html(data) + "</main>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{csp()}">\n'

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from sim.wording import DISCLAIMER, figure_guide, fmt_number, fmt_percent
 
-__all__ = ["MODEL_FIGURES", "models_markdown"]
+__all__ = ["MODEL_FIGURES", "TYING_HANDS_PLAIN", "models_markdown"]
 
 #: Figure files of each model, relative to the run directory.
 MODEL_FIGURES = {
@@ -169,6 +169,9 @@ _TYING_HANDS_PLAIN = {
     "committed": "the audience cost makes even an unresolved {de} fight rather than back down, so every threat is "
                  "real and {ch} backs down.",
 }
+
+#: The same sentences, public: explorer.html's audience-cost panel shows them (sim.report.explorer).
+TYING_HANDS_PLAIN = _TYING_HANDS_PLAIN
 
 
 def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
