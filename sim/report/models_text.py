@@ -159,8 +159,9 @@ def _qre_md(s: Mapping[str, Any], sides: Sequence[str]) -> list[str]:
     return lines + [""]
 
 
-#: One plain sentence per equilibrium type of the tying-hands game (sim.crisis.bargaining.CODES).
-_TYING_HANDS_PLAIN = {
+#: One plain sentence per equilibrium type of the tying-hands game (sim.crisis.bargaining.CODES), for
+#: summary.md and explorer.html's audience-cost panel (sim.report.explorer).
+TYING_HANDS_PLAIN = {
     "separating": "only a resolved {de} threatens, so a threat reveals that it would fight and {ch} backs down.",
     "semi_separating": "a resolved {de} always threatens and an unresolved one sometimes bluffs, so a threat makes "
                        "{ch} more wary without settling its doubt, and {ch} presses only some of the time.",
@@ -169,9 +170,6 @@ _TYING_HANDS_PLAIN = {
     "committed": "the audience cost makes even an unresolved {de} fight rather than back down, so every threat is "
                  "real and {ch} backs down.",
 }
-
-#: The same sentences, public: explorer.html's audience-cost panel shows them (sim.report.explorer).
-TYING_HANDS_PLAIN = _TYING_HANDS_PLAIN
 
 
 def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
@@ -183,7 +181,7 @@ def _tying_hands_md(s: Mapping[str, Any]) -> list[str]:
              f"{fmt_number(p['audience_cost'])} (in units where prevailing is worth 1). {ch} then presses or "
              "backs down.",
              f"The equilibrium (perfect Bayesian) is of the *{s['equilibrium_label'].split(':')[0]}* type. In plain words: "
-             + _TYING_HANDS_PLAIN.get(s["equilibrium"], "").format(de=de, ch=ch)]
+             + TYING_HANDS_PLAIN.get(s["equilibrium"], "").format(de=de, ch=ch)]
     if s["p_threat"] is not None:
         lines.append(f"{de} threatens with probability {fmt_percent(s['p_threat'])}; an unresolved {de} bluffs with "
                      f"probability {fmt_percent(s['bluff'] or 0.0)}; after a threat {ch} presses with probability "
