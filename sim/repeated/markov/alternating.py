@@ -183,17 +183,23 @@ def _push(v, execm, cont, cont_n, T, m, settle):
     return new
 
 
+def _continuation(w, mu, settle):
+    """``cont = (1 - w)(1 - mu)``, the chance a crisis goes on after a pair (G, K, K), and
+    ``cont_n``, the same with the quiet pair (0, 0) not continuing the crisis when ``settle``."""
+    cont = (1.0 - w) * (1.0 - mu)
+    cont_n = cont.copy()
+    if settle:
+        cont_n[:, 0, 0] = 0.0
+    return cont, cont_n
+
+
 def alternating_step(w, mu, t, m, settle):
     """One move of the period chain without building it, ``v (G, n) -> v Q``, for
     :func:`sim.repeated.markov.solve._finite`: two einsums over the automaton tables
     (``O(S_A S_B K^2 max(S_A, S_B))`` per move) instead of a dense ``(n, n)`` matrix."""
     exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
-    G = w.shape[0]
-    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
-    cont = (1.0 - w) * (1.0 - mu)
-    cont_n = cont.copy()
-    if settle:
-        cont_n[:, 0, 0] = 0.0
+    G, SA, SB, K = w.shape[0], exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
+    cont, cont_n = _continuation(w, mu, settle)
     cont_b, cont_bn = cont.transpose(0, 2, 1), cont_n.transpose(0, 2, 1)  # B's view: (own y, other x)
     half = SA * SB * K * m
 
@@ -216,12 +222,8 @@ def alternating_pull(w, mu, t, m, settle):
     ``Y = exec_B[b, y] cont_n[x, y] T_A[a, x, y, a2]`` (phase 1 -> 0), as in
     :func:`alternating_kernel`, plus the ``(0, 0)`` counter's step."""
     exec_a, exec_b, TA, TB = t["exec_a"], t["exec_b"], t["TA"], t["TB"]
-    G = w.shape[0]
-    SA, SB, K = exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
-    cont = (1.0 - w) * (1.0 - mu)
-    cont_n = cont.copy()
-    if settle:
-        cont_n[:, 0, 0] = 0.0
+    G, SA, SB, K = w.shape[0], exec_a.shape[0], exec_b.shape[0], exec_a.shape[1]
+    cont, cont_n = _continuation(w, mu, settle)
     half = SA * SB * K * m
 
     def pull(W):
