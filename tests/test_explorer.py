@@ -391,16 +391,23 @@ def _assert_page_equals_library(shown, lib, on_sub: bool):
         assert c["verdict"].startswith("credible" if want["credible"] else "not credible"), c["verdict"]
 
 
+def _open_page(chrome, page):
+    """Load ``page`` in the browser, wait for its script to mark the body ready, and return the
+    data block the page was written with (its escaped JSON, read from the file)."""
+    from selenium.webdriver.common.by import By
+
+    chrome.get(page.as_uri())
+    assert chrome.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    html = page.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html,
+                                re.S).group(1))
+
+
 def test_sliders_in_headless_chromium_show_the_librarys_numbers(chrome, default_run, run_config):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    page = default_run / "explorer.html"
-    chrome.get(page.as_uri())
-    assert chrome.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
-    html = page.read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html,
-                                re.S).group(1))
+    data = _open_page(chrome, default_run / "explorer.html")
     names = [a["name"] for a in data["axes"]]
     sliders = {n: chrome.find_element(By.ID, f"slider-{n}") for n in names}
 
@@ -463,12 +470,7 @@ def test_audience_slider_in_headless_chromium_shows_the_librarys_numbers(chrome,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    page = default_run / "explorer.html"
-    chrome.get(page.as_uri())
-    assert chrome.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
-    html = page.read_text(encoding="utf-8")
-    A = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html,
-                             re.S).group(1))["audience"]
+    A = _open_page(chrome, default_run / "explorer.html")["audience"]
     slider = chrome.find_element(By.ID, "audience-slider")
     ladder = {e.get_attribute("id"): e.get_attribute("value")
               for e in chrome.find_elements(By.CSS_SELECTOR, "input[id^=slider-]")}
