@@ -6,7 +6,9 @@ conditional de-escalation on both sides, 30 rounds, discount 1):
 1. ``credibility(game, a, b, settings)`` of the stated pair at the scenario's point, with the
    subgame-perfection test (what the run's credibility section computes), best of ``--repeat``;
 2. ``credibility`` of a 3 x 3 batch over (war_cost, war_risk): 3 war-risk tables, best of ``--repeat``;
-3. ``explorer_data(run_config, game)``: the whole explorer grid with the config's ``explorer``
+3. ``analyse`` (the exact finite-horizon analysis) of 80 games that differ in their war tables,
+   as the run's Sobol uncertainty evaluates them, best of ``--repeat``;
+4. ``explorer_data(run_config, game)``: the whole explorer grid with the config's ``explorer``
    settings (``--points`` / ``--credibility-points`` override them), best of ``--repeat``, with
    the size of the page ``render_explorer`` makes.
 
@@ -80,6 +82,13 @@ def main() -> None:
                            "war_risk": np.array([0.4, 0.65, 0.9])})
     t, c = _best(lambda: credibility(g, a, b, settings=dataclasses.replace(cs, perception_noise=0.1)), args.repeat)
     print(f"credibility, 3 x 3 batch over (war_cost, war_risk), 3 war tables     {t:7.3f} s")
+    from sim.repeated.markov.chain import analyse
+
+    rng = np.random.default_rng(0)  # 80 games, each its own war table: the run's Sobol uncertainty (16 x 5 points)
+    g80 = build("ladder", **{**params, "war_risk": rng.uniform(0.4, 0.9, 80), "war_cost": rng.uniform(50, 200, 80)})
+    t, r = _best(lambda: analyse(g80, a, b, settings=cs), args.repeat)
+    print(f"analyse, 80 games with 80 war tables, {cs.rounds} rounds (exact, alternating)  {t:7.3f} s  "
+          f"mean P(war) {r.p_war[:, -1].mean():.6f}")
     t, d = _best(lambda: explorer_data(rc, game), args.repeat)
     page = render_explorer(d)
     ex = rc.explorer

@@ -167,6 +167,18 @@ def push_states(SA: int, SB: int, K: int, m: int) -> int:
     return int(np.ceil(np.sqrt(2 * SA * SB * K * m * K)))
 
 
+def _through(lead, cont_n, T):
+    """``einsum("gsok,grk,okrp->gspr", lead, cont_n, T)``: the sum over the other's state ``o`` as
+    one BLAS matrix product per standing rung ``k`` (``(G S, O) @ (O, R P)``), then the sum over
+    ``k`` weighted by ``cont_n``.  ``einsum`` keeps ``k`` in both inputs and so cannot hand the
+    product to BLAS: 8x slower at 11 rungs (benchmarks/README.md, "alternating analyse").  The
+    intermediate holds ``K G S R P`` numbers, at most the ``n K`` of :func:`push_states`."""
+    G, S, O, K = lead.shape
+    R, P = T.shape[2], T.shape[3]
+    Y = np.matmul(lead.transpose(3, 0, 1, 2).reshape(K, G * S, O), T.transpose(1, 0, 2, 3).reshape(K, O, R * P))
+    return np.einsum("kgsrp,grk->gspr", Y.reshape(K, G, S, R, P), cont_n)
+
+
 def _push(v, execm, cont, cont_n, T, m, settle):
     """One move.  ``v (G, S_m, S_o, k, m)``: the mover's state, the other's state, the other's
     standing rung, the counter; ``execm (S_m, K)`` the mover's executed-rung law; ``cont[g, r, k]``
@@ -175,7 +187,7 @@ def _push(v, execm, cont, cont_n, T, m, settle):
     state, the mover's new rung (now standing), the counter."""
     lead = v.sum(-1)  # every counter value leaves the same way, except through (0, 0) (cont_n is 0 there)
     new = np.zeros(v.shape[:2] + (T.shape[-1], execm.shape[1], m))
-    new[..., 0] = np.einsum("gsok,grk,okrp->gspr", lead, cont_n, T, optimize=True) * execm[None, :, None, :]
+    new[..., 0] = _through(lead, cont_n, T) * execm[None, :, None, :]
     if settle:
         for c in range(m - 1):  # (r, k) = (0, 0): the counter moves on
             new[:, :, :, 0, c + 1] += np.einsum("gso,g,op->gsp", v[:, :, :, 0, c], cont[:, 0, 0], T[:, 0, 0],
