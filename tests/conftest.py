@@ -86,6 +86,32 @@ def _start_default_run(root: Path) -> Path:
     return runs[0]
 
 
+def _whole_quick_tier(config) -> bool:
+    """True for the README's plain ``pytest``: every test file, the quick tier, no ``-k``."""
+    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+            and config.option.markexpr == "not crosscheck")
+
+
+def pytest_sessionstart(session) -> None:
+    """The plain ``pytest`` under pytest-xdist: the controller does the default run before it
+    starts the workers, so the run is timed on an otherwise idle machine, as the README's
+    "under 15 s" is meant (run inside a worker it shared the cores with the other worker's
+    tests, which added about a fifth to its CPU time).  The workers then read it
+    (:func:`default_run`).  A run that fails here is left to the fixture, which reruns it and
+    fails the tests that need it with the run's own error."""
+    config = session.config
+    if (os.environ.get("PYTEST_XDIST_WORKER") is not None or not getattr(config.option, "numprocesses", None)
+            or not _whole_quick_tier(config)):
+        return
+    shared = config._tmp_path_factory.getbasetemp()  # the workers' basetemps are popen-gw<N> inside it
+    try:
+        out = _start_default_run(shared / "default_run")
+    except Exception:  # noqa: BLE001 (reported by the fixture's rerun, in the tests)
+        shutil.rmtree(shared / "default_run", ignore_errors=True)
+        return
+    (shared / "default_run.path").write_text(str(out))
+
+
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory) -> Path:
     """``python experiments/run.py`` with no arguments (the README's first command), run once as a

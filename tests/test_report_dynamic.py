@@ -113,8 +113,9 @@ def test_default_run_credibility_equals_a_direct_call(default_run):
 
 
 def test_default_run_stays_under_15_seconds(default_run):
-    """`python experiments/run.py` in under 15 s (wall clock, or CPU time when the machine is shared with the
-    other test workers)."""
+    """`python experiments/run.py` in under 15 s: wall clock, or CPU time when the machine was shared with
+    other tests (the plain `pytest` times the run before the xdist workers start: tests/conftest.py
+    `pytest_sessionstart`; a targeted run times it in a worker, beside the other worker's tests)."""
     t = json.loads((default_run.parent.parent.parent / "default_run_seconds.json").read_text())
     assert min(t["wall"], t["cpu"]) < 15.0, t
 

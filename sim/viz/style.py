@@ -486,8 +486,19 @@ def save(fig: Figure, path, *, dpi: int = 150, formats=None) -> Path:
     when None, those set by :func:`figure_formats`): further formats written beside the PNG,
     e.g. ``("svg",)`` writes ``path`` with the suffix ``.svg`` too.  Within :func:`slide_set`,
     a figure of the set is also written as a slide to ``slides/`` beside ``path`` (after the
-    figure itself: :func:`slide` changes ``fig``).
+    figure itself: :func:`slide` changes ``fig``).  Within
+    :func:`sim.viz.background.background_figures` the file is written by a forked child while
+    the caller goes on (the same bytes; it exists when the block ends).
     """
+    from sim.viz.background import submit
+
+    if submit(lambda: _save_now(fig, path, dpi, formats), Path(path).name):  # in background_figures()
+        return Path(path)
+    return _save_now(fig, path, dpi, formats)
+
+
+def _save_now(fig: Figure, path, dpi: int, formats) -> Path:
+    """:func:`save` in this process."""
     def write(fh) -> None:
         missing = _render(fig, fh, dpi)
         if missing:
@@ -496,7 +507,7 @@ def save(fig: Figure, path, *, dpi: int = 150, formats=None) -> Path:
                 fh.truncate()
                 return _render(fig, fh, dpi)
 
-            _fit(fig, missing, rerender, stacklevel=4)  # the caller of save()
+            _fit(fig, missing, rerender, stacklevel=5)  # the caller of save()
 
     out = atomic_write_bytes(path, write)
     for fmt in (_EXTRA_FORMATS.get() if formats is None else tuple(f for f in formats if f != "png")):
