@@ -120,3 +120,13 @@ def test_a_child_that_is_interrupted_is_a_failure_not_a_second_caller(tmp_path):
     with open(marker, "a") as fh:  # the child would append a second line if it had come back here
         fh.write(f"{os.getpid()}\n")
     assert marker.read_text() == f"{os.getpid()}\n"
+
+
+def test_a_warning_class_the_pipe_cannot_carry_arrives_as_a_user_warning():
+    class Local(UserWarning):  # defined in a function: not picklable
+        pass
+
+    with pytest.warns(UserWarning, match="a local category") as record:
+        with background_figures(workers=1):
+            background.submit(lambda: warnings.warn("a local category", Local), "x.png")
+    assert [type(w.message) for w in record] == [UserWarning]
