@@ -23,7 +23,7 @@ from sim.errors import ConfigError
 from sim.games import build, payoff_matrices
 from sim.repeated import analyse
 from sim.report.explorer import explorer_data
-from sim.report.explorer_page import SCRIPT, embed_json, render_explorer
+from sim.report.explorer_page import SCRIPT, embed_json, page_data, render_explorer
 from sim.report.models_text import TYING_HANDS_PLAIN
 
 from browser import console_problems, start_chromium
@@ -248,7 +248,8 @@ def test_hostile_names_stay_in_the_json_block(data):
     p.feed(page)
     (json_attrs, blob), (script_attrs, code) = p.scripts
     assert json_attrs == {"type": "application/json", "id": "explorer-data"} and script_attrs == {}
-    assert json.loads(blob) == json.loads(json.dumps(hostile))  # the data come back unchanged
+    assert json.loads(blob) == json.loads(json.dumps(page_data(hostile)))  # the data come back unchanged
+    assert "seconds" in hostile and "seconds" not in json.loads(blob)  # timings stay out: the same run, the same page
     assert "<" not in blob and ">" not in blob and "&" not in blob
     assert code == SCRIPT
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page

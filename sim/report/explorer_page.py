@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from sim.wording import param_label, strategy_label
 
-__all__ = ["render_explorer", "SCRIPT", "CSS", "script_hash", "csp", "embed_json"]
+__all__ = ["render_explorer", "SCRIPT", "CSS", "script_hash", "csp", "embed_json", "page_data"]
 
 CSS = """
 :root{color-scheme:light}
@@ -307,6 +307,15 @@ def _audience_html(data) -> str:
             '<p class="note" id="audience-tie"></p>')
 
 
+def page_data(data: Mapping[str, Any]) -> dict:
+    """The data the page embeds: ``data`` without its ``seconds`` entries (the page does not show
+    them), so the same run writes the same page, byte for byte."""
+    out = {k: v for k, v in data.items() if k != "seconds"}
+    if isinstance(out.get("credibility"), Mapping):
+        out["credibility"] = {k: v for k, v in out["credibility"].items() if k != "seconds"}
+    return out
+
+
 def render_explorer(data: Mapping[str, Any]) -> str:
     """The page as one HTML string (pure: no files)."""
     title = "Explorer: " + str(data["title"])
@@ -331,5 +340,5 @@ def render_explorer(data: Mapping[str, Any]) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{csp()}">\n'
             f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
-            f'<script type="application/json" id="explorer-data">{embed_json(data)}</script>\n'
+            f'<script type="application/json" id="explorer-data">{embed_json(page_data(data))}</script>\n'
             f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
