@@ -22,7 +22,7 @@
    ``sgamesolver.homotopy.QRE`` (subprocess, benchmarks/_sgamesolver_run.py); both limits are
    compared (max abs policy difference) and the time ratio printed.  ``--sgamesolver-game``:
    the full game, the game with its identical states merged (what markov_perfect traces,
-   sim.dynamic.logit_markov.merge_identical_states; sgamesolver's limit is lifted back), or both.
+   sim.dynamic.game.merge_identical_states; sgamesolver's limit is lifted back), or both.
 
     python benchmarks/bench_dynamic.py --repeat 3 --grid 200 --sgamesolver /work/venv-sgs/bin/python
 """
@@ -44,7 +44,8 @@ import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
 from sim.dynamic import credibility, escalation_game, markov_perfect, one_shot_gap  # noqa: E402
-from sim.dynamic.logit_markov import indifference_solve, merge_identical_states  # noqa: E402
+from sim.dynamic.game import merge_identical_states  # noqa: E402
+from sim.dynamic.markov_select import indifference_solve  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.repeated import CrisisSettings  # noqa: E402
 

@@ -273,3 +273,45 @@ def best_response(game: StochasticGame, side: int, other_policy, *, max_iter: in
     policy = np.eye(K)[act]
     pa, pb = (policy, other) if side == 0 else (other, policy)
     return policy, _profile_values(game, pa, pb)
+
+
+# --------------------------------------------------------------------------- identical states
+def merge_identical_states(game: StochasticGame):
+    """``(reduced, cls)``: states with bitwise identical rows merged, or ``(game, None)`` if none are.
+
+    States ``s, s'`` with bitwise the same payoffs ``R[s] == R[s']`` and the same transitions
+    ``T[s] == T[s']`` have equal values, hence equal action values and equal logit responses,
+    under every profile that plays alike in them; the logit map keeps such profiles, and the
+    branch from uniform play stays among them.  ``reduced`` has one state per class ``k``
+    (its first member's payoffs, transitions summed over the members of each target class);
+    ``cls (S,)`` maps each state to its class, so ``policy_red[cls]`` is the full policy.
+    Results are re-verified on ``game`` (residual, one-shot gap), not taken on trust.
+
+    For a batch of games (``game.batch_shape != ()``) the partition is the one common to all
+    games (states whose rows are identical in every game of the batch), so the reduced batch
+    has one shape.
+    """
+    S = game.n_states
+    pay = game.payoffs.reshape((-1,) + game.payoffs.shape[-4:])
+    tr = game.transitions.reshape((-1,) + game.transitions.shape[-4:])
+    rows = np.ascontiguousarray(np.concatenate([pay[0].reshape(S, -1), tr[0].reshape(S, -1)], axis=1))
+    keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()  # one bytes key per row
+    _, rep, cls = np.unique(keys, return_index=True, return_inverse=True)
+    cls = cls.ravel()
+    if pay.shape[0] > 1:  # a batch: split off the states that differ from their class's first in some game
+        first = rep[cls]
+        for s in np.flatnonzero(first != np.arange(S)):  # a loop over states (memory: one state of every game)
+            if not (np.array_equal(pay[:, s], pay[:, first[s]]) and np.array_equal(tr[:, s], tr[:, first[s]])):
+                cls[s] = -1
+        cls = np.where(cls >= 0, cls, cls.max() + 1 + np.cumsum(cls < 0) - 1)
+        _, rep, cls = np.unique(cls, return_index=True, return_inverse=True)
+    C = rep.size
+    if C == S:
+        return game, None
+    member = np.zeros((S, C))
+    member[np.arange(S), cls] = 1.0
+    KA, KB = game.n_actions
+    bs = game.batch_shape
+    T = (game.transitions[..., rep, :, :, :].reshape(-1, S) @ member).reshape(bs + (C, KA, KB, C))
+    T /= T.sum(-1, keepdims=True)
+    return StochasticGame(game.payoffs[..., rep, :, :, :], T, game.discount), cls

@@ -27,7 +27,8 @@ found at moderate ``lam``.
 
 States with identical rows (payoffs and transitions, as the rung-pair states of an escalation
 game) play alike on the branch, so the branch is traced on the game with those states merged
-(``merge_identical_states``) and the results are lifted back and verified on the original game.
+(:func:`sim.dynamic.game.merge_identical_states`) and the results are lifted back and verified on the
+original game; :mod:`sim.dynamic.markov_select` refines the branch's limit into an exact MPE.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dynamic.game import StochasticGame, _check_game, _policies, one_shot_gap, policy_values
+from sim.dynamic.game import (StochasticGame, _check_game, _policies, merge_identical_states, one_shot_gap,
+                              policy_values)
+from sim.dynamic.markov_select import _indifference, _snap
 from sim import limits
 from sim.dynamic import markov_batch, markov_batch_select
 from sim.dynamic.markov_trace import TOL, Kernel, branch, solve_fixed
@@ -84,48 +87,6 @@ class MarkovPerfect:
     lam: float
     one_shot_gap: float
     pure: bool
-
-
-# --------------------------------------------------------------------------- identical states
-def merge_identical_states(game: StochasticGame):
-    """``(reduced, cls)``: states with bitwise identical rows merged, or ``(game, None)`` if none are.
-
-    States ``s, s'`` with bitwise the same payoffs ``R[s] == R[s']`` and the same transitions
-    ``T[s] == T[s']`` have equal values, hence equal action values and equal logit responses,
-    under every profile that plays alike in them; the logit map keeps such profiles, and the
-    branch from uniform play stays among them.  ``reduced`` has one state per class ``k``
-    (its first member's payoffs, transitions summed over the members of each target class);
-    ``cls (S,)`` maps each state to its class, so ``policy_red[cls]`` is the full policy.
-    Results are re-verified on ``game`` (residual, one-shot gap), not taken on trust.
-
-    For a batch of games (``game.batch_shape != ()``) the partition is the one common to all
-    games (states whose rows are identical in every game of the batch), so the reduced batch
-    has one shape.
-    """
-    S = game.n_states
-    pay = game.payoffs.reshape((-1,) + game.payoffs.shape[-4:])
-    tr = game.transitions.reshape((-1,) + game.transitions.shape[-4:])
-    rows = np.ascontiguousarray(np.concatenate([pay[0].reshape(S, -1), tr[0].reshape(S, -1)], axis=1))
-    keys = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()  # one bytes key per row
-    _, rep, cls = np.unique(keys, return_index=True, return_inverse=True)
-    cls = cls.ravel()
-    if pay.shape[0] > 1:  # a batch: split off the states that differ from their class's first in some game
-        first = rep[cls]
-        for s in np.flatnonzero(first != np.arange(S)):  # a loop over states (memory: one state of every game)
-            if not (np.array_equal(pay[:, s], pay[:, first[s]]) and np.array_equal(tr[:, s], tr[:, first[s]])):
-                cls[s] = -1
-        cls = np.where(cls >= 0, cls, cls.max() + 1 + np.cumsum(cls < 0) - 1)
-        _, rep, cls = np.unique(cls, return_index=True, return_inverse=True)
-    C = rep.size
-    if C == S:
-        return game, None
-    member = np.zeros((S, C))
-    member[np.arange(S), cls] = 1.0
-    KA, KB = game.n_actions
-    bs = game.batch_shape
-    T = (game.transitions[..., rep, :, :, :].reshape(-1, S) @ member).reshape(bs + (C, KA, KB, C))
-    T /= T.sum(-1, keepdims=True)
-    return StochasticGame(game.payoffs[..., rep, :, :, :], T, game.discount), cls
 
 
 def _lam(value, name: str = "lam") -> float:
@@ -214,66 +175,6 @@ def _trace(kern: Kernel, lam: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- Markov perfect equilibria
-def _snap(p, near: float):
-    """Rows whose largest probability is ``>= 1 - near`` made one-hot; other rows kept."""
-    out = p.copy()
-    rows = p.max(1) >= 1 - near
-    out[rows] = np.eye(p.shape[1])[p[rows].argmax(1)]
-    return out
-
-
-def _indifference(kern: Kernel, pa, pb, support_tol: float, max_iter: int = 30, supp=None):
-    """Newton (least squares) on the MPE conditions on the support of ``(pa, pb)``.
-
-    On the support ``{pi > support_tol}``: ``Q(s, a) = sum_a' pi(s, a') Q(s, a')`` and rows
-    sum to 1; off it ``pi = 0``.  Returns the policies, or None if Newton fails or leaves
-    the simplex.  ``supp`` (n,) bool, if given, is the support instead.
-    """
-    pi = np.concatenate([pa.ravel(), pb.ravel()])
-    supp = pi > support_tol if supp is None else supp
-    pi = np.where(supp, pi, 0.0)
-    idx = np.flatnonzero(supp)
-    blocks = np.concatenate([np.repeat(np.arange(kern.S), kern.KA), kern.S + np.repeat(np.arange(kern.S), kern.KB)])
-    nb = 2 * kern.S
-    prev = np.inf
-    for _ in range(max_iter):
-        pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
-        Q, D = kern.q(pi_a, pi_b, True)
-        vbar = np.bincount(blocks, pi * Q, nb)              # sum_a pi Q per block
-        sums = np.bincount(blocks, pi, nb)
-        F = np.concatenate([(Q - vbar[blocks])[idx], sums - 1.0])
-        err = np.max(np.abs(F))
-        if err <= 1e-13 * (1 + np.abs(Q).max()):
-            break
-        if err > 0.5 * prev:  # not contracting: no exact equilibrium on this support nearby
-            return None
-        prev = err
-        # d vbar[b] / d pi_k = Q_k [block(k) == b] + sum_{a in b} pi_a D[a, k]
-        dv = np.zeros((nb, kern.n))
-        np.add.at(dv, blocks, pi[:, None] * D)
-        dv[blocks, np.arange(kern.n)] += Q
-        Jf = np.vstack([(D - dv[blocks])[idx][:, idx], (blocks[None, :] == np.arange(nb)[:, None])[:, idx]])
-        step = np.linalg.lstsq(Jf, F, rcond=None)[0]
-        pi[idx] -= step
-        if not np.all(np.isfinite(pi)):
-            return None
-    if np.any(pi < -1e-12):
-        return None
-    pi = np.clip(pi, 0.0, None)
-    pi_a, pi_b = pi[:kern.nA].reshape(kern.S, kern.KA), pi[kern.nA:].reshape(kern.S, kern.KB)
-    return pi_a / pi_a.sum(1, keepdims=True), pi_b / pi_b.sum(1, keepdims=True)
-
-
-def indifference_solve(game: StochasticGame, policy_a, policy_b, support_tol: float = 1e-6):
-    """An exact MPE candidate near ``(policy_a, policy_b)``: Newton on the indifference conditions
-    on their support (probabilities ``> support_tol``), as :func:`markov_perfect` refines the
-    branch's limit.  Returns ``(policy_a, policy_b)`` or None; not verified (use ``one_shot_gap``).
-    """
-    game = _check_game(game)
-    pa, pb = _policies(game, policy_a, policy_b)
-    return _indifference(Kernel(game), pa, pb, support_tol)
-
-
 def markov_perfect(game: StochasticGame, *, lam_max: float = 1e6, gap_tol: float = 1e-9,
                    support_tol: float = 1e-6, near: float = 0.05,
                    memory_budget_gb: float | None = None, errors: str = "raise") -> MarkovPerfect:

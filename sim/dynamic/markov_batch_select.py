@@ -23,7 +23,7 @@ __all__ = ["perfect", "trace", "solve_fixed"]
 
 # --------------------------------------------------------------------------- 4. indifference
 def _indifference(R, T, d, pa, pb, supp, max_iter: int = 30):
-    """``(pa, pb, ok)``: ``logit_markov._indifference`` for every game on its support ``supp (G, n)``.
+    """``(pa, pb, ok)``: ``markov_select._indifference`` for every game on its support ``supp (G, n)``.
 
     The least-squares Newton step on the support is the stacked pseudo-inverse of the full
     system with the rows and columns off the support zeroed (its minimum-norm solution leaves
@@ -68,7 +68,7 @@ def _indifference(R, T, d, pa, pb, supp, max_iter: int = 30):
 
 
 def _snap(p, near: float):
-    """Rows whose largest probability is ``>= 1 - near`` made one-hot (``logit_markov._snap``, stacked)."""
+    """Rows whose largest probability is ``>= 1 - near`` made one-hot (``markov_select._snap``, stacked)."""
     hot = np.eye(p.shape[-1])[p.argmax(-1)]
     return np.where((p.max(-1) >= 1 - near)[..., None], hot, p)
 

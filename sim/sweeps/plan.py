@@ -56,7 +56,7 @@ def _mpe_bytes(one, settings: Mapping[str, Any], grid, first: Mapping[str, float
     (:func:`sim.dynamic.markov_batch.batch_bytes`) and the crisis chain; measured on the first
     point's game (with the largest swept ``settle_after``)."""
     from sim.dynamic import escalation_game
-    from sim.dynamic.logit_markov import merge_identical_states
+    from sim.dynamic.game import merge_identical_states
     from sim.dynamic.markov_batch import batch_bytes
     from sim.repeated import CrisisSettings
 
